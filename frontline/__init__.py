@@ -1,0 +1,1 @@
+"""The command line and text reports of Frontline State, at the edge of the ``sim`` core."""

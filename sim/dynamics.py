@@ -1,0 +1,114 @@
+"""Monthly attitude dynamics and the actors' utility, vectorised over replicates.
+
+Every sum over the actor axis is written out term by term in a fixed order, never left
+to BLAS or a reduction whose order could depend on the array's shape: replicate i must
+come out bit for bit the same alone or inside a batch of any size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.actors import N_ACTORS
+from sim.schema import Dynamics
+from sim.state import F64, WorldState
+
+COMPONENTS = ("security", "economy", "ideology", "prestige")
+"""The parts of an actor's utility, in the order of every utility array's last axis."""
+
+_OFF_DIAGONAL = ~np.eye(N_ACTORS, dtype=bool)
+# _THIRD[k][i, j]: actor k is a third party to the pair (i, j)
+_THIRD = [
+    np.array([[i != k and j != k and i != j for j in range(N_ACTORS)] for i in range(N_ACTORS)])
+    for k in range(N_ACTORS)
+]
+
+
+def rowsum(x: F64) -> F64:
+    """Sum over the last axis in a fixed order (deterministic for any leading shape)."""
+    acc = x[..., 0].copy()
+    for k in range(1, x.shape[-1]):
+        acc = acc + x[..., k]
+    return acc
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What the dynamics need that does not change from month to month within a year."""
+
+    initial: F64  # (6, 6) starting attitudes
+    affinity: F64  # (6, 6) ideological affinity in [-1, 1]
+    params: Dynamics
+
+
+def bloc_compat(bloc: npt.NDArray[np.int8]) -> F64:
+    """+1 for two states in the same camp, -1 for opposed camps, 0 if either is non-aligned."""
+    bi = bloc[:, :, None]
+    bj = bloc[:, None, :]
+    same = (bi == bj) & (bi != 0)
+    opposed = (bi != bj) & (bi != 0) & (bj != 0)
+    return same.astype(np.float64) - opposed.astype(np.float64)
+
+
+def balance_pull(a: F64) -> F64:
+    """Heider balance: the signed product of i->k and k->j, weighted by how much i cares about k.
+
+    ``enemy of my enemy``: if i hates k and k hates j, the pull on i->j is positive.
+    """
+    num = np.zeros_like(a)
+    den = np.zeros_like(a)
+    for k in range(N_ACTORS):
+        ik = a[:, :, k][:, :, None]
+        kj = a[:, k, :][:, None, :]
+        weight = np.abs(ik)
+        num = num + np.where(_THIRD[k], ik * kj * weight, 0.0)
+        den = den + np.where(_THIRD[k], weight * 100.0, 0.0)
+    return num / (den + 1e-9)
+
+
+def advance(s: WorldState, st: Structure) -> None:
+    """Move the state one month on: drift to the baseline, balance, aid decay (in place)."""
+    p = st.params
+    a = s.attitudes
+    received = np.swapaxes(s.econ_aid + s.mil_aid, 1, 2)  # [i, j]: aid i gets from j
+    baseline = (
+        p.baseline.history * st.initial
+        + p.baseline.ideology * 100.0 * st.affinity
+        + p.baseline.bloc * 100.0 * bloc_compat(s.bloc)
+        + p.baseline.aid * received
+    )
+    moved = a + p.drift * (baseline - a) + p.balance * balance_pull(a)
+    s.attitudes = np.where(_OFF_DIAGONAL, np.clip(moved, -100.0, 100.0), 0.0)
+    keep = 1.0 - p.aid_decay
+    s.econ_aid = s.econ_aid * keep
+    s.mil_aid = s.mil_aid * keep
+
+
+def utility(s: WorldState, military: F64, economic: F64, affinity: F64) -> F64:
+    """Each actor's utility components, shape (R, 6, 4): security, economy, ideology, prestige.
+
+    security: how the others regard me, each weighted by its strength relative to mine, plus
+    military aid received; economy: aid received plus warm relations with larger economies;
+    ideology: warmth towards the like-minded and coolness towards the opposed; prestige: how
+    the others regard me weighted by their power, plus standing won by events.
+    """
+    a = s.attitudes
+    at = np.swapaxes(a, 1, 2)  # at[i, j] = how j regards i
+    m_i, m_j = military[:, None], military[None, :]
+    e_i, e_j = economic[:, None], economic[None, :]
+    strength = np.where(_OFF_DIAGONAL, m_j / (m_j + m_i), 0.0)
+    trade = np.where(_OFF_DIAGONAL, e_j / (e_j + e_i), 0.0)
+    others = np.where(_OFF_DIAGONAL, m_j, 0.0)
+    regard = others / others.sum(axis=1, keepdims=True)
+    scale = 1.0 / (N_ACTORS - 1)
+    mil_in = np.swapaxes(s.mil_aid, 1, 2)
+    eco_in = np.swapaxes(s.econ_aid, 1, 2)
+    warmth = np.maximum(0.0, (a + at) * 0.5)
+    security = rowsum(strength * at) * scale + rowsum(mil_in)
+    economy = rowsum(eco_in) + rowsum(trade * warmth) * scale
+    ideology = rowsum(np.where(_OFF_DIAGONAL, affinity, 0.0) * a) * scale
+    prestige = rowsum(regard * at) + s.prestige
+    return np.stack([security, economy, ideology, prestige], axis=-1)

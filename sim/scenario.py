@@ -1,0 +1,732 @@
+"""Loading scenarios: read, resolve ``extends:``, apply ``set:``, validate, compile.
+
+Every problem in a file is collected and reported at once as ``file:line: path: what was
+expected, what was found`` (a ``ScenarioError``); nothing is logged and skipped.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from sim.actors import ACTORS, INDEX, N_ACTORS, Bloc
+from sim.calendar import format_month, parse_month
+from sim.errors import Problem, ScenarioError
+from sim.rng import stream_id
+from sim.schema import DecisionSpec, EventSpec, Scenario
+from sim.vocabulary import CondFn, EffectFn, Loc, compile_condition, compile_effect
+from sim.yamlfile import Document, dotted, read_yaml
+
+Origin = tuple[str, int]
+"""(file, line) of a value."""
+
+MAX_EXTENDS_DEPTH = 16
+
+
+# --------------------------------------------------------------------------- built-ins
+
+
+def builtin_dir() -> Path:
+    """The folder of the scenarios that ship with the package."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "scenarios", here.parent / "scenarios"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the built-in scenarios folder is missing from this installation")
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in scenarios (``choosing-a-camp``, ``eras/1965`` …)."""
+    root = builtin_dir()
+    names = []
+    for path in sorted(root.rglob("*.yaml")):
+        rel = path.relative_to(root)
+        if rel.parts[0] == "history":
+            continue
+        names.append(rel.with_suffix("").as_posix())
+    return names
+
+
+def resolve_name(name_or_path: str | Path) -> Path:
+    """A path for a built-in name or a file path; a missing one is a ScenarioError."""
+    text = str(name_or_path)
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    candidate = builtin_dir() / f"{text}.yaml"
+    if candidate.is_file():
+        return candidate
+    known = builtin_names()
+    hint = difflib.get_close_matches(text, known, n=1)
+    extra = f" (did you mean {hint[0]!r}?)" if hint else f"; built-in scenarios: {', '.join(known)}"
+    raise ScenarioError([Problem(text, 0, "", f"no such scenario file or built-in name{extra}")])
+
+
+# --------------------------------------------------------------------------- merging
+
+
+@dataclass
+class _Merged:
+    """Plain data of a scenario with the origin (file, line) of every value."""
+
+    data: dict[str, Any]
+    origins: dict[Loc, Origin] = field(default_factory=dict)
+
+    def origin(self, loc: Iterable[str | int]) -> Origin:
+        p = tuple(loc)
+        while p:
+            if p in self.origins:
+                return self.origins[p]
+            p = p[:-1]
+        return self.origins.get((), ("?", 0))
+
+
+def _from_document(doc: Document) -> _Merged:
+    return _Merged(doc.data, {k: (doc.file, v) for k, v in doc.lines.items()})
+
+
+def _copy_origins(src: _Merged, src_prefix: Loc, dst: dict[Loc, Origin], dst_prefix: Loc) -> None:
+    n = len(src_prefix)
+    for key, value in src.origins.items():
+        if key[:n] == src_prefix:
+            dst[dst_prefix + key[n:]] = value
+
+
+_ID_LISTS = ("events", "decisions")
+
+
+def _merge(parent: _Merged, child: _Merged) -> _Merged:
+    """Child over parent: mappings merge deeply, id lists merge by id, the rest replaces."""
+    data: dict[str, Any] = {}
+    origins: dict[Loc, Origin] = {(): child.origins.get((), ("?", 0))}
+    removed = (
+        set(child.data.get("remove") or []) if isinstance(child.data.get("remove"), list) else set()
+    )
+
+    def merge_map(p: Any, c: Any, loc: Loc) -> Any:
+        if isinstance(p, dict) and isinstance(c, dict):
+            out = {}
+            for k in p:
+                if k not in c:
+                    out[k] = copy.deepcopy(p[k])
+                    _copy_origins(parent, (*loc, k), origins, (*loc, k))
+            for k in c:
+                if k in p:
+                    out[k] = merge_map(p[k], c[k], (*loc, k))
+                    if (*loc, k) in child.origins:
+                        origins[(*loc, k)] = child.origins[(*loc, k)]
+                else:
+                    out[k] = copy.deepcopy(c[k])
+                    _copy_origins(child, (*loc, k), origins, (*loc, k))
+            return out
+        _copy_origins(child, loc, origins, loc)
+        return copy.deepcopy(c)
+
+    for key in list(parent.data) + [k for k in child.data if k not in parent.data]:
+        if key in ("extends", "remove"):
+            continue
+        p, c = parent.data.get(key), child.data.get(key)
+        if key in _ID_LISTS and isinstance(p, list) and (c is None or isinstance(c, list)):
+            items: list[tuple[_Merged, int, Any]] = []
+            by_id: dict[Any, int] = {}
+            for k, item in enumerate(p):
+                item_id = item.get("id") if isinstance(item, dict) else None
+                if item_id in removed:
+                    continue
+                by_id[item_id] = len(items)
+                items.append((parent, k, item))
+            for k, item in enumerate(c or []):
+                item_id = item.get("id") if isinstance(item, dict) else None
+                if item_id is not None and item_id in by_id:
+                    items[by_id[item_id]] = (child, k, item)
+                else:
+                    items.append((child, k, item))
+            data[key] = [copy.deepcopy(item) for _, _, item in items]
+            origins[(key,)] = child.origins.get((key,), parent.origin((key,)))
+            for new_k, (src, old_k, _) in enumerate(items):
+                _copy_origins(src, (key, old_k), origins, (key, new_k))
+        elif key not in child.data:
+            data[key] = copy.deepcopy(p)
+            _copy_origins(parent, (key,), origins, (key,))
+        elif key not in parent.data:
+            data[key] = copy.deepcopy(c)
+            _copy_origins(child, (key,), origins, (key,))
+        else:
+            data[key] = merge_map(p, c, (key,))
+            origins[(key,)] = child.origins.get((key,), ("?", 0))
+    return _Merged(data, origins)
+
+
+def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
+    """Read a file and everything it extends, merged, with origins."""
+    shown = _shown(path)
+    doc, problems = read_yaml(path, shown)
+    if doc is None:
+        raise ScenarioError(problems)
+    if not isinstance(doc.data, dict):
+        raise ScenarioError(
+            [
+                Problem(
+                    shown,
+                    doc.line_of(()),
+                    "",
+                    f"expected a mapping of scenario keys, got {_kind(doc.data)}",
+                )
+            ]
+        )
+    own = _from_document(doc)
+    parent_ref = doc.data.get("extends")
+    if parent_ref is None:
+        return own
+    line = doc.line_of(("extends",))
+    if not isinstance(parent_ref, str) or not parent_ref:
+        raise ScenarioError(
+            [
+                Problem(
+                    shown, line, "extends", f"expected a scenario name or path, got {parent_ref!r}"
+                )
+            ]
+        )
+    parent_path = _resolve_extends(parent_ref, path, roots, shown, line)
+    if parent_path in chain or parent_path == path.resolve():
+        cycle = " -> ".join(_shown(p) for p in [*chain, parent_path])
+        raise ScenarioError([Problem(shown, line, "extends", f"extends: cycle ({cycle})")])
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(
+            [Problem(shown, line, "extends", f"more than {MAX_EXTENDS_DEPTH} levels of extends")]
+        )
+    parent = _read_merged(parent_path, roots, [*chain, path.resolve()])
+    return _merge(parent, own)
+
+
+def _resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: int) -> Path:
+    candidates = [(path.parent / ref)]
+    if not ref.endswith((".yaml", ".yml")):
+        candidates = [path.parent / f"{ref}.yaml", builtin_dir() / f"{ref}.yaml"]
+    for cand in candidates:
+        resolved = cand.resolve()
+        if not any(resolved.is_relative_to(root) for root in roots):
+            raise ScenarioError(
+                [
+                    Problem(
+                        shown,
+                        line,
+                        "extends",
+                        f"{ref!r} points outside the scenarios' folders; "
+                        "extends may name a built-in scenario or a file "
+                        "beside this one",
+                    )
+                ]
+            )
+        if resolved.is_file():
+            return resolved
+    raise ScenarioError([Problem(shown, line, "extends", f"no scenario {ref!r} to extend")])
+
+
+def _shown(path: Path) -> str:
+    """How a file is named in messages: relative to the built-ins or the working folder."""
+    resolved = path.resolve()
+    try:
+        return "scenarios/" + resolved.relative_to(builtin_dir()).as_posix()
+    except ValueError:
+        pass
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _kind(value: Any) -> str:
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        type(None): "nothing",
+    }.get(type(value), "a number" if isinstance(value, int | float) else type(value).__name__)
+
+
+# --------------------------------------------------------------------------- set: overrides
+
+
+def apply_set(data: dict[str, Any], path: str, value: Any) -> str | None:
+    """Set ``path`` (``dynamics.balance``, ``events.kashmir-war.chance``) in scenario data.
+
+    Lists of events and decisions are addressed by id. Returns a message if the path does
+    not name an existing place (new keys under ``actors.X`` and ``relations`` are allowed,
+    and validation judges the value).
+    """
+    parts = path.split(".")
+    if not all(parts):
+        return f"expected a dotted path like dynamics.balance, got {path!r}"
+    node: Any = data
+    for k, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            match = [x for x in node if isinstance(x, dict) and x.get("id") == part]
+            if not match:
+                return f"no item with id {part!r} at {'.'.join(parts[:k]) or 'top level'}"
+            node = match[0]
+            continue
+        if not isinstance(node, dict):
+            return f"{'.'.join(parts[:k])} holds no keys"
+        if part not in node:
+            if (k == 0 and part in ("dynamics", "actors", "relations")) or (
+                k >= 1 and parts[0] in ("dynamics", "actors") and k <= 2
+            ):
+                node[part] = {}
+            else:
+                return f"unknown path: {'.'.join(parts[: k + 1])!r} does not exist"
+        node = node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        return f"cannot replace a whole item of {'.'.join(parts[:-1])}; set one of its fields"
+    if not isinstance(node, dict):
+        return f"{'.'.join(parts[:-1])} holds no keys"
+    node[last] = value
+    return None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> Loc:
+    """Drop the union tags pydantic repeats (``attitude.attitude`` -> ``attitude``)."""
+    out: list[str | int] = []
+    for part in loc:
+        if out and isinstance(part, str) and out[-1] == part:
+            continue
+        if isinstance(part, str) and part.startswith(("function-", "tagged-union")):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+_KNOWN_KEYS: set[str] = set()
+
+
+def _known_keys() -> set[str]:
+    if not _KNOWN_KEYS:
+
+        def walk(schema: Any) -> None:
+            if isinstance(schema, dict):
+                props = schema.get("properties")
+                if isinstance(props, dict):
+                    _KNOWN_KEYS.update(props)
+                for v in schema.values():
+                    walk(v)
+            elif isinstance(schema, list):
+                for v in schema:
+                    walk(v)
+
+        walk(Scenario.model_json_schema(by_alias=True))
+    return _KNOWN_KEYS
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    found = error.get("input")
+    if kind == "extra_forbidden":
+        key = str(error["loc"][-1])
+        hint = difflib.get_close_matches(key, sorted(_known_keys()), n=1)
+        return f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+    if kind == "missing":
+        return "required key is missing"
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    message = message[0].lower() + message[1:]
+    if message.startswith("input should be"):
+        message = "expected " + message.removeprefix("input should be ")
+    if kind in ("condition_kind", "effect_kind") or isinstance(found, dict | list):
+        return (
+            f"{message}, got {_kind(found)}"
+            if not isinstance(found, dict)
+            else (f"{message}, got keys {', '.join(map(str, found)) or '(none)'}")
+        )
+    if "input" in error and kind not in ("value_error", "assertion_error"):
+        return f"{message}, got {found!r}"
+    return message
+
+
+def _validate(merged: _Merged) -> tuple[Scenario | None, list[Problem]]:
+    try:
+        return Scenario.model_validate(merged.data), []
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = _clean_loc(error["loc"])
+            file, line = merged.origin(loc)
+            problems.append(Problem(file, line, dotted(loc), _describe(error)))
+        return None, problems
+
+
+# --------------------------------------------------------------------------- compiling
+
+
+@dataclass(frozen=True)
+class CompiledOption:
+    """An option ready to apply."""
+
+    index: int
+    id: str
+    label: str
+    effects: tuple[EffectFn, ...]
+    historical: bool
+
+
+@dataclass(frozen=True)
+class CompiledEvent:
+    """An event ready to run: month window, per-month hazard, compiled condition and effects."""
+
+    index: int
+    spec: EventSpec
+    first: int
+    last: int
+    hazard: float
+    when: CondFn | None
+    effects: tuple[EffectFn, ...]
+    stream: int
+
+
+@dataclass(frozen=True)
+class CompiledDecision:
+    """A decision point ready to run."""
+
+    index: int
+    spec: DecisionSpec
+    actor: int
+    first: int
+    last: int
+    when: CondFn | None
+    options: tuple[CompiledOption, ...]
+    stream: int
+
+    def option_index(self, option_id: str) -> int:
+        """Index of an option by id (KeyError if unknown)."""
+        for o in self.options:
+            if o.id == option_id:
+                return o.index
+        raise KeyError(option_id)
+
+
+@dataclass
+class CompiledScenario:
+    """A validated scenario turned into arrays and functions the model runs."""
+
+    spec: Scenario
+    data: dict[str, Any]
+    file: str
+    start: int
+    end: int
+    flags: list[str]
+    events: list[CompiledEvent]
+    decisions: list[CompiledDecision]
+    force: dict[int, int]
+    initial_attitudes: np.ndarray
+    affinity: np.ndarray
+    weights: np.ndarray
+    temperatures: np.ndarray
+    initial_bloc: np.ndarray
+
+    @property
+    def months(self) -> int:
+        """How many monthly steps the scenario runs."""
+        return self.end - self.start + 1
+
+    def decision(self, decision_id: str) -> CompiledDecision:
+        """A decision by id (KeyError if unknown)."""
+        for d in self.decisions:
+            if d.spec.id == decision_id:
+                return d
+        raise KeyError(decision_id)
+
+
+class _Table:
+    """Resolver of names to indices; unknown names become problems with their location."""
+
+    def __init__(self, spec: Scenario, merged: _Merged) -> None:
+        self.merged = merged
+        self.problems: list[Problem] = []
+        self.events = {e.id: k for k, e in enumerate(spec.events)}
+        self.decisions = {d.id: k for k, d in enumerate(spec.decisions)}
+        self.options = {d.id: {o.id: k for k, o in enumerate(d.options)} for d in spec.decisions}
+        flags: list[str] = list(dict.fromkeys(spec.flags))
+        for item in [*spec.events, *[o for d in spec.decisions for o in d.options]]:
+            for eff in item.effects:
+                name = next(iter(type(eff).model_fields))
+                if name == "set_flag":
+                    flags.append(eff.set_flag)
+        self.flag_names = list(dict.fromkeys(flags))
+        self.flags = {f: k for k, f in enumerate(self.flag_names)}
+
+    def problem(self, loc: Loc, message: str) -> None:
+        file, line = self.merged.origin(loc)
+        self.problems.append(Problem(file, line, dotted(loc), message))
+
+    def _lookup(self, table: Mapping[str, int], name: str, what: str, loc: Loc) -> int:
+        if name in table:
+            return table[name]
+        hint = difflib.get_close_matches(name, list(table), n=1)
+        self.problem(
+            loc, f"unknown {what} {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        )
+        return 0
+
+    def flag(self, name: str, loc: Loc) -> int:
+        if name not in self.flags:
+            hint = difflib.get_close_matches(name, list(self.flags), n=1)
+            self.problem(
+                loc,
+                f"unknown flag {name!r}: no effect sets it and it is not in "
+                "'flags'" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+            )
+            return 0
+        return self.flags[name]
+
+    def event(self, event_id: str, loc: Loc) -> int:
+        return self._lookup(self.events, event_id, "event", loc)
+
+    def decision(self, decision_id: str, loc: Loc) -> int:
+        return self._lookup(self.decisions, decision_id, "decision", loc)
+
+    def option(self, decision_id: str, option_id: str, loc: Loc) -> int:
+        if decision_id not in self.options:
+            return 0
+        return self._lookup(self.options[decision_id], option_id, f"option of {decision_id}", loc)
+
+
+def _window(
+    item: EventSpec | DecisionSpec, start: int, end: int, loc: Loc, table: _Table
+) -> tuple[int, int]:
+    if item.date is not None:
+        first = last = parse_month(item.date)
+        where: Loc = (*loc, "date")
+    elif item.window is not None:
+        first, last = parse_month(item.window[0]), parse_month(item.window[1])
+        where = (*loc, "window")
+        if last < first:
+            table.problem(
+                where, f"window ends ({item.window[1]}) before it starts ({item.window[0]})"
+            )
+    else:
+        return start, end
+    for m in {first, last}:
+        if not start <= m <= end:
+            table.problem(
+                where,
+                f"expected a month within the scenario "
+                f"({format_month(start)} to {format_month(end)}), got {format_month(m)}",
+            )
+    return max(first, start), min(last, end)
+
+
+def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
+    table = _Table(spec, merged)
+    start, end = parse_month(spec.start), parse_month(spec.end)
+
+    def effects(items: list[Any], loc: Loc) -> tuple[EffectFn, ...]:
+        out = []
+        for k, item in enumerate(items):
+            try:
+                out.append(compile_effect(item, table, (*loc, k)))
+            except ValueError as exc:
+                table.problem((*loc, k), str(exc))
+        return tuple(out)
+
+    for label, items in (("event", spec.events), ("decision", spec.decisions)):
+        seen: dict[str, int] = {}
+        for k, item in enumerate(items):
+            if item.id in seen:
+                table.problem(
+                    (f"{label}s", k, "id"),
+                    f"duplicate {label} id {item.id!r} (first at {label}s[{seen[item.id]}])",
+                )
+            seen.setdefault(item.id, k)
+
+    events = []
+    for k, ev in enumerate(spec.events):
+        loc: Loc = ("events", k)
+        first, last = _window(ev, start, end, loc, table)
+        when = compile_condition(ev.when, table, (*loc, "when")) if ev.when else None
+        if ev.when is None and first > start and not ev.exogenous:
+            table.problem(
+                loc,
+                "an event with no 'when' condition after the start must say why "
+                "with 'exogenous: <reason>' (otherwise no earlier choice can change it)",
+            )
+        n = max(1, last - first + 1)
+        if ev.mtth is not None:
+            hazard = 1.0 - math.exp(-1.0 / ev.mtth)
+        elif ev.chance is not None:
+            hazard = 1.0 if ev.chance >= 1 else 1.0 - (1.0 - ev.chance) ** (1.0 / n)
+        else:
+            hazard = 1.0
+        events.append(
+            CompiledEvent(
+                k,
+                ev,
+                first,
+                last,
+                hazard,
+                when,
+                effects(ev.effects, (*loc, "effects")),
+                stream_id("event:" + ev.id),
+            )
+        )
+
+    decisions = []
+    for k, dec in enumerate(spec.decisions):
+        loc = ("decisions", k)
+        first, last = _window(dec, start, end, loc, table)
+        when = compile_condition(dec.when, table, (*loc, "when")) if dec.when else None
+        options = tuple(
+            CompiledOption(
+                n, o.id, o.label, effects(o.effects, (*loc, "options", n, "effects")), o.historical
+            )
+            for n, o in enumerate(dec.options)
+        )
+        decisions.append(
+            CompiledDecision(
+                k,
+                dec,
+                INDEX[dec.actor],
+                first,
+                last,
+                when,
+                options,
+                stream_id("decision:" + dec.id),
+            )
+        )
+
+    force: dict[int, int] = {}
+    for decision_id, option_id in spec.force.items():
+        d = table.decision(decision_id, ("force", decision_id))
+        if decision_id in table.decisions:
+            force[d] = table.option(decision_id, option_id, ("force", decision_id))
+
+    initial = np.zeros((N_ACTORS, N_ACTORS))
+    for key, value in spec.relations.items():
+        a, b = key.split("->")
+        initial[INDEX[a], INDEX[b]] = value
+    ideology = np.array([spec.actors[a].ideology if a in spec.actors else 0.0 for a in ACTORS])
+    affinity = 1.0 - np.abs(ideology[:, None] - ideology[None, :])
+    weights = np.zeros((N_ACTORS, 4))
+    temperatures = np.full(N_ACTORS, spec.dynamics.temperature)
+    bloc = np.zeros(N_ACTORS, dtype=np.int8)
+    for a, actor in spec.actors.items():
+        i = INDEX[a]
+        w = actor.weights
+        weights[i] = (w.security, w.economy, w.ideology, w.prestige)
+        if actor.temperature is not None:
+            temperatures[i] = actor.temperature
+        bloc[i] = Bloc.from_label(actor.bloc).value
+    for a in ACTORS:
+        if a not in spec.actors:
+            from sim.schema import Weights
+
+            w = Weights()
+            weights[INDEX[a]] = (w.security, w.economy, w.ideology, w.prestige)
+
+    if table.problems:
+        raise ScenarioError(table.problems)
+    data = copy.deepcopy(merged.data)
+    data.pop("set", None)
+    return CompiledScenario(
+        spec,
+        data,
+        file,
+        start,
+        end,
+        table.flag_names,
+        events,
+        decisions,
+        force,
+        initial,
+        affinity,
+        weights,
+        temperatures,
+        bloc,
+    )
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def load_scenario(
+    name_or_path: str | Path,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    force: Mapping[str, str] | None = None,
+) -> CompiledScenario:
+    """Load, validate and compile a scenario by built-in name or path.
+
+    ``overrides`` are ``set:`` entries (``{"dynamics.balance": 0.05}``) applied after the
+    file's own; ``force`` maps decision ids to option ids. Raises ``ScenarioError`` listing
+    every problem found.
+    """
+    path = resolve_name(name_or_path)
+    roots = [builtin_dir().resolve(), path.resolve().parent]
+    merged = _read_merged(path, roots, [])
+    return _finish(merged, _shown(path), overrides, force)
+
+
+def scenario_from_data(data: dict[str, Any], name: str = "<saved scenario>") -> CompiledScenario:
+    """Validate and compile scenario data already merged (as kept in a saved run)."""
+    if "extends" in data:
+        raise ScenarioError([Problem(name, 0, "extends", "saved scenario data must be resolved")])
+    return _finish(_Merged(copy.deepcopy(data), {(): (name, 0)}), name, None, None)
+
+
+def _finish(
+    merged: _Merged,
+    shown: str,
+    overrides: Mapping[str, Any] | None,
+    force: Mapping[str, str] | None,
+) -> CompiledScenario:
+    problems: list[Problem] = []
+    file_set = merged.data.get("set") or {}
+    if not isinstance(file_set, dict):
+        problems.append(
+            Problem(
+                *merged.origin(("set",)),
+                "set",
+                f"expected a mapping of PATH: value, got {_kind(file_set)}",
+            )
+        )
+        file_set = {}
+    entries = [(k, v, merged.origin(("set", k)), f"set.{k}") for k, v in file_set.items()]
+    entries += [(k, v, ("--set", 0), k) for k, v in (overrides or {}).items()]
+    for key, value, origin, shown_key in entries:
+        message = apply_set(merged.data, str(key), value)
+        if message:
+            problems.append(Problem(origin[0], origin[1], shown_key, message))
+        else:
+            merged.origins[tuple(str(key).split("."))] = origin
+    if force:
+        merged.data.setdefault("force", {}).update(force)
+        for k in force:
+            merged.origins[("force", k)] = ("--force", 0)
+    if problems:
+        raise ScenarioError(problems)
+    spec, problems = _validate(merged)
+    if spec is None:
+        raise ScenarioError(problems)
+    return _compile(spec, merged, shown)
+
+
+def validate_files(paths: Iterable[str | Path]) -> list[Problem]:
+    """Every problem in each of the given scenario files (empty if all are valid)."""
+    problems: list[Problem] = []
+    for p in paths:
+        try:
+            load_scenario(p)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    return problems

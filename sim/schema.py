@@ -1,0 +1,246 @@
+"""The scenario format as pydantic models: the code's schema is the truth.
+
+``Condition`` and ``Effect`` are built from the vocabulary's registries, so a new kind
+is added in one place (``sim.vocabulary``) and appears here, in validation and in the
+exported JSON Schema at once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from sim.actors import ACTORS, ActorId, BlocLabel
+from sim.calendar import parse_month
+from sim.vocabulary import CONDITIONS, EFFECTS, Kind, Slug
+
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+"""A calendar month, ``YYYY-MM``."""
+
+PairKey = Annotated[
+    str, StringConstraints(pattern=r"^(" + "|".join(ACTORS) + r")->(" + "|".join(ACTORS) + ")$")
+]
+"""A directed pair, ``PAK->USSR``."""
+
+
+class Strict(BaseModel):
+    """Base of every scenario mapping: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _single_key(value: Any) -> str | None:
+    if isinstance(value, dict) and len(value) == 1:
+        return str(next(iter(value)))
+    if isinstance(value, BaseModel):
+        return str(next(iter(type(value).model_fields)))
+    return None
+
+
+def _union(table: dict[str, Kind], what: str) -> Any:
+    members = []
+    for name, kind in table.items():
+        model = create_model(  # type: ignore[call-overload]
+            f"{what}_{name}",
+            __config__=ConfigDict(extra="forbid"),
+            __doc__=kind.doc,
+            __module__=__name__,
+            **{name: (kind.args, Field(description=kind.doc))},
+        )
+        members.append(Annotated[model, Tag(name)])
+    names = ", ".join(sorted(table))
+    return Annotated[
+        Union[tuple(members)],  # noqa: UP007
+        Discriminator(
+            _single_key,
+            custom_error_type=f"{what.lower()}_kind",
+            custom_error_message=f"expected a mapping with exactly one key, one of: {names}",
+        ),
+    ]
+
+
+Condition = _union(CONDITIONS, "Condition")
+Effect = _union(EFFECTS, "Effect")
+
+
+def _rebuild_members() -> None:
+    import typing
+
+    for union in (Condition, Effect):
+        for member in typing.get_args(typing.get_args(union)[0]):
+            typing.get_args(member)[0].model_rebuild(_types_namespace={"Condition": Condition})
+
+
+_rebuild_members()
+
+
+class Source(Strict):
+    """Where an entry comes from: the paper's section and the references it gives."""
+
+    section: str = Field(min_length=1, description="the paper's section heading")
+    cites: list[str] = Field(default_factory=list, description="references the paper gives")
+    note: str | None = Field(None, description="where the paper is vague, what was chosen")
+
+
+class Weights(Strict):
+    """How much an actor cares about each part of its utility."""
+
+    security: float = Field(0.4, ge=0, le=10)
+    economy: float = Field(0.3, ge=0, le=10)
+    ideology: float = Field(0.2, ge=0, le=10)
+    prestige: float = Field(0.1, ge=0, le=10)
+
+
+class Leader(Strict):
+    """Who led an actor from a month on."""
+
+    start: Month = Field(alias="from")
+    name: str
+    regime: str | None = None
+
+
+class ActorSpec(Strict):
+    """An actor's starting camp, ideology and decision-making."""
+
+    name: str | None = None
+    bloc: BlocLabel = "non-aligned"
+    ideology: float = Field(0.0, ge=-1, le=1, description="-1 communist .. +1 liberal-capitalist")
+    weights: Weights = Field(default_factory=Weights)
+    temperature: float | None = Field(None, gt=0, le=1000, description="softmax temperature")
+    leaders: list[Leader] = Field(default_factory=list)
+
+
+class Baseline(Strict):
+    """Weights of the structural baseline that attitudes drift towards."""
+
+    history: float = Field(0.6, ge=0, le=2, description="pull of the starting attitude")
+    ideology: float = Field(0.3, ge=0, le=2, description="pull of ideological affinity")
+    bloc: float = Field(0.3, ge=0, le=2, description="pull of shared or opposed camps")
+    aid: float = Field(0.5, ge=0, le=5, description="points of warmth per point of aid received")
+
+
+class Dynamics(Strict):
+    """Coefficients of the monthly attitude dynamics and of the AI's look-ahead."""
+
+    drift: float = Field(0.03, ge=0, le=1, description="monthly pull towards the baseline")
+    balance: float = Field(0.02, ge=0, le=1, description="monthly pull towards balanced triads")
+    baseline: Baseline = Field(default_factory=Baseline)
+    aid_decay: float = Field(0.03, ge=0, le=1, description="monthly decay of aid flows")
+    lookahead_months: int = Field(12, ge=0, le=120, description="months the AI projects ahead")
+    temperature: float = Field(4.0, gt=0, le=1000, description="default softmax temperature")
+
+
+class EventSpec(Strict):
+    """Something that happens: dated or windowed, conditional, with a chance and effects."""
+
+    id: Slug
+    title: str = Field(min_length=1)
+    date: Month | None = None
+    window: tuple[Month, Month] | None = None
+    when: Condition | None = None  # type: ignore[valid-type]
+    chance: float | None = Field(None, ge=0, le=1, description="chance over the window")
+    mtth: float | None = Field(None, gt=0, le=1200, description="mean months to happen")
+    exogenous: str | None = Field(None, min_length=3, description="why it has no condition")
+    effects: list[Effect] = Field(default_factory=list)  # type: ignore[valid-type]
+    narrative: str | None = None
+    source: Source
+
+    @model_validator(mode="after")
+    def _timing(self) -> EventSpec:
+        if (self.date is None) == (self.window is None):
+            raise ValueError("give exactly one of 'date' or 'window'")
+        if self.chance is not None and self.mtth is not None:
+            raise ValueError("give 'chance' or 'mtth', not both")
+        return self
+
+
+class OptionSpec(Strict):
+    """One choice open to a decision's actor."""
+
+    id: Slug
+    label: str = Field(min_length=1)
+    effects: list[Effect] = Field(default_factory=list)  # type: ignore[valid-type]
+    historical: bool = Field(False, description="what really happened (for comparison only)")
+    note: str | None = None
+
+
+class DecisionSpec(Strict):
+    """A turn at which an actor chooses among 2-4 options."""
+
+    id: Slug
+    actor: ActorId
+    date: Month | None = None
+    window: tuple[Month, Month] | None = None
+    when: Condition | None = None  # type: ignore[valid-type]
+    prompt: str = Field(min_length=1)
+    options: list[OptionSpec] = Field(min_length=2, max_length=4)
+    source: Source
+
+    @model_validator(mode="after")
+    def _shape(self) -> DecisionSpec:
+        if self.date is not None and self.window is not None:
+            raise ValueError("give 'date' or 'window', not both")
+        if self.date is None and self.window is None and self.when is None:
+            raise ValueError("give a 'date', a 'window' or a 'when' trigger")
+        ids = [o.id for o in self.options]
+        if len(set(ids)) != len(ids):
+            raise ValueError("option ids must be unique within a decision")
+        if sum(o.historical for o in self.options) > 1:
+            raise ValueError("at most one option may be marked historical")
+        return self
+
+
+class Scenario(Strict):
+    """A whole scenario file (after ``extends:`` is resolved)."""
+
+    id: Slug
+    title: str = Field(min_length=1)
+    description: str | None = None
+    extends: str | None = Field(None, description="a built-in name or a relative path")
+    remove: list[Slug] = Field(default_factory=list, description="inherited ids to drop")
+    start: Month
+    end: Month
+    actors: dict[ActorId, ActorSpec] = Field(default_factory=dict)
+    relations: dict[PairKey, float] = Field(default_factory=dict)
+    flags: list[Slug] = Field(default_factory=list, description="flags raised at the start")
+    dynamics: Dynamics = Field(default_factory=Dynamics)
+    events: list[EventSpec] = Field(default_factory=list)
+    decisions: list[DecisionSpec] = Field(default_factory=list)
+    force: dict[Slug, Slug] = Field(default_factory=dict, description="decision id: option id")
+    set: dict[str, Any] = Field(default_factory=dict, description="PATH: value overrides")
+
+    @field_validator("relations")
+    @classmethod
+    def _relations_in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, v in value.items():
+            a, b = key.split("->")
+            if a == b:
+                raise ValueError(f"{key}: an actor has no attitude towards itself")
+            if not -100 <= v <= 100:
+                raise ValueError(f"{key}: expected a number between -100 and 100, got {v}")
+        return value
+
+    @model_validator(mode="after")
+    def _period(self) -> Scenario:
+        if parse_month(self.end) < parse_month(self.start):
+            raise ValueError(f"'end' ({self.end}) is before 'start' ({self.start})")
+        return self
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file, for editors that check YAML as it is typed."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Frontline State scenario"
+    return schema

@@ -1,0 +1,69 @@
+"""The state of R replicate runs at once: every array has a leading replicate axis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+I8 = npt.NDArray[np.int8]
+I32 = npt.NDArray[np.int32]
+B = npt.NDArray[np.bool_]
+U64 = npt.NDArray[np.uint64]
+
+
+@dataclass
+class WorldState:
+    """Everything that changes during a run, for R replicates.
+
+    ``attitudes[r, i, j]`` is how actor i regards actor j in replicate r, in [-100, 100].
+    ``econ_aid[r, i, j]`` and ``mil_aid[r, i, j]`` are aid flowing from i to j (decaying).
+    """
+
+    attitudes: F64  # (R, 6, 6)
+    econ_aid: F64  # (R, 6, 6)
+    mil_aid: F64  # (R, 6, 6)
+    prestige: F64  # (R, 6)
+    bloc: I8  # (R, 6) Bloc values
+    flags: B  # (R, F)
+    event_month: I32  # (R, E), -1 until the event fires
+    choice: I32  # (R, D), -1 until the decision is taken
+    choice_month: I32  # (R, D), -1 until the decision is taken
+
+    @property
+    def replicates(self) -> int:
+        """How many replicate runs this state holds."""
+        return int(self.attitudes.shape[0])
+
+    def copy(self) -> WorldState:
+        """A deep copy (the AI's look-ahead works on copies)."""
+        return WorldState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+
+    def take(self, index: npt.NDArray[np.intp]) -> WorldState:
+        """The replicates at ``index`` (with repeats allowed), as a new state."""
+        return WorldState(**{f.name: getattr(self, f.name)[index].copy() for f in fields(self)})
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON data that restores to an identical state (floats round-trip exactly)."""
+        return {
+            f.name: {
+                "dtype": str(getattr(self, f.name).dtype),
+                "shape": list(getattr(self, f.name).shape),
+                "data": getattr(self, f.name).ravel().tolist(),
+            }
+            for f in fields(self)
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WorldState:
+        """Inverse of ``to_json``."""
+        arrays: dict[str, Any] = {}
+        for f in fields(cls):
+            item = data[f.name]
+            arrays[f.name] = np.asarray(item["data"], dtype=np.dtype(item["dtype"])).reshape(
+                item["shape"]
+            )
+        return cls(**arrays)

@@ -1,0 +1,188 @@
+"""Safe YAML reading that remembers the line of every value.
+
+Only plain data is built (mappings, lists, strings, numbers, booleans, null): a tag that
+asks for a Python object is refused before anything is constructed, duplicate keys are
+reported, and the size of the file and of the data it expands to (aliases included) are
+bounded so that an alias bomb is refused quickly with bounded memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import Problem
+
+MAX_FILE_BYTES = 1_000_000
+"""A scenario larger than this is refused unread (the 1947-1991 baseline is far smaller)."""
+
+MAX_NODES = 200_000
+"""At most this many values after aliases are expanded (a billion-laughs file hits it fast)."""
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """Plain data read from a YAML file, with the line (1-based) of each value by its path."""
+
+    file: str
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int:
+        """The line of the value at ``path``, or of its nearest ancestor that has one."""
+        p = tuple(path)
+        while p:
+            if p in self.lines:
+                return self.lines[p]
+            p = p[:-1]
+        return self.lines.get((), 1)
+
+
+class _Budget(Exception):
+    """Raised when a document expands beyond MAX_NODES."""
+
+
+class _Builder:
+    """Turns a composed node graph into plain data, counting every node it builds."""
+
+    def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
+        self.file = file
+        self.loader = loader
+        self.count = 0
+        self.lines: dict[Path_, int] = {}
+        self.problems: list[Problem] = []
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _Budget
+        line = node.start_mark.line + 1
+        self.lines[path] = line
+        if node.tag not in _PLAIN_TAGS:
+            self.problems.append(
+                Problem(
+                    self.file,
+                    line,
+                    _dotted(path),
+                    f"YAML tag {node.tag!r} is not allowed: "
+                    "a scenario holds plain data only (nothing was built or run)",
+                )
+            )
+            return None
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            self.loader.flatten_mapping(node)
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
+                    self.problems.append(
+                        Problem(
+                            self.file,
+                            key_node.start_mark.line + 1,
+                            _dotted(path),
+                            "a key must be a plain value",
+                        )
+                    )
+                    continue
+                key = self.loader.construct_object(key_node)
+                if isinstance(key, bool) or key is None:
+                    key = str(key_node.value)
+                if key in out:
+                    self.problems.append(
+                        Problem(
+                            self.file,
+                            key_node.start_mark.line + 1,
+                            _dotted((*path, key)),
+                            "duplicate key (each key may appear once)",
+                        )
+                    )
+                out[key] = self.build(value_node, (*path, key))
+                self.lines[(*path, key)] = key_node.start_mark.line + 1
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(v, (*path, i)) for i, v in enumerate(node.value)]
+        return self.loader.construct_object(node)
+
+
+def _dotted(path: Path_) -> str:
+    """Render a path as ``events[3].effects[0].attitude``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+dotted = _dotted
+
+
+def read_yaml(path: Path, shown_as: str | None = None) -> tuple[Document | None, list[Problem]]:
+    """Read ``path`` as plain YAML data; return the document or the problems that stop it."""
+    name = shown_as or str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return None, [Problem(name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+    if size > MAX_FILE_BYTES:
+        return None, [
+            Problem(
+                name,
+                0,
+                "",
+                f"file is {size:,} bytes; a scenario may be at most {MAX_FILE_BYTES:,} bytes",
+            )
+        ]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(name, 0, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    except OSError as exc:
+        return None, [Problem(name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+    return parse_yaml(text, name)
+
+
+def parse_yaml(text: str, name: str) -> tuple[Document | None, list[Problem]]:
+    """Parse YAML text (see ``read_yaml``)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, [Problem(name, 1, "", "the file is empty; expected a scenario mapping")]
+        builder = _Builder(name, loader)
+        data = builder.build(node, ())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        what = exc.problem or exc.context or "invalid YAML"
+        return None, [Problem(name, line, "", f"YAML syntax error: {what}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(name, 0, "", f"YAML error: {exc}")]
+    except _Budget:
+        return None, [
+            Problem(
+                name,
+                0,
+                "",
+                f"the document expands to more than {MAX_NODES:,} values (an alias bomb?); refused",
+            )
+        ]
+    except RecursionError:
+        return None, [Problem(name, 0, "", "the document is nested too deeply; refused")]
+    finally:
+        loader.dispose()
+    if builder.problems:
+        return None, builder.problems
+    return Document(name, data, builder.lines), []
