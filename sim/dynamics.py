@@ -44,29 +44,32 @@ class Structure:
     params: Dynamics
 
 
+_COMPAT = np.array([[0.0, 0.0, 0.0], [0.0, 1.0, -1.0], [0.0, -1.0, 1.0]])
+"""Camp compatibility by Bloc value: same camp +1, opposed camps -1, non-aligned 0."""
+
+_THIRD_F = [t.astype(np.float64) for t in _THIRD]  # the same, as factors
+
+
 def bloc_compat(bloc: npt.NDArray[np.int8]) -> F64:
     """+1 for two states in the same camp, -1 for opposed camps, 0 if either is non-aligned."""
-    bi = bloc[:, :, None]
-    bj = bloc[:, None, :]
-    same = (bi == bj) & (bi != 0)
-    opposed = (bi != bj) & (bi != 0) & (bj != 0)
-    return same.astype(np.float64) - opposed.astype(np.float64)
+    out: F64 = _COMPAT[bloc[:, :, None], bloc[:, None, :]]
+    return out
 
 
 def balance_pull(a: F64) -> F64:
     """Heider balance: the signed product of i->k and k->j, weighted by how much i cares about k.
 
-    ``enemy of my enemy``: if i hates k and k hates j, the pull on i->j is positive.
+    ``enemy of my enemy``: if i hates k and k hates j, the pull on i->j is positive. The
+    result is on the attitude scale: the weighted mean of ``A[i,k] * A[k,j] / 100``.
     """
     num = np.zeros_like(a)
     den = np.zeros_like(a)
     for k in range(N_ACTORS):
-        ik = a[:, :, k][:, :, None]
-        kj = a[:, k, :][:, None, :]
-        weight = np.abs(ik)
-        num = num + np.where(_THIRD[k], ik * kj * weight, 0.0)
-        den = den + np.where(_THIRD[k], weight * 100.0, 0.0)
-    return num / (den + 1e-9)
+        weight = np.abs(a[:, :, k])[:, :, None] * _THIRD_F[k]  # [r, i, j]
+        num = num + weight * a[:, :, k][:, :, None] * a[:, k, :][:, None, :]
+        den = den + weight
+    out: F64 = num / (den * 100.0 + 1e-9)
+    return out
 
 
 def advance(s: WorldState, st: Structure) -> None:

@@ -152,7 +152,7 @@ class PendingDecision:
         return self.decision.spec.id
 
 
-class StateAgent(mesa.Agent):  # type: ignore[misc]
+class StateAgent(mesa.Agent):
     """One of the six states. It reads the model's arrays and chooses at its decision points."""
 
     model: FrontlineModel
@@ -231,7 +231,7 @@ class StateAgent(mesa.Agent):  # type: ignore[misc]
         return Choice(decision.spec.id, chosen, by="ai")
 
 
-class FrontlineModel(mesa.Model):  # type: ignore[misc]
+class FrontlineModel(mesa.Model):
     """Six states over a scenario's months, for R replicates at once.
 
     Args:

@@ -42,7 +42,7 @@ def stream_id(name: str) -> int:
 def uniform(seed: int, replicates: U64, month: int, stream: int, draw: int = 0) -> F64:
     """One uniform number in [0, 1) per replicate, a pure function of its arguments."""
     with np.errstate(over="ignore"):
-        key = _mix(np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + _GOLDEN)
+        key = _mix(np.asarray(np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + _GOLDEN))
         key = _mix(key ^ (replicates * _GOLDEN))
         key = _mix(key ^ np.uint64((month * 0x100000001B3 + draw) & 0xFFFFFFFFFFFFFFFF))
         key = _mix(key ^ np.uint64(stream & 0xFFFFFFFFFFFFFFFF))

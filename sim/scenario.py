@@ -21,8 +21,8 @@ from sim.actors import ACTORS, INDEX, N_ACTORS, Bloc
 from sim.calendar import format_month, parse_month
 from sim.errors import Problem, ScenarioError
 from sim.rng import stream_id
-from sim.schema import DecisionSpec, EventSpec, Scenario
-from sim.vocabulary import CondFn, EffectFn, Loc, compile_condition, compile_effect
+from sim.schema import DecisionSpec, EventSpec, OptionSpec, Scenario
+from sim.vocabulary import CondFn, EffectFn, Loc, compile_condition, compile_effect, kind_of
 from sim.yamlfile import Document, dotted, read_yaml
 
 Origin = tuple[str, int]
@@ -107,9 +107,12 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
     """Child over parent: mappings merge deeply, id lists merge by id, the rest replaces."""
     data: dict[str, Any] = {}
     origins: dict[Loc, Origin] = {(): child.origins.get((), ("?", 0))}
-    removed = (
-        set(child.data.get("remove") or []) if isinstance(child.data.get("remove"), list) else set()
-    )
+    remove = child.data.get("remove")
+    removed = {r for r in remove if isinstance(r, str)} if isinstance(remove, list) else set()
+
+    def id_of(item: Any) -> str | None:
+        item_id = item.get("id") if isinstance(item, dict) else None
+        return item_id if isinstance(item_id, str) else None
 
     def merge_map(p: Any, c: Any, loc: Loc) -> Any:
         if isinstance(p, dict) and isinstance(c, dict):
@@ -138,13 +141,13 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
             items: list[tuple[_Merged, int, Any]] = []
             by_id: dict[Any, int] = {}
             for k, item in enumerate(p):
-                item_id = item.get("id") if isinstance(item, dict) else None
+                item_id = id_of(item)
                 if item_id in removed:
                     continue
                 by_id[item_id] = len(items)
                 items.append((parent, k, item))
             for k, item in enumerate(c or []):
-                item_id = item.get("id") if isinstance(item, dict) else None
+                item_id = id_of(item)
                 if item_id is not None and item_id in by_id:
                     items[by_id[item_id]] = (child, k, item)
                 else:
@@ -197,7 +200,7 @@ def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
         )
     parent_path = _resolve_extends(parent_ref, path, roots, shown, line)
     if parent_path in chain or parent_path == path.resolve():
-        cycle = " -> ".join(_shown(p) for p in [*chain, parent_path])
+        cycle = " -> ".join(_shown(p) for p in [*chain, path.resolve(), parent_path])
         raise ScenarioError([Problem(shown, line, "extends", f"extends: cycle ({cycle})")])
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError(
@@ -303,7 +306,9 @@ def _clean_loc(loc: tuple[Any, ...]) -> Loc:
     for part in loc:
         if out and isinstance(part, str) and out[-1] == part:
             continue
-        if isinstance(part, str) and part.startswith(("function-", "tagged-union")):
+        if isinstance(part, str) and (
+            part.startswith(("function-", "tagged-union")) or part == "[key]"
+        ):
             continue
         out.append(part)
     return tuple(out)
@@ -330,6 +335,12 @@ def _known_keys() -> set[str]:
     return _KNOWN_KEYS
 
 
+_PATTERNS = {
+    r"^\d{4}-(0[1-9]|1[0-2])$": "a month written YYYY-MM",
+    r"^[a-z0-9]+(-[a-z0-9]+)*$": "an id of lower-case words joined by hyphens",
+}
+
+
 def _describe(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     found = error.get("input")
@@ -339,9 +350,21 @@ def _describe(error: Mapping[str, Any]) -> str:
         return f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
     if kind == "missing":
         return "required key is missing"
+    if kind in ("too_short", "too_long") and "actual_length" in error.get("ctx", {}):
+        ctx = error["ctx"]
+        bound = (
+            f"at least {ctx['min_length']}"
+            if kind == "too_short"
+            else (f"at most {ctx['max_length']}")
+        )
+        return f"expected {bound} items, got {ctx['actual_length']}"
+    if kind == "string_pattern_mismatch":
+        pattern = str(error.get("ctx", {}).get("pattern", ""))
+        return f"expected {_PATTERNS.get(pattern, f'text matching {pattern}')}, got {found!r}"
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
-    message = message[0].lower() + message[1:]
+    if message[:1].isupper() and not message[1:2].isupper():
+        message = message[0].lower() + message[1:]
     if message.startswith("input should be"):
         message = "expected " + message.removeprefix("input should be ")
     if kind in ("condition_kind", "effect_kind") or isinstance(found, dict | list):
@@ -458,11 +481,13 @@ class _Table:
         self.decisions = {d.id: k for k, d in enumerate(spec.decisions)}
         self.options = {d.id: {o.id: k for k, o in enumerate(d.options)} for d in spec.decisions}
         flags: list[str] = list(dict.fromkeys(spec.flags))
-        for item in [*spec.events, *[o for d in spec.decisions for o in d.options]]:
+        holders: list[EventSpec | OptionSpec] = [*spec.events]
+        holders += [o for d in spec.decisions for o in d.options]
+        for item in holders:
             for eff in item.effects:
-                name = next(iter(type(eff).model_fields))
-                if name == "set_flag":
-                    flags.append(eff.set_flag)
+                kind = kind_of(eff)
+                if kind == "set_flag":
+                    flags.append(str(getattr(eff, kind)))
         self.flag_names = list(dict.fromkeys(flags))
         self.flags = {f: k for k, f in enumerate(self.flag_names)}
 
@@ -499,7 +524,15 @@ class _Table:
     def option(self, decision_id: str, option_id: str, loc: Loc) -> int:
         if decision_id not in self.options:
             return 0
-        return self._lookup(self.options[decision_id], option_id, f"option of {decision_id}", loc)
+        options = self.options[decision_id]
+        if option_id in options:
+            return options[option_id]
+        self.problem(
+            loc,
+            f"unknown option {option_id!r} of decision {decision_id!r}: "
+            f"expected one of {', '.join(options)}",
+        )
+        return 0
 
 
 def _window(
@@ -540,15 +573,16 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
                 table.problem((*loc, k), str(exc))
         return tuple(out)
 
-    for label, items in (("event", spec.events), ("decision", spec.decisions)):
+    groups = [("event", [e.id for e in spec.events]), ("decision", [d.id for d in spec.decisions])]
+    for label, ids in groups:
         seen: dict[str, int] = {}
-        for k, item in enumerate(items):
-            if item.id in seen:
+        for k, item_id in enumerate(ids):
+            if item_id in seen:
                 table.problem(
                     (f"{label}s", k, "id"),
-                    f"duplicate {label} id {item.id!r} (first at {label}s[{seen[item.id]}])",
+                    f"duplicate {label} id {item_id!r} (first at {label}s[{seen[item_id]}])",
                 )
-            seen.setdefault(item.id, k)
+            seen.setdefault(item_id, k)
 
     events = []
     for k, ev in enumerate(spec.events):
@@ -708,17 +742,48 @@ def _finish(
         if message:
             problems.append(Problem(origin[0], origin[1], shown_key, message))
         else:
-            merged.origins[tuple(str(key).split("."))] = origin
+            loc = _set_loc(merged.data, str(key).split("."))
+            for old in [k for k in merged.origins if k[: len(loc)] == loc]:
+                del merged.origins[old]  # the value that was replaced
+            for n in range(1, len(loc)):
+                merged.origins.setdefault(loc[:n], origin)  # places the override created
+            merged.origins[loc] = origin
     if force:
-        merged.data.setdefault("force", {}).update(force)
+        existing = merged.data.setdefault("force", {})
+        if isinstance(existing, dict):  # otherwise validation reports the file's 'force'
+            existing.update(force)
         for k in force:
             merged.origins[("force", k)] = ("--force", 0)
-    if problems:
-        raise ScenarioError(problems)
-    spec, problems = _validate(merged)
+    spec, invalid = _validate(merged)
+    problems += invalid
     if spec is None:
         raise ScenarioError(problems)
+    if problems:  # report the set: problems together with the cross-reference ones
+        try:
+            _compile(spec, merged, shown)
+        except ScenarioError as exc:
+            problems += exc.problems
+        raise ScenarioError(problems)
     return _compile(spec, merged, shown)
+
+
+def _set_loc(data: Any, parts: list[str]) -> Loc:
+    """Where ``apply_set`` wrote, with list items by index (``events.x.chance`` -> events[2])."""
+    loc: list[str | int] = []
+    node = data
+    for part in parts:
+        if isinstance(node, list):
+            k = next(
+                (i for i, x in enumerate(node) if isinstance(x, dict) and x.get("id") == part), None
+            )
+            if k is None:
+                break
+            loc.append(k)
+            node = node[k]
+        else:
+            loc.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return tuple(loc)
 
 
 def validate_files(paths: Iterable[str | Path]) -> list[Problem]:

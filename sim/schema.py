@@ -7,9 +7,10 @@ exported JSON Schema at once.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -17,7 +18,6 @@ from pydantic import (
     StringConstraints,
     Tag,
     create_model,
-    field_validator,
     model_validator,
 )
 
@@ -28,8 +28,20 @@ from sim.vocabulary import CONDITIONS, EFFECTS, Kind, Slug
 Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 """A calendar month, ``YYYY-MM``."""
 
+
+def _two_actors(key: str) -> str:
+    a, b = key.split("->")
+    if a == b:
+        raise ValueError(
+            f"expected two different actors (an actor has no attitude towards itself), got {key!r}"
+        )
+    return key
+
+
 PairKey = Annotated[
-    str, StringConstraints(pattern=r"^(" + "|".join(ACTORS) + r")->(" + "|".join(ACTORS) + ")$")
+    str,
+    StringConstraints(pattern=r"^(" + "|".join(ACTORS) + r")->(" + "|".join(ACTORS) + ")$"),
+    AfterValidator(_two_actors),
 ]
 """A directed pair, ``PAK->USSR``."""
 
@@ -70,8 +82,12 @@ def _union(table: dict[str, Kind], what: str) -> Any:
     ]
 
 
-Condition = _union(CONDITIONS, "Condition")
-Effect = _union(EFFECTS, "Effect")
+if TYPE_CHECKING:  # the unions are built at run time from the registries
+    Condition = BaseModel
+    Effect = BaseModel
+else:
+    Condition = _union(CONDITIONS, "Condition")
+    Effect = _union(EFFECTS, "Effect")
 
 
 def _rebuild_members() -> None:
@@ -148,11 +164,11 @@ class EventSpec(Strict):
     title: str = Field(min_length=1)
     date: Month | None = None
     window: tuple[Month, Month] | None = None
-    when: Condition | None = None  # type: ignore[valid-type]
+    when: Condition | None = None
     chance: float | None = Field(None, ge=0, le=1, description="chance over the window")
     mtth: float | None = Field(None, gt=0, le=1200, description="mean months to happen")
     exogenous: str | None = Field(None, min_length=3, description="why it has no condition")
-    effects: list[Effect] = Field(default_factory=list)  # type: ignore[valid-type]
+    effects: list[Effect] = Field(default_factory=list)
     narrative: str | None = None
     source: Source
 
@@ -170,7 +186,7 @@ class OptionSpec(Strict):
 
     id: Slug
     label: str = Field(min_length=1)
-    effects: list[Effect] = Field(default_factory=list)  # type: ignore[valid-type]
+    effects: list[Effect] = Field(default_factory=list)
     historical: bool = Field(False, description="what really happened (for comparison only)")
     note: str | None = None
 
@@ -182,7 +198,7 @@ class DecisionSpec(Strict):
     actor: ActorId
     date: Month | None = None
     window: tuple[Month, Month] | None = None
-    when: Condition | None = None  # type: ignore[valid-type]
+    when: Condition | None = None
     prompt: str = Field(min_length=1)
     options: list[OptionSpec] = Field(min_length=2, max_length=4)
     source: Source
@@ -212,24 +228,15 @@ class Scenario(Strict):
     start: Month
     end: Month
     actors: dict[ActorId, ActorSpec] = Field(default_factory=dict)
-    relations: dict[PairKey, float] = Field(default_factory=dict)
+    relations: dict[PairKey, Annotated[float, Field(ge=-100, le=100)]] = Field(
+        default_factory=dict, description="starting attitude of FROM->TO, -100..100"
+    )
     flags: list[Slug] = Field(default_factory=list, description="flags raised at the start")
     dynamics: Dynamics = Field(default_factory=Dynamics)
     events: list[EventSpec] = Field(default_factory=list)
     decisions: list[DecisionSpec] = Field(default_factory=list)
     force: dict[Slug, Slug] = Field(default_factory=dict, description="decision id: option id")
     set: dict[str, Any] = Field(default_factory=dict, description="PATH: value overrides")
-
-    @field_validator("relations")
-    @classmethod
-    def _relations_in_range(cls, value: dict[str, float]) -> dict[str, float]:
-        for key, v in value.items():
-            a, b = key.split("->")
-            if a == b:
-                raise ValueError(f"{key}: an actor has no attitude towards itself")
-            if not -100 <= v <= 100:
-                raise ValueError(f"{key}: expected a number between -100 and 100, got {v}")
-        return value
 
     @model_validator(mode="after")
     def _period(self) -> Scenario:

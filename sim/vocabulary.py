@@ -72,6 +72,9 @@ class Kind:
     compile: Callable[[Any, Resolver, Loc], Any]
 
 
+_CONDITION_LIST: Any = list[ForwardRef("Condition")]  # type: ignore[misc]
+"""A list of conditions; resolved once ``sim.schema`` has built the ``Condition`` union."""
+
 CONDITIONS: dict[str, Kind] = {}
 EFFECTS: dict[str, Kind] = {}
 
@@ -174,7 +177,7 @@ def _aligned_test(a: AlignedTest, r: Resolver, loc: Loc) -> CondFn:
     return lambda s, month: s.bloc[:, i] == b
 
 
-@condition("all", list[ForwardRef("Condition")], "True where every listed condition is true.")
+@condition("all", _CONDITION_LIST, "True where every listed condition is true.")
 def _all_test(items: list[Any], r: Resolver, loc: Loc) -> CondFn:
     parts = [compile_condition(c, r, (*loc, k)) for k, c in enumerate(items)]
 
@@ -187,9 +190,7 @@ def _all_test(items: list[Any], r: Resolver, loc: Loc) -> CondFn:
     return test
 
 
-@condition(
-    "any", list[ForwardRef("Condition")], "True where at least one listed condition is true."
-)
+@condition("any", _CONDITION_LIST, "True where at least one listed condition is true.")
 def _any_test(items: list[Any], r: Resolver, loc: Loc) -> CondFn:
     parts = [compile_condition(c, r, (*loc, k)) for k, c in enumerate(items)]
 

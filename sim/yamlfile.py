@@ -32,6 +32,8 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:seq",
 }
 
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
 Path_ = tuple[str | int, ...]
 
 
@@ -66,6 +68,7 @@ class _Builder:
         self.count = 0
         self.lines: dict[Path_, int] = {}
         self.problems: list[Problem] = []
+        self.written: dict[int, set[int]] = {}  # mapping node -> its own key nodes (not merged)
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
@@ -73,6 +76,8 @@ class _Builder:
             raise _Budget
         line = node.start_mark.line + 1
         self.lines[path] = line
+        if node.tag == _TIMESTAMP and isinstance(node, yaml.ScalarNode):
+            return str(node.value)  # a date stays text; the schema says which form it wants
         if node.tag not in _PLAIN_TAGS:
             self.problems.append(
                 Problem(
@@ -86,7 +91,10 @@ class _Builder:
             return None
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
+            # keys written here may repeat a key merged in with '<<', not one another
+            written = self.written.setdefault(id(node), {id(k) for k, _ in node.value})
             self.loader.flatten_mapping(node)
+            seen: set[Any] = set()
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
                     self.problems.append(
@@ -101,7 +109,9 @@ class _Builder:
                 key = self.loader.construct_object(key_node)
                 if isinstance(key, bool) or key is None:
                     key = str(key_node.value)
-                if key in out:
+                if id(key_node) not in written:
+                    pass  # merged in: a key written here overrides it
+                elif key in seen:
                     self.problems.append(
                         Problem(
                             self.file,
@@ -110,6 +120,8 @@ class _Builder:
                             "duplicate key (each key may appear once)",
                         )
                     )
+                else:
+                    seen.add(key)
                 out[key] = self.build(value_node, (*path, key))
                 self.lines[(*path, key)] = key_node.start_mark.line + 1
             return out
@@ -146,17 +158,27 @@ def read_yaml(path: Path, shown_as: str | None = None) -> tuple[Document | None,
             )
         ]
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(name, 0, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)  # bounded even if the size was not known
     except OSError as exc:
         return None, [Problem(name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [
+            Problem(name, 0, "", f"file is larger than {MAX_FILE_BYTES:,} bytes; refused unread")
+        ]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(name, 0, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
     return parse_yaml(text, name)
 
 
 def parse_yaml(text: str, name: str) -> tuple[Document | None, list[Problem]]:
     """Parse YAML text (see ``read_yaml``)."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # checks every character first
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader_problem(name, text, exc)]
     try:
         node = loader.get_single_node()
         if node is None:
@@ -168,6 +190,8 @@ def parse_yaml(text: str, name: str) -> tuple[Document | None, list[Problem]]:
         line = mark.line + 1 if mark else 0
         what = exc.problem or exc.context or "invalid YAML"
         return None, [Problem(name, line, "", f"YAML syntax error: {what}")]
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader_problem(name, text, exc)]
     except yaml.YAMLError as exc:
         return None, [Problem(name, 0, "", f"YAML error: {exc}")]
     except _Budget:
@@ -186,3 +210,10 @@ def parse_yaml(text: str, name: str) -> tuple[Document | None, list[Problem]]:
     if builder.problems:
         return None, builder.problems
     return Document(name, data, builder.lines), []
+
+
+def _reader_problem(name: str, text: str, exc: yaml.reader.ReaderError) -> Problem:
+    """A character YAML does not allow (a control character, say), with its line."""
+    line = text.count("\n", 0, max(exc.position, 0)) + 1
+    what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+    return Problem(name, line, "", f"character {what} is not allowed in YAML ({exc.reason})")
