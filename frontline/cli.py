@@ -1,0 +1,197 @@
+"""The ``frontline`` command: run scenarios, validate them, list them, export their schema.
+
+Exit status: 0 on success, 2 on bad input (a scenario's problems are listed as
+``file:line: path: message``), never a traceback for anything a user wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from frontline.files import write_atomic
+from frontline.report import result_json, timeline
+from sim.calendar import format_month
+from sim.errors import ScenarioError
+from sim.model import FrontlineModel
+from sim.scenario import builtin_names, load_scenario
+from sim.schema import json_schema
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """A command-line argument is wrong; the message says how."""
+
+
+def default_scenario() -> str:
+    """The longest built-in scenario (the main job runs it)."""
+    best, best_months = "", -1
+    for name in builtin_names():
+        try:
+            months = load_scenario(name).months
+        except ScenarioError:
+            continue
+        if months > best_months:
+            best, best_months = name, months
+    if not best:
+        raise UsageError("no valid built-in scenario is installed")
+    return best
+
+
+def _parse_pairs(items: Sequence[str], what: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise UsageError(f"{what}: expected KEY=VALUE, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _parse_value(text: str) -> Any:
+    """A --set value as a YAML scalar (numbers, true/false, text); never code."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a scenario for one seed and print its timeline or JSON."""
+    name = args.scenario or default_scenario()
+    overrides = {k: _parse_value(v) for k, v in _parse_pairs(args.set, "--set").items()}
+    force = _parse_pairs(args.force, "--force")
+    scenario = load_scenario(name, overrides=overrides, force=force)
+    model = FrontlineModel(scenario, seed=args.seed).run()
+    result = result_json(model)
+    text = timeline(model)
+    if args.out:
+        out = Path(args.out)
+        write_atomic(out / "result.json", json.dumps(result, indent=1) + "\n")
+        write_atomic(out / "timeline.txt", text)
+        write_atomic(out / "run.json", json.dumps(model.snapshot()) + "\n")
+    if args.json:
+        sys.stdout.write(json.dumps(result) + "\n")
+    else:
+        sys.stdout.write(text)
+        if args.out:
+            sys.stdout.write(f"\nWrote result.json, timeline.txt and run.json to {args.out}\n")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check scenario files; print every problem; status 2 if any."""
+    count, bad = 0, 0
+    for f in args.files:
+        try:
+            load_scenario(f)
+        except ScenarioError as exc:
+            for p in exc.problems:
+                sys.stderr.write(f"{p}\n")
+            count, bad = count + len(exc.problems), bad + 1
+        else:
+            sys.stdout.write(f"{f}: ok\n")
+    if count:
+        sys.stderr.write(f"{count} problem(s) in {bad} file(s)\n")
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """List the built-in scenarios with their periods."""
+    rows = []
+    for name in builtin_names():
+        try:
+            sc = load_scenario(name)
+        except ScenarioError as exc:
+            rows.append((name, "invalid", f"{len(exc.problems)} problem(s)"))
+            continue
+        period = f"{format_month(sc.start)} to {format_month(sc.end)}"
+        rows.append((name, period, sc.spec.title))
+    width = max((len(r[0]) for r in rows), default=4)
+    for name, period, title in rows:
+        sys.stdout.write(f"{name:<{width}}  {period}  {title}\n")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write the JSON Schema of the scenario format."""
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.out:
+        write_atomic(Path(args.out), text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``frontline`` command."""
+    parser = argparse.ArgumentParser(
+        prog="frontline",
+        description="Frontline State: Pakistan and the Soviet Union, 1947-1991, as six agents.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a scenario and print its timeline")
+    run.add_argument("scenario", nargs="?", help="built-in name or path (default: the longest)")
+    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("--json", action="store_true", help="print one JSON object instead")
+    run.add_argument("--out", metavar="DIR", help="also write result.json, timeline.txt, run.json")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario value, e.g. dynamics.balance=0.05",
+    )
+    run.add_argument(
+        "--force",
+        action="append",
+        default=[],
+        metavar="DECISION=OPTION",
+        help="force a decision's option (a counterfactual)",
+    )
+    run.set_defaults(func=cmd_run)
+
+    validate = sub.add_parser("validate", help="check scenario files and list every problem")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.set_defaults(func=cmd_validate)
+
+    scenarios = sub.add_parser("scenarios", help="list the built-in scenarios")
+    scenarios.set_defaults(func=cmd_scenarios)
+
+    schema = sub.add_parser("schema", help="write the JSON Schema of the scenario format")
+    schema.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    schema.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``frontline`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ScenarioError as exc:
+        for p in exc.problems:
+            sys.stderr.write(f"{p}\n")
+        return EXIT_BAD_INPUT
+    except UsageError as exc:
+        sys.stderr.write(f"frontline: {exc}\n")
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        sys.stderr.write(f"frontline: {exc.strerror or exc}: {exc.filename or ''}\n")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write("frontline: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

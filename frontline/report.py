@@ -1,0 +1,125 @@
+"""Plain-text timelines and JSON results of runs (the CLI's output)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.actors import ACTORS, NAMES, PAIRS, pair_name
+from sim.calendar import format_month
+from sim.dynamics import COMPONENTS
+from sim.model import FrontlineModel
+
+
+def result_json(model: FrontlineModel, replicate: int = 0) -> dict[str, Any]:
+    """The run's result as the documented JSON object (one replicate)."""
+    sc = model.scenario
+    history = model.attitude_history()
+    attitudes = {
+        pair_name(i, j): [round(float(v), 6) for v in history[:, replicate, i, j]] for i, j in PAIRS
+    }
+    decisions = []
+    for d in sc.decisions:
+        k = int(model.state.choice[replicate, d.index])
+        if k < 0:
+            continue
+        historical = next((o.id for o in d.options if o.historical), None)
+        decisions.append(
+            {
+                "id": d.spec.id,
+                "actor": d.spec.actor,
+                "month": format_month(int(model.state.choice_month[replicate, d.index])),
+                "chosen": d.options[k].id,
+                "historical": historical,
+            }
+        )
+    decisions.sort(key=lambda x: (str(x["month"]), sc.decision(str(x["id"])).index))
+    events = [
+        {"id": e.spec.id, "month": format_month(int(model.state.event_month[replicate, e.index]))}
+        for e in sc.events
+        if model.state.event_month[replicate, e.index] >= 0
+    ]
+    events.sort(key=lambda x: x["month"])
+    return {
+        "scenario": sc.spec.id,
+        "seed": model.seed,
+        "start": format_month(sc.start),
+        "end": format_month(sc.end),
+        "months": [format_month(m) for m in model.recorded_months],
+        "attitudes": attitudes,
+        "decisions": decisions,
+        "events": events,
+    }
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.1f}"
+
+
+def timeline(model: FrontlineModel, replicate: int = 0) -> str:
+    """A readable account of one replicate: what each state did, when, why, and on what source."""
+    sc = model.scenario
+    lines = [
+        f"{sc.spec.title} ({sc.spec.id}), seed {model.seed}",
+        f"{format_month(sc.start)} to {format_month(sc.end)}: {sc.months} months; "
+        "six states as Mesa agents: " + ", ".join(f"{NAMES[a]} ({a})" for a in ACTORS),
+        "",
+    ]
+    for entry in model.log:
+        if replicate not in entry.replicates:
+            continue
+        when = format_month(entry.month)
+        cites = "; ".join(entry.source.get("cites", []))
+        where = entry.source.get("section", "")
+        source = f"{where}" + (f" ({cites})" if cites else "")
+        if entry.kind == "event":
+            lines.append(f"{when}  event     {entry.title}")
+        else:
+            d = sc.decision(entry.id)
+            historical = next((o for o in d.options if o.historical), None)
+            verdict = ""
+            if historical is not None:
+                verdict = (
+                    "  [as in history]"
+                    if historical.id == entry.option
+                    else f"  [history: {historical.label}]"
+                )
+            lines.append(f"{when}  {entry.actor:<4}      {d.spec.prompt.strip()}")
+            lines.append(f"{'':9}chooses:  {entry.title}{verdict}")
+            explanation = model.explanations.get(entry.id)
+            if entry.by == "ai" and explanation is not None:
+                rows = explanation.breakdown(replicate)
+                chosen = next(r for r in rows if r["option"] == entry.option)
+                why = ", ".join(f"{c} {_signed(chosen[c])}" for c in COMPONENTS)
+                lines.append(f"{'':9}why:      p={chosen['probability']:.2f}; {why}")
+                others = [r for r in rows if r["option"] != entry.option]
+                alt = "; ".join(f"{r['option']} {_signed(r['total'])}" for r in others)
+                lines.append(f"{'':9}          chosen {_signed(chosen['total'])} vs {alt}")
+            elif entry.by != "ai":
+                lines.append(f"{'':9}by:       {entry.by}")
+        if source:
+            lines.append(f"{'':9}source:   {source}")
+    lines += ["", "Attitudes at the end (how each row regards each column, -100..100):"]
+    final = model.state.attitudes[replicate]
+    lines.append("       " + "".join(f"{a:>7}" for a in ACTORS))
+    for i, a in enumerate(ACTORS):
+        cells = "".join(
+            "      ." if i == j else f"{round(float(final[i, j])) + 0:7d}"
+            for j in range(len(ACTORS))
+        )
+        lines.append(f"{a:<7}{cells}")
+    lines += ["", "Pakistan and the Soviet Union, year by year (PAK->USSR / USSR->PAK):"]
+    history = model.attitude_history()[:, replicate]
+    row = []
+    for t, m in enumerate(model.recorded_months):
+        if m % 12 == 11 or m == sc.end:
+            row.append(f"{m // 12}: {history[t, 0, 1]:+4.0f}/{history[t, 1, 0]:+4.0f}")
+    for k in range(0, len(row), 5):
+        lines.append("  " + "   ".join(row[k : k + 5]))
+    return "\n".join(lines) + "\n"
+
+
+def final_attitudes(model: FrontlineModel) -> np.ndarray:
+    """The last recorded attitudes, (R, 6, 6)."""
+    return model.state.attitudes.copy()
