@@ -1,0 +1,112 @@
+"""The frontline command as a user meets it: output, files, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from frontline.cli import main
+
+TINY = str(Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml")
+
+
+def test_run_json_has_the_documented_keys_and_all_30_pairs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["run", TINY, "--seed", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) >= {
+        "scenario",
+        "seed",
+        "start",
+        "end",
+        "months",
+        "attitudes",
+        "decisions",
+        "events",
+    }
+    assert out["seed"] == 3 and out["start"] == "1950-01" and out["end"] == "1951-12"
+    assert len(out["months"]) == 24
+    assert len(out["attitudes"]) == 30
+    assert all(len(v) == 24 for v in out["attitudes"].values())
+    (decision,) = out["decisions"]
+    assert set(decision) == {"id", "actor", "month", "chosen", "historical"}
+    assert decision["historical"] == "west"
+
+
+def test_run_prints_a_timeline_with_reasons_and_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", TINY, "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Which camp?" in out and "why:" in out and "security" in out
+    assert "source:   Test" in out
+    assert "Attitudes at the end" in out
+
+
+def test_run_out_writes_result_timeline_and_a_restorable_run(tmp_path: Path) -> None:
+    assert main(["run", TINY, "--out", str(tmp_path / "o"), "--json"]) == 0
+    names = sorted(p.name for p in (tmp_path / "o").iterdir())
+    assert names == ["result.json", "run.json", "timeline.txt"]
+    from sim import FrontlineModel
+
+    restored = FrontlineModel.restore(json.loads((tmp_path / "o" / "run.json").read_text()))
+    assert restored.done
+
+
+def test_same_seed_gives_the_same_json(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["run", TINY, "--seed", "8", "--json"])
+    first = capsys.readouterr().out
+    main(["run", TINY, "--seed", "8", "--json"])
+    assert capsys.readouterr().out == first
+
+
+def test_force_and_set_change_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            ["run", TINY, "--json", "--force", "pick-a-camp=east", "--set", "dynamics.balance=0.05"]
+        )
+        == 0
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert out["decisions"][0]["chosen"] == "east"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", TINY, "--set", "dynamics.nonsense=1"], "dynamics.nonsense"),
+        (["run", TINY, "--set", "dynamics.balance=lots"], "dynamics.balance"),
+        (["run", TINY, "--force", "pick-a-camp=moscow"], "unknown option"),
+        (["run", TINY, "--force", "nonsense"], "expected KEY=VALUE"),
+        (["run", "no-such-scenario"], "no such scenario"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_clear_message(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_validate_reports_ok_and_problems_with_exit_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(Path(TINY).read_text().replace("delta: -10", "delta: lots"))
+    assert main(["validate", TINY]) == 0
+    assert "ok" in capsys.readouterr().out
+    assert main(["validate", TINY, str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml:23: events[0].effects[0].attitude.delta: expected a valid number" in err
+
+
+def test_schema_is_json_schema_for_the_scenario_format(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert {"events", "decisions", "actors", "dynamics"} <= set(schema["properties"])
