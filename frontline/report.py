@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -85,7 +86,13 @@ def timeline(model: FrontlineModel, replicate: int = 0) -> str:
                     if historical.id == entry.option
                     else f"  [history: {historical.label}]"
                 )
-            lines.append(f"{when}  {entry.actor:<4}      {d.spec.prompt.strip()}")
+            prompt = textwrap.fill(
+                " ".join(d.spec.prompt.split()),
+                width=100,
+                initial_indent=f"{when}  {entry.actor:<4}      ",
+                subsequent_indent=" " * 19,
+            )
+            lines.append(prompt)
             lines.append(f"{'':9}chooses:  {entry.title}{verdict}")
             explanation = model.explanations.get(entry.id)
             if entry.by == "ai" and explanation is not None:
