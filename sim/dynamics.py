@@ -40,8 +40,14 @@ class Structure:
     """What the dynamics need that does not change from month to month within a year."""
 
     initial: F64  # (6, 6) starting attitudes
-    affinity: F64  # (6, 6) ideological affinity in [-1, 1]
     params: Dynamics
+
+
+def affinity(s: WorldState) -> F64:
+    """Ideological affinity of each pair, (R, 6, 6) in [-1, 1]: 1 - |x_i - x_j|."""
+    x = s.ideology
+    out: F64 = 1.0 - np.abs(x[:, :, None] - x[:, None, :])
+    return out
 
 
 _COMPAT = np.array([[0.0, 0.0, 0.0], [0.0, 1.0, -1.0], [0.0, -1.0, 1.0]])
@@ -79,7 +85,7 @@ def advance(s: WorldState, st: Structure) -> None:
     received = np.swapaxes(s.econ_aid + s.mil_aid, 1, 2)  # [i, j]: aid i gets from j
     baseline = (
         p.baseline.history * st.initial
-        + p.baseline.ideology * 100.0 * st.affinity
+        + p.baseline.ideology * 100.0 * affinity(s)
         + p.baseline.bloc * 100.0 * bloc_compat(s.bloc)
         + p.baseline.aid * received
     )
@@ -90,7 +96,7 @@ def advance(s: WorldState, st: Structure) -> None:
     s.mil_aid = s.mil_aid * keep
 
 
-def utility(s: WorldState, military: F64, economic: F64, affinity: F64) -> F64:
+def utility(s: WorldState, military: F64, economic: F64) -> F64:
     """Each actor's utility components, shape (R, 6, 4): security, economy, ideology, prestige.
 
     security: how the others regard me, each weighted by its strength relative to mine, plus
@@ -112,6 +118,6 @@ def utility(s: WorldState, military: F64, economic: F64, affinity: F64) -> F64:
     warmth = np.maximum(0.0, (a + at) * 0.5)
     security = rowsum(strength * at) * scale + rowsum(mil_in)
     economy = rowsum(eco_in) + rowsum(trade * warmth) * scale
-    ideology = rowsum(np.where(_OFF_DIAGONAL, affinity, 0.0) * a) * scale
+    ideology = rowsum(np.where(_OFF_DIAGONAL, affinity(s), 0.0) * a) * scale
     prestige = rowsum(regard * at) + s.prestige
     return np.stack([security, economy, ideology, prestige], axis=-1)

@@ -195,7 +195,7 @@ class StateAgent(mesa.Agent):
             for k in range(horizon):
                 advance(state, model.structure_for(model.month + k))
             mil, eco = model.capabilities_for(model.month + horizon)
-            comps: F64 = utility(state, mil, eco, model.scenario.affinity)[:, self.index, :]
+            comps: F64 = utility(state, mil, eco)[:, self.index, :]
             return comps
 
         base = project(model.state.copy())
@@ -277,9 +277,7 @@ class FrontlineModel(mesa.Model):
         self.state = self._initial_state()
         self.states = {a: StateAgent(self, a) for a in ACTORS}
         self._capabilities = load_capabilities()
-        self._structure = Structure(
-            scenario.initial_attitudes, scenario.affinity, scenario.spec.dynamics
-        )
+        self._structure = Structure(scenario.initial_attitudes, scenario.spec.dynamics)
         self._by_month_events = self._schedule([(e.first, e.last) for e in scenario.events])
         self._by_month_decisions = self._schedule([(d.first, d.last) for d in scenario.decisions])
 
@@ -295,6 +293,7 @@ class FrontlineModel(mesa.Model):
             econ_aid=np.zeros((r, N_ACTORS, N_ACTORS)),
             mil_aid=np.zeros((r, N_ACTORS, N_ACTORS)),
             prestige=np.zeros((r, N_ACTORS)),
+            ideology=np.repeat(sc.initial_ideology[None], r, axis=0),
             bloc=np.repeat(sc.initial_bloc[None], r, axis=0),
             flags=flags,
             event_month=np.full((r, len(sc.events)), -1, dtype=np.int32),

@@ -453,7 +453,7 @@ class CompiledScenario:
     decisions: list[CompiledDecision]
     force: dict[int, int]
     initial_attitudes: np.ndarray
-    affinity: np.ndarray
+    initial_ideology: np.ndarray
     weights: np.ndarray
     temperatures: np.ndarray
     initial_bloc: np.ndarray
@@ -650,7 +650,6 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         a, b = key.split("->")
         initial[INDEX[a], INDEX[b]] = value
     ideology = np.array([spec.actors[a].ideology if a in spec.actors else 0.0 for a in ACTORS])
-    affinity = 1.0 - np.abs(ideology[:, None] - ideology[None, :])
     weights = np.zeros((N_ACTORS, 4))
     temperatures = np.full(N_ACTORS, spec.dynamics.temperature)
     bloc = np.zeros(N_ACTORS, dtype=np.int8)
@@ -683,7 +682,7 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         decisions,
         force,
         initial,
-        affinity,
+        ideology,
         weights,
         temperatures,
         bloc,

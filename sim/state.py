@@ -27,6 +27,7 @@ class WorldState:
     econ_aid: F64  # (R, 6, 6)
     mil_aid: F64  # (R, 6, 6)
     prestige: F64  # (R, 6)
+    ideology: F64  # (R, 6) -1 communist .. +1 liberal-capitalist
     bloc: I8  # (R, 6) Bloc values
     flags: B  # (R, F)
     event_month: I32  # (R, E), -1 until the event fires

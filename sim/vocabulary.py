@@ -293,6 +293,33 @@ def _prestige(a: PrestigeShift, r: Resolver, loc: Loc) -> EffectFn:
     return apply
 
 
+class IdeologyShift(Args):
+    """A change of regime or doctrine."""
+
+    actor: ActorId
+    to: float | None = Field(None, ge=-1, le=1, description="the new position, -1..1")
+    delta: float | None = Field(None, ge=-2, le=2, description="or a shift, clipped to -1..1")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> IdeologyShift:
+        if (self.to is None) == (self.delta is None):
+            raise ValueError("give exactly one of 'to' or 'delta'")
+        return self
+
+
+@effect("ideology", IdeologyShift, "Move ACTOR's ideology TO a position or by DELTA (-1..1).")
+def _ideology(a: IdeologyShift, r: Resolver, loc: Loc) -> EffectFn:
+    i = INDEX[a.actor]
+    to, delta = a.to, a.delta
+
+    def apply(s: WorldState, mask: B) -> None:
+        old = s.ideology[:, i]
+        new = np.full_like(old, to) if to is not None else np.clip(old + (delta or 0.0), -1, 1)
+        s.ideology[:, i] = np.where(mask, new, old)
+
+    return apply
+
+
 @effect("set_flag", Slug, "Raise the named flag (conditions can test it with 'flag').")
 def _set_flag(name: str, r: Resolver, loc: Loc) -> EffectFn:
     k = r.flag(name, loc)
