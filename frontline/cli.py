@@ -16,9 +16,10 @@ from typing import Any
 import yaml
 
 from frontline.files import write_atomic
-from frontline.report import result_json, timeline
+from frontline.report import comparison_text, result_json, timeline
 from sim.calendar import format_month
 from sim.errors import ScenarioError
+from sim.history import compare, load_record
 from sim.model import FrontlineModel
 from sim.scenario import builtin_names, load_scenario
 from sim.schema import json_schema
@@ -71,7 +72,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(name, overrides=overrides, force=force)
     model = FrontlineModel(scenario, seed=args.seed).run()
     result = result_json(model)
-    text = timeline(model)
+    record = load_record(args.record)
+    summary = compare(model, record).run_summary(0)
+    result["comparison"] = summary
+    text = (
+        timeline(model)
+        + "\n"
+        + comparison_text(summary, args.record or "scenarios/history/record.yaml")
+    )
     if args.out:
         out = Path(args.out)
         write_atomic(out / "result.json", json.dumps(result, indent=1) + "\n")
@@ -83,6 +91,83 @@ def cmd_run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         if args.out:
             sys.stdout.write(f"\nWrote result.json, timeline.txt and run.json to {args.out}\n")
+    return 0
+
+
+def _load_run(path: Path) -> FrontlineModel:
+    """A saved run (``run.json``, or a folder holding one) as a model."""
+    file = path / "run.json" if path.is_dir() else path
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        return FrontlineModel.restore(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{file}: not a saved run (not JSON: {exc})") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{file}: not a saved run ({exc})") from None
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run a scenario N times (or read a saved run) and write an HTML comparison report."""
+    from frontline.compare import write_report
+
+    target = Path(args.target)
+    if target.is_dir() or (target.suffix == ".json" and target.exists()):
+        model = _load_run(target)
+        if not model.done:
+            raise UsageError(f"{target}: the saved run has not finished")
+        title = f"Comparison with history: saved run of {model.scenario.spec.id}"
+    else:
+        if args.runs < 1:
+            raise UsageError("--runs must be at least 1")
+        scenario = load_scenario(args.target)
+        model = FrontlineModel(scenario, seed=args.seed, replicates=args.runs).run()
+        title = f"Comparison with history: {scenario.spec.id}, {args.runs} runs"
+    index = write_report(model, load_record(args.record), Path(args.out), title)
+    sys.stdout.write(f"Wrote {index}\n")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit parameters on training eras, report the held-out era, write a set: block."""
+    from sim.calibrate import calibrate, era_windows
+
+    names = [*args.train, *args.hold_out]
+    windows = era_windows(names)
+    sys.stderr.write(
+        "calibrating on "
+        + ", ".join(f"{n} ({windows[n]})" for n in args.train)
+        + "; held out: "
+        + ", ".join(f"{n} ({windows[n]})" for n in args.hold_out)
+        + "\n"
+    )
+
+    def progress(evaluations: int, best: float) -> None:
+        sys.stderr.write(f"\r  {evaluations}/{args.budget} evaluations, best score {best:.3f}")
+
+    fit = calibrate(
+        args.train,
+        args.hold_out,
+        runs=args.runs,
+        seed=args.seed,
+        budget=args.budget,
+        progress=progress,
+    )
+    sys.stderr.write("\n")
+    lines = [
+        "# Fitted by `frontline calibrate` (see sim/calibrate.py for the procedure).",
+        f"# runs per era {args.runs}, seed {args.seed}, {fit.evaluations} evaluations.",
+    ]
+    for label, scores in (("train", fit.train), ("held out", fit.held_out)):
+        for sc in scores:
+            lines.append(
+                f"# {label:<8} {sc.name:<14} {windows[sc.name]}: decision agreement "
+                f"{sc.decision_agreement:.3f}, phase agreement {sc.phase_agreement:.3f}"
+            )
+    text = "\n".join(lines) + "\n" + yaml.safe_dump({"set": fit.set_block()}, sort_keys=False)
+    if args.out:
+        write_atomic(Path(args.out), text)
+        sys.stdout.write(f"Wrote {args.out}\n")
+    sys.stdout.write(text)
     return 0
 
 
@@ -158,7 +243,41 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DECISION=OPTION",
         help="force a decision's option (a counterfactual)",
     )
+    run.add_argument("--record", metavar="FILE", help="the recorded history to compare with")
     run.set_defaults(func=cmd_run)
+
+    comp = sub.add_parser("compare", help="write an HTML report comparing runs with history")
+    comp.add_argument(
+        "target",
+        metavar="SCENARIO_OR_RESULTS",
+        help="a scenario (name or path) to run, or a saved run (run.json or its folder)",
+    )
+    comp.add_argument("--runs", type=int, default=200, help="runs of a scenario (default 200)")
+    comp.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    comp.add_argument("--out", metavar="DIR", required=True, help="folder for the report")
+    comp.add_argument("--record", metavar="FILE", help="the recorded history to compare with")
+    comp.set_defaults(func=cmd_compare)
+
+    cal = sub.add_parser("calibrate", help="fit parameters to history, with a held-out era")
+    cal.add_argument(
+        "--train",
+        nargs="+",
+        default=["eras/1954", "eras/1965", "eras/1971"],
+        metavar="ERA",
+        help="eras to fit on (default: 1954, 1965, 1971)",
+    )
+    cal.add_argument(
+        "--hold-out",
+        nargs="*",
+        default=["eras/1979"],
+        metavar="ERA",
+        help="eras to report on, never fitted (default: 1979)",
+    )
+    cal.add_argument("--runs", type=int, default=64, help="runs per era and evaluation")
+    cal.add_argument("--budget", type=int, default=200, help="evaluations at most")
+    cal.add_argument("--seed", type=int, default=0)
+    cal.add_argument("--out", metavar="FILE", help="write the set: block to FILE")
+    cal.set_defaults(func=cmd_calibrate)
 
     validate = sub.add_parser("validate", help="check scenario files and list every problem")
     validate.add_argument("files", nargs="+", metavar="FILE")

@@ -130,3 +130,40 @@ def timeline(model: FrontlineModel, replicate: int = 0) -> str:
 def final_attitudes(model: FrontlineModel) -> np.ndarray:
     """The last recorded attitudes, (R, 6, 6)."""
     return model.state.attitudes.copy()
+
+
+def comparison_text(summary: dict[str, Any], record_name: str) -> str:
+    """The comparison of one run with the record, as text (from ``Comparison.run_summary``)."""
+
+    def share(key: str, items: list[dict[str, Any]]) -> str:
+        value = summary[key]
+        agreeing = sum(1 for x in items if x["agrees"])
+        return (
+            "n/a (none in this period)"
+            if value is None
+            else (f"{value:.2f}  ({agreeing} of {len(items)})")
+        )
+
+    lines = [f"Compared with the recorded history ({record_name}):"]
+    lines.append(f"  decision agreement   {share('decision_agreement', summary['decisions'])}")
+    lines.append(f"  phase agreement      {share('phase_agreement', summary['phases'])}")
+    happened = [e for e in summary["events"] if e["simulated"] is not None]
+    never = [e["id"] for e in summary["events"] if e["simulated"] is None]
+    mae = summary["event_timing_mae_months"]
+    timing = "n/a" if mae is None else f"{mae:.1f} months mean error over {len(happened)} events"
+    lines.append(f"  event timing         {timing}")
+    if never:
+        lines.append(f"  never happened:      {', '.join(never)}")
+    if summary["decisions"]:
+        lines.append("  decisions (history / this run):")
+        for d in summary["decisions"]:
+            mark = "same" if d["agrees"] else "DIFFERENT"
+            chosen = d["chosen"] or "(never arose)"
+            lines.append(f"    {d['id']:<34} {d['historical']:<24} {chosen:<24} {mark}")
+    if summary["phases"]:
+        lines.append("  phases (the paper's trend / this run's change in points):")
+        for p in summary["phases"]:
+            mark = "agrees" if p["agrees"] else "DISAGREES"
+            span = f"{p['from']}..{p['to']}"
+            lines.append(f"    {p['pair']:<9} {span}  {p['trend']:<7} {p['change']:+7.1f}  {mark}")
+    return "\n".join(lines) + "\n"

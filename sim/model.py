@@ -275,6 +275,7 @@ class FrontlineModel(mesa.Model):
         self.recorded_months: list[int] = []
         self.recorded_attitudes: list[F64] = []
         self.state = self._initial_state()
+        self._assume_the_past()
         self.states = {a: StateAgent(self, a) for a in ACTORS}
         self._capabilities = load_capabilities()
         self._structure = Structure(scenario.initial_attitudes, scenario.spec.dynamics)
@@ -300,6 +301,21 @@ class FrontlineModel(mesa.Model):
             choice=np.full((r, len(sc.decisions)), -1, dtype=np.int32),
             choice_month=np.full((r, len(sc.decisions)), -1, dtype=np.int32),
         )
+
+    def _assume_the_past(self) -> None:
+        """Mark what an era scenario says happened before its start (and raise its flags)."""
+        sc, s = self.scenario, self.state
+        everyone = np.ones(self.replicates, dtype=bool)
+        for d, o in sc.assumed_decisions.items():
+            decision = sc.decisions[d]
+            s.choice[:, d] = o
+            s.choice_month[:, d] = decision.first
+            for fn in decision.options[o].flag_effects:
+                fn(s, everyone)
+        for e in sc.assumed_events:
+            s.event_month[:, e] = sc.events[e].first
+            for fn in sc.events[e].flag_effects:
+                fn(s, everyone)
 
     def _schedule(self, windows: list[tuple[int, int]]) -> list[list[int]]:
         sc = self.scenario

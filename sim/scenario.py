@@ -79,6 +79,7 @@ class _Merged:
 
     data: dict[str, Any]
     origins: dict[Loc, Origin] = field(default_factory=dict)
+    saved: bool = False  # data kept in a save: already validated, inherited or not
 
     def origin(self, loc: Iterable[str | int]) -> Origin:
         p = tuple(loc)
@@ -300,7 +301,7 @@ def apply_set(data: dict[str, Any], path: str, value: Any) -> str | None:
 # --------------------------------------------------------------------------- validation
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> Loc:
+def clean_loc(loc: tuple[Any, ...]) -> Loc:
     """Drop the union tags pydantic repeats (``attitude.attitude`` -> ``attitude``)."""
     out: list[str | int] = []
     for part in loc:
@@ -341,7 +342,8 @@ _PATTERNS = {
 }
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+def describe_error(error: Mapping[str, Any]) -> str:
+    """A pydantic error as 'what was expected, what was found'."""
     kind = error["type"]
     found = error.get("input")
     if kind == "extra_forbidden":
@@ -384,9 +386,9 @@ def _validate(merged: _Merged) -> tuple[Scenario | None, list[Problem]]:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            loc = _clean_loc(error["loc"])
+            loc = clean_loc(error["loc"])
             file, line = merged.origin(loc)
-            problems.append(Problem(file, line, dotted(loc), _describe(error)))
+            problems.append(Problem(file, line, dotted(loc), describe_error(error)))
         return None, problems
 
 
@@ -402,6 +404,7 @@ class CompiledOption:
     label: str
     effects: tuple[EffectFn, ...]
     historical: bool
+    flag_effects: tuple[EffectFn, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -416,6 +419,8 @@ class CompiledEvent:
     when: CondFn | None
     effects: tuple[EffectFn, ...]
     stream: int
+    past: bool = False
+    flag_effects: tuple[EffectFn, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -430,6 +435,7 @@ class CompiledDecision:
     when: CondFn | None
     options: tuple[CompiledOption, ...]
     stream: int
+    past: bool = False
 
     def option_index(self, option_id: str) -> int:
         """Index of an option by id (KeyError if unknown)."""
@@ -452,6 +458,8 @@ class CompiledScenario:
     events: list[CompiledEvent]
     decisions: list[CompiledDecision]
     force: dict[int, int]
+    assumed_decisions: dict[int, int]
+    assumed_events: list[int]
     initial_attitudes: np.ndarray
     initial_ideology: np.ndarray
     weights: np.ndarray
@@ -536,8 +544,18 @@ class _Table:
 
 
 def _window(
-    item: EventSpec | DecisionSpec, start: int, end: int, loc: Loc, table: _Table
-) -> tuple[int, int]:
+    item: EventSpec | DecisionSpec,
+    start: int,
+    end: int,
+    loc: Loc,
+    table: _Table,
+    inherited: bool,
+) -> tuple[int, int, bool]:
+    """The months an entry may run in (clipped to the scenario) and whether it is all past.
+
+    An entry inherited through ``extends:`` may lie before the start (the past of an era)
+    or after the end (a shorter scenario); the file's own entries must lie within it.
+    """
     if item.date is not None:
         first = last = parse_month(item.date)
         where: Loc = (*loc, "date")
@@ -549,29 +567,37 @@ def _window(
                 where, f"window ends ({item.window[1]}) before it starts ({item.window[0]})"
             )
     else:
-        return start, end
+        return start, end, False
     for m in {first, last}:
-        if not start <= m <= end:
+        if not inherited and not start <= m <= end:
             table.problem(
                 where,
                 f"expected a month within the scenario "
                 f"({format_month(start)} to {format_month(end)}), got {format_month(m)}",
             )
-    return max(first, start), min(last, end)
+    return max(first, start), min(last, end), last < start
 
 
 def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
     table = _Table(spec, merged)
     start, end = parse_month(spec.start), parse_month(spec.end)
 
-    def effects(items: list[Any], loc: Loc) -> tuple[EffectFn, ...]:
-        out = []
+    def inherited(loc: Loc) -> bool:
+        return merged.saved or merged.origin(loc)[0] != file
+
+    def effects(items: list[Any], loc: Loc) -> tuple[tuple[EffectFn, ...], tuple[EffectFn, ...]]:
+        """All compiled effects, and those that only raise or lower flags."""
+        out, flags = [], []
         for k, item in enumerate(items):
             try:
-                out.append(compile_effect(item, table, (*loc, k)))
+                fn = compile_effect(item, table, (*loc, k))
             except ValueError as exc:
                 table.problem((*loc, k), str(exc))
-        return tuple(out)
+                continue
+            out.append(fn)
+            if kind_of(item) in ("set_flag", "clear_flag"):
+                flags.append(fn)
+        return tuple(out), tuple(flags)
 
     groups = [("event", [e.id for e in spec.events]), ("decision", [d.id for d in spec.decisions])]
     for label, ids in groups:
@@ -587,9 +613,9 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
     events = []
     for k, ev in enumerate(spec.events):
         loc: Loc = ("events", k)
-        first, last = _window(ev, start, end, loc, table)
+        first, last, past = _window(ev, start, end, loc, table, inherited(loc))
         when = compile_condition(ev.when, table, (*loc, "when")) if ev.when else None
-        if ev.when is None and first > start and not ev.exogenous:
+        if ev.when is None and first > start and not past and not ev.exogenous:
             table.problem(
                 loc,
                 "an event with no 'when' condition after the start must say why "
@@ -602,28 +628,23 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
             hazard = 1.0 if ev.chance >= 1 else 1.0 - (1.0 - ev.chance) ** (1.0 / n)
         else:
             hazard = 1.0
+        fns, flag_fns = effects(ev.effects, (*loc, "effects"))
         events.append(
             CompiledEvent(
-                k,
-                ev,
-                first,
-                last,
-                hazard,
-                when,
-                effects(ev.effects, (*loc, "effects")),
-                stream_id("event:" + ev.id),
+                k, ev, first, last, hazard, when, fns, stream_id("event:" + ev.id), past, flag_fns
             )
         )
 
     decisions = []
     for k, dec in enumerate(spec.decisions):
         loc = ("decisions", k)
-        first, last = _window(dec, start, end, loc, table)
+        first, last, past = _window(dec, start, end, loc, table, inherited(loc))
         when = compile_condition(dec.when, table, (*loc, "when")) if dec.when else None
+        compiled = [
+            effects(o.effects, (*loc, "options", n, "effects")) for n, o in enumerate(dec.options)
+        ]
         options = tuple(
-            CompiledOption(
-                n, o.id, o.label, effects(o.effects, (*loc, "options", n, "effects")), o.historical
-            )
+            CompiledOption(n, o.id, o.label, compiled[n][0], o.historical, compiled[n][1])
             for n, o in enumerate(dec.options)
         )
         decisions.append(
@@ -636,6 +657,7 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
                 when,
                 options,
                 stream_id("decision:" + dec.id),
+                past,
             )
         )
 
@@ -644,6 +666,31 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         d = table.decision(decision_id, ("force", decision_id))
         if decision_id in table.decisions:
             force[d] = table.option(decision_id, option_id, ("force", decision_id))
+
+    assumed_decisions: dict[int, int] = {}
+    for decision_id, option_id in spec.assume.decisions.items():
+        where: Loc = ("assume", "decisions", decision_id)
+        d = table.decision(decision_id, where)
+        if decision_id in table.decisions:
+            assumed_decisions[d] = table.option(decision_id, option_id, where)
+            if not decisions[d].past:
+                table.problem(
+                    where,
+                    f"only a decision before the start ({spec.start}) can be "
+                    f"assumed; {decision_id!r} can still be taken",
+                )
+    assumed_events: list[int] = []
+    for n, event_id in enumerate(spec.assume.events):
+        where = ("assume", "events", n)
+        e = table.event(event_id, where)
+        if event_id in table.events:
+            assumed_events.append(e)
+            if not events[e].past:
+                table.problem(
+                    where,
+                    f"only an event before the start ({spec.start}) can be "
+                    f"assumed; {event_id!r} can still happen",
+                )
 
     initial = np.zeros((N_ACTORS, N_ACTORS))
     for key, value in spec.relations.items():
@@ -681,6 +728,8 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         events,
         decisions,
         force,
+        assumed_decisions,
+        assumed_events,
         initial,
         ideology,
         weights,
@@ -714,7 +763,8 @@ def scenario_from_data(data: dict[str, Any], name: str = "<saved scenario>") -> 
     """Validate and compile scenario data already merged (as kept in a saved run)."""
     if "extends" in data:
         raise ScenarioError([Problem(name, 0, "extends", "saved scenario data must be resolved")])
-    return _finish(_Merged(copy.deepcopy(data), {(): (name, 0)}), name, None, None)
+    merged = _Merged(copy.deepcopy(data), {(): (name, 0)}, saved=True)
+    return _finish(merged, name, None, None)
 
 
 def _finish(

@@ -217,6 +217,15 @@ class DecisionSpec(Strict):
         return self
 
 
+class Assume(Strict):
+    """What happened before ``start``, for a scenario that begins later than its parent."""
+
+    decisions: dict[Slug, Slug] = Field(
+        default_factory=dict, description="decision id: the option taken before the start"
+    )
+    events: list[Slug] = Field(default_factory=list, description="events that happened before")
+
+
 class Scenario(Strict):
     """A whole scenario file (after ``extends:`` is resolved)."""
 
@@ -235,6 +244,7 @@ class Scenario(Strict):
     dynamics: Dynamics = Field(default_factory=Dynamics)
     events: list[EventSpec] = Field(default_factory=list)
     decisions: list[DecisionSpec] = Field(default_factory=list)
+    assume: Assume = Field(default_factory=Assume, description="the past, for a later start")
     force: dict[Slug, Slug] = Field(default_factory=dict, description="decision id: option id")
     set: dict[str, Any] = Field(default_factory=dict, description="PATH: value overrides")
 

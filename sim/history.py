@@ -1,0 +1,362 @@
+"""The recorded history and the comparison of runs with it.
+
+The record (``scenarios/history/record.yaml``) holds what happened: the dated events, the
+option each decision point took, and the paper's phases of each relationship. It is read
+only here, to judge runs; the AI never sees it (nor the scenarios' ``historical`` marks).
+
+For a run, or each of R replicates at once:
+- decision agreement: the share of the record's decision points (within the scenario's
+  period) where the run chose as history did; a decision that never arose disagrees;
+- event timing: months between each simulated event and the recorded one, and which
+  recorded events never happened;
+- phase agreement: the share of the paper's phases in which the relationship moved the
+  way the paper says (``improve``: up by more than the tolerance, ``worsen``: down by more,
+  ``stable``: within it). A pair ``A-B`` is the mean of both directions; ``A->B`` one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from sim.actors import ACTORS, INDEX
+from sim.calendar import format_month, parse_month
+from sim.errors import Problem, ScenarioError
+from sim.model import FrontlineModel
+from sim.scenario import builtin_dir, clean_loc, describe_error
+from sim.schema import Month, Source
+from sim.vocabulary import Slug
+from sim.yamlfile import dotted, read_yaml
+
+Trend = Literal["improve", "worsen", "stable"]
+_ACT = "|".join(ACTORS)
+PairSpec = Annotated[str, StringConstraints(pattern=rf"^({_ACT})(->|-)({_ACT})$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class RecordedEvent(_Strict):
+    """An event as it happened."""
+
+    id: Slug
+    month: Month
+    source: Source
+
+
+class RecordedDecision(_Strict):
+    """The option history took at a decision point."""
+
+    id: Slug
+    option: Slug
+    source: Source | None = None
+
+
+class Phase(_Strict):
+    """A stretch of a relationship as the paper characterises it."""
+
+    id: Slug
+    pair: PairSpec = Field(description="A-B for both directions' mean, A->B for one")
+    start: Month = Field(alias="from")
+    end: Month = Field(alias="to")
+    trend: Trend
+    wording: str = Field(min_length=1, description="the paper's own words")
+    source: Source
+
+
+class Record(_Strict):
+    """The recorded history."""
+
+    tolerance: float = Field(3.0, ge=0, le=50, description="points of change that count")
+    events: list[RecordedEvent] = Field(default_factory=list)
+    decisions: list[RecordedDecision] = Field(default_factory=list)
+    phases: list[Phase] = Field(default_factory=list)
+
+
+def record_path() -> Path:
+    """Where the built-in record lives."""
+    return builtin_dir() / "history" / "record.yaml"
+
+
+def load_record(path: str | Path | None = None) -> Record:
+    """Read and validate a record file; a ScenarioError lists every problem with its line."""
+    p = Path(path) if path is not None else record_path()
+    return _load_record(p.resolve())
+
+
+@cache
+def _load_record(path: Path) -> Record:
+    doc, problems = read_yaml(path, str(path.name if path == record_path().resolve() else path))
+    if doc is None:
+        raise ScenarioError(problems)
+    try:
+        return Record.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ScenarioError(
+            [
+                Problem(
+                    doc.file,
+                    doc.line_of(clean_loc(e["loc"])),
+                    dotted(clean_loc(e["loc"])),
+                    describe_error(e),
+                )
+                for e in exc.errors()
+            ]
+        ) from None
+
+
+F64 = npt.NDArray[np.float64]
+Bool = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How R replicate runs compare with the record, item by item."""
+
+    decisions: tuple[RecordedDecision, ...]
+    decision_match: Bool  # (R, D)
+    chosen: tuple[tuple[str | None, ...], ...]  # per decision, option id per replicate
+    events: tuple[RecordedEvent, ...]
+    event_month: npt.NDArray[np.int64]  # (R, E), -1 if it never happened
+    phases: tuple[Phase, ...]
+    phase_change: F64  # (R, P)
+    phase_match: Bool  # (R, P)
+
+    @property
+    def replicates(self) -> int:
+        """How many runs are compared."""
+        return int(self.phase_change.shape[0])
+
+    def decision_agreement(self) -> F64:
+        """Share of decision points chosen as in history, per run (NaN if none compared)."""
+        return _mean_or_nan(self.decision_match.astype(np.float64))
+
+    def phase_agreement(self) -> F64:
+        """Share of phases moving as the paper says, per run (NaN if none compared)."""
+        return _mean_or_nan(self.phase_match.astype(np.float64))
+
+    def event_error(self) -> F64:
+        """Months between simulated and recorded events, (R, E); NaN where it never happened."""
+        recorded = np.array([parse_month(e.month) for e in self.events], dtype=np.float64)
+        err = np.abs(self.event_month.astype(np.float64) - recorded[None, :])
+        return np.where(self.event_month >= 0, err, np.nan)
+
+    def event_timing_mae(self) -> F64:
+        """Mean absolute timing error over the events that happened, per run (NaN if none)."""
+        err = self.event_error()
+        happened = ~np.isnan(err)
+        total = np.where(happened, err, 0.0).sum(axis=1)
+        count = happened.sum(axis=1)
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+    def missing(self) -> Bool:
+        """Which recorded events never happened, (R, E)."""
+        return self.event_month < 0
+
+    def run_summary(self, r: int = 0) -> dict[str, Any]:
+        """The comparison of one run, as JSON data."""
+        err = self.event_error()[r]
+        return {
+            "decision_agreement": _num(self.decision_agreement()[r]),
+            "phase_agreement": _num(self.phase_agreement()[r]),
+            "event_timing_mae_months": _num(self.event_timing_mae()[r]),
+            "decisions": [
+                {
+                    "id": d.id,
+                    "historical": d.option,
+                    "chosen": self.chosen[k][r],
+                    "agrees": bool(self.decision_match[r, k]),
+                }
+                for k, d in enumerate(self.decisions)
+            ],
+            "events": [
+                {
+                    "id": e.id,
+                    "recorded": e.month,
+                    "simulated": format_month(int(self.event_month[r, k]))
+                    if self.event_month[r, k] >= 0
+                    else None,
+                    "error_months": _num(err[k]),
+                }
+                for k, e in enumerate(self.events)
+            ],
+            "phases": [
+                {
+                    "id": p.id,
+                    "pair": p.pair,
+                    "from": p.start,
+                    "to": p.end,
+                    "trend": p.trend,
+                    "change": round(float(self.phase_change[r, k]), 3),
+                    "agrees": bool(self.phase_match[r, k]),
+                }
+                for k, p in enumerate(self.phases)
+            ],
+        }
+
+    def distribution(self) -> dict[str, Any]:
+        """Medians and 95% intervals over the runs, as JSON data."""
+        return {
+            "runs": self.replicates,
+            "decision_agreement": interval(self.decision_agreement()),
+            "phase_agreement": interval(self.phase_agreement()),
+            "event_timing_mae_months": interval(self.event_timing_mae()),
+            "decisions": [
+                {
+                    "id": d.id,
+                    "historical": d.option,
+                    "share_historical": float(self.decision_match[:, k].mean()),
+                    "shares": _shares(self.chosen[k]),
+                }
+                for k, d in enumerate(self.decisions)
+            ],
+            "events": [
+                {
+                    "id": e.id,
+                    "recorded": e.month,
+                    "share_happened": float((self.event_month[:, k] >= 0).mean()),
+                    "median_error_months": _num(_nanmedian(self.event_error()[:, k])),
+                }
+                for k, e in enumerate(self.events)
+            ],
+            "phases": [
+                {
+                    "id": p.id,
+                    "pair": p.pair,
+                    "from": p.start,
+                    "to": p.end,
+                    "trend": p.trend,
+                    "share_agreeing": float(self.phase_match[:, k].mean()),
+                    "median_change": round(float(np.median(self.phase_change[:, k])), 3),
+                }
+                for k, p in enumerate(self.phases)
+            ],
+        }
+
+
+def interval(values: F64) -> dict[str, float | None]:
+    """Median and the central 95% interval (2.5th and 97.5th percentiles), ignoring NaN."""
+    v = values[~np.isnan(values)]
+    if v.size == 0:
+        return {"median": None, "low": None, "high": None}
+    low, median, high = np.percentile(v, [2.5, 50, 97.5])
+    return {"median": float(median), "low": float(low), "high": float(high)}
+
+
+def _shares(chosen: tuple[str | None, ...]) -> dict[str, float]:
+    counts: dict[str, int] = {}
+    for c in chosen:
+        key = c if c is not None else "(never arose)"
+        counts[key] = counts.get(key, 0) + 1
+    return {k: counts[k] / len(chosen) for k in sorted(counts)}
+
+
+def _num(x: float) -> float | None:
+    return None if np.isnan(x) else round(float(x), 6)
+
+
+def _nanmedian(x: F64) -> float:
+    v = x[~np.isnan(x)]
+    return float(np.median(v)) if v.size else float("nan")
+
+
+def _mean_or_nan(x: F64) -> F64:
+    if x.shape[1] == 0:
+        return np.full(x.shape[0], np.nan)
+    out: F64 = x.mean(axis=1)
+    return out
+
+
+def pair_series(history: F64, pair: str) -> F64:
+    """The attitude series of a pair from (T, R, 6, 6) records: (T, R)."""
+    if "->" in pair:
+        a, b = pair.split("->")
+        out: F64 = history[:, :, INDEX[a], INDEX[b]]
+        return out
+    a, b = pair.split("-")
+    i, j = INDEX[a], INDEX[b]
+    mutual: F64 = (history[:, :, i, j] + history[:, :, j, i]) * 0.5
+    return mutual
+
+
+def compare(model: FrontlineModel, record: Record | None = None) -> Comparison:
+    """Compare a model's runs (after ``run``) with the record, over the scenario's period."""
+    rec = record if record is not None else load_record()
+    sc = model.scenario
+    start, end = sc.start, sc.end
+    known_decisions = {d.spec.id: d for d in sc.decisions}
+    decisions = tuple(
+        d
+        for d in rec.decisions
+        if d.id in known_decisions
+        and not known_decisions[d.id].past
+        and start <= known_decisions[d.id].first <= end
+    )
+    match = np.zeros((model.replicates, len(decisions)), dtype=bool)
+    chosen: list[tuple[str | None, ...]] = []
+    for k, d in enumerate(decisions):
+        cd = known_decisions[d.id]
+        taken = model.state.choice[:, cd.index]
+        try:
+            target = cd.option_index(d.option)
+        except KeyError:
+            raise ScenarioError(
+                [Problem("record.yaml", 0, f"decisions.{d.id}", f"unknown option {d.option!r}")]
+            ) from None
+        match[:, k] = taken == target
+        chosen.append(tuple(cd.options[int(t)].id if t >= 0 else None for t in taken))
+
+    known_events = {e.spec.id: e for e in sc.events}
+    events = tuple(
+        e
+        for e in rec.events
+        if e.id in known_events
+        and not known_events[e.id].past
+        and start <= parse_month(e.month) <= end
+    )
+    months = (
+        np.stack(
+            [model.state.event_month[:, known_events[e.id].index] for e in events], axis=1
+        ).astype(np.int64)
+        if events
+        else np.zeros((model.replicates, 0), dtype=np.int64)
+    )
+
+    history = model.attitude_history()
+    recorded = model.recorded_months
+    phases = tuple(
+        p for p in rec.phases if start <= parse_month(p.start) and parse_month(p.end) <= end
+    )
+    change = np.zeros((model.replicates, len(phases)))
+    for k, p in enumerate(phases):
+        series = pair_series(history, p.pair)
+        t0 = _at(recorded, max(parse_month(p.start) - 1, start))
+        t1 = _at(recorded, parse_month(p.end))
+        change[:, k] = series[t1] - series[t0]
+    tol = rec.tolerance
+    trends = [p.trend for p in phases]
+    phase_match = np.zeros_like(change, dtype=bool)
+    for k, trend in enumerate(trends):
+        c = change[:, k]
+        phase_match[:, k] = (
+            (c > tol)
+            if trend == "improve"
+            else ((c < -tol) if trend == "worsen" else (np.abs(c) <= tol))
+        )
+    return Comparison(decisions, match, tuple(chosen), events, months, phases, change, phase_match)
+
+
+def _at(recorded: list[int], month: int) -> int:
+    """Index of the last recorded month at or before ``month``."""
+    best = 0
+    for t, m in enumerate(recorded):
+        if m <= month:
+            best = t
+    return best
