@@ -80,6 +80,12 @@ class _Merged:
     data: dict[str, Any]
     origins: dict[Loc, Origin] = field(default_factory=dict)
     saved: bool = False  # data kept in a save: already validated, inherited or not
+    renames: dict[Loc, Loc] = field(default_factory=dict)  # merged item -> its own file's
+
+    def shown(self, loc: Loc) -> str:
+        """A location as its own file numbers it (``events[0]`` of a child, not of the merge)."""
+        head = self.renames.get(tuple(loc[:2]))
+        return dotted((*head, *loc[2:]) if head is not None else loc)
 
     def origin(self, loc: Iterable[str | int]) -> Origin:
         p = tuple(loc)
@@ -108,6 +114,7 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
     """Child over parent: mappings merge deeply, id lists merge by id, the rest replaces."""
     data: dict[str, Any] = {}
     origins: dict[Loc, Origin] = {(): child.origins.get((), ("?", 0))}
+    renames: dict[Loc, Loc] = {}
     remove = child.data.get("remove")
     removed = {r for r in remove if isinstance(r, str)} if isinstance(remove, list) else set()
 
@@ -157,6 +164,7 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
             origins[(key,)] = child.origins.get((key,), parent.origin((key,)))
             for new_k, (src, old_k, _) in enumerate(items):
                 _copy_origins(src, (key, old_k), origins, (key, new_k))
+                renames[(key, new_k)] = src.renames.get((key, old_k), (key, old_k))
         elif key not in child.data:
             data[key] = copy.deepcopy(p)
             _copy_origins(parent, (key,), origins, (key,))
@@ -166,7 +174,7 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
         else:
             data[key] = merge_map(p, c, (key,))
             origins[(key,)] = child.origins.get((key,), ("?", 0))
-    return _Merged(data, origins)
+    return _Merged(data, origins, renames=renames)
 
 
 def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
@@ -388,7 +396,7 @@ def _validate(merged: _Merged) -> tuple[Scenario | None, list[Problem]]:
         for error in exc.errors():
             loc = clean_loc(error["loc"])
             file, line = merged.origin(loc)
-            problems.append(Problem(file, line, dotted(loc), describe_error(error)))
+            problems.append(Problem(file, line, merged.shown(loc), describe_error(error)))
         return None, problems
 
 
@@ -501,7 +509,7 @@ class _Table:
 
     def problem(self, loc: Loc, message: str) -> None:
         file, line = self.merged.origin(loc)
-        self.problems.append(Problem(file, line, dotted(loc), message))
+        self.problems.append(Problem(file, line, self.merged.shown(loc), message))
 
     def _lookup(self, table: Mapping[str, int], name: str, what: str, loc: Loc) -> int:
         if name in table:

@@ -405,8 +405,8 @@ def test_a_problem_in_an_inherited_item_points_at_the_parent(tmp_path: Path) -> 
     shutil.copy(EXTENDS / "child.yaml", tmp_path / "child.yaml")
     problem = only_problem(tmp_path / "child.yaml")
     assert problem.file.endswith("base.yaml")
-    # 'visit' is events[2] in the parent and events[1] once 'treaty' is removed
-    assert (problem.line, problem.path) == (19, "events[1].title")
+    # paths number items as the named file does: 'visit' is events[2] of base.yaml
+    assert (problem.line, problem.path) == (19, "events[2].title")
 
 
 def test_a_problem_inside_the_parent_is_reported_with_the_parents_file_and_line() -> None:
