@@ -277,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--budget", type=int, default=200, help="evaluations at most")
     cal.add_argument("--seed", type=int, default=0)
     cal.add_argument("--out", metavar="FILE", help="write the set: block to FILE")
+    cal.add_argument("--record", metavar="FILE", help="the recorded history to fit to")
     cal.set_defaults(func=cmd_calibrate)
 
     validate = sub.add_parser("validate", help="check scenario files and list every problem")

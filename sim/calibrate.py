@@ -145,6 +145,11 @@ def score_era(
     )
 
 
+def _mean(values: np.ndarray) -> float:
+    """Mean over runs; NaN when the era holds no such items."""
+    return float("nan") if np.all(np.isnan(values)) else float(np.nanmean(values))
+
+
 def calibrate(
     train: Sequence[str],
     held_out: Sequence[str],

@@ -1,0 +1,82 @@
+"""frontline compare and frontline calibrate, as a teacher or researcher uses them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from frontline.cli import main
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+TINY = str(FIXTURES / "tiny.yaml")
+RECORD = str(FIXTURES / "history" / "tiny-record.yaml")
+
+
+def test_compare_writes_an_offline_html_report_with_figures(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    assert main(["compare", TINY, "--runs", "50", "--out", str(out), "--record", RECORD]) == 0
+    assert {"index.html", "attitudes.png", "events.png", "comparison.json"} <= {
+        p.name for p in out.iterdir()
+    }
+    page = (out / "index.html").read_text()
+    assert 'src="attitudes.png"' in page and "decision agreement" in page
+    assert "pick-a-camp" in page and "worse after the choice" in page
+    assert "http" not in page.replace("https://json", "").split("<body>")[0]  # nothing remote
+    data = json.loads((out / "comparison.json").read_text())
+    assert data["runs"] == 50
+    assert (out / "attitudes.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_compare_reads_a_saved_run(tmp_path: Path) -> None:
+    assert main(["run", TINY, "--out", str(tmp_path / "run"), "--json"]) == 0
+    assert (
+        main(["compare", str(tmp_path / "run"), "--out", str(tmp_path / "r"), "--record", RECORD])
+        == 0
+    )
+    assert json.loads((tmp_path / "r" / "comparison.json").read_text())["runs"] == 1
+
+
+def test_compare_refuses_a_file_that_is_not_a_saved_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bogus = tmp_path / "x.json"
+    bogus.write_text('{"format": "something else"}')
+    assert main(["compare", str(bogus), "--out", str(tmp_path / "r")]) == 2
+    assert "not a saved run" in capsys.readouterr().err
+
+
+def test_run_prints_and_returns_the_comparison(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", TINY, "--json", "--record", RECORD, "--force", "pick-a-camp=west"]) == 0
+    comparison = json.loads(capsys.readouterr().out)["comparison"]
+    assert comparison["decision_agreement"] == 1.0
+    assert {"phase_agreement", "event_timing_mae_months"} <= set(comparison)
+    assert main(["run", TINY, "--record", RECORD]) == 0
+    assert "Compared with the recorded history" in capsys.readouterr().out
+
+
+def test_calibrate_fits_and_reports_the_held_out_era(tmp_path: Path) -> None:
+    out = tmp_path / "fitted.yaml"
+    args = [
+        "calibrate",
+        "--train",
+        TINY,
+        "--hold-out",
+        str(FIXTURES / "era-tiny-late.yaml"),
+        "--runs",
+        "16",
+        "--budget",
+        "6",
+        "--out",
+        str(out),
+        "--record",
+        RECORD,
+    ]
+    assert main(args) == 0
+    text = out.read_text()
+    assert "# held out" in text and "# train" in text
+    fitted = yaml.safe_load(text)["set"]
+    assert "actors.PAK.weights.security" in fitted
+    assert all(isinstance(v, float) for v in fitted.values())
