@@ -139,8 +139,8 @@ def score_era(
         logs.append(float(np.mean(np.log(np.maximum(p, 1e-6)))))
     return EraScore(
         name,
-        float(np.nanmean(comparison.decision_agreement())),
-        float(np.nanmean(comparison.phase_agreement())),
+        _mean(comparison.decision_agreement()),
+        _mean(comparison.phase_agreement()),
         float(np.mean(logs)) if logs else 0.0,
     )
 
