@@ -32,9 +32,15 @@ class UsageError(Exception):
 
 
 def default_scenario() -> str:
-    """The longest built-in scenario (the main job runs it)."""
+    """The longest top-level built-in scenario (the main job runs it).
+
+    Eras and counterfactual presets live in sub-folders and are variants of a top-level
+    scenario, never longer, so only the top level is read.
+    """
     best, best_months = "", -1
     for name in builtin_names():
+        if "/" in name:
+            continue
         try:
             months = load_scenario(name).months
         except ScenarioError:

@@ -9,6 +9,9 @@ The procedure (``frontline calibrate``), which anyone can re-run:
    option at each decision point that arose``; average over the eras. The last term only
    smooths the search: it rewards making history's choice more likely even before it
    becomes the most likely.
+   Minus a ridge penalty, ``ridge * mean(log(value / starting value) ** 2)``: the starting
+   values are the authors' reading of the sources, and a parameter moves only as far as
+   the history asks (this keeps the fit from over-fitting the training eras).
 3. Coordinate search: visit the parameters in a seeded random order; for each, try
    multiplying it by ``1 + step`` and ``1 - step`` (within its bounds) and keep a change that
    raises the score. When a whole pass changes nothing, halve the step. Stop after the
@@ -159,6 +162,7 @@ def calibrate(
     seed: int = 0,
     budget: int = 200,
     step: float = 0.5,
+    ridge: float = 0.05,
     record: Record | None = None,
     progress: Callable[[int, float], None] | None = None,
 ) -> Fit:
@@ -186,10 +190,16 @@ def calibrate(
         evaluations += 1
         return [score_era(build(n, vals), n, rec, runs, seed) for n in names]
 
-    def total(scores: list[EraScore]) -> float:
-        return float(np.mean([s.score for s in scores]))
+    start = dict(values)
 
-    best = total(evaluate(values, train))
+    def total(scores: list[EraScore], vals: dict[str, float]) -> float:
+        # A ridge on the log-ratio to the starting values: the scenario's authors set them
+        # from the sources; the search moves them only as far as the history asks.
+        drift = [np.log(max(vals[k], 1e-6) / start[k]) ** 2 for k in vals if start[k] > 0]
+        penalty = ridge * float(np.mean(drift)) if drift else 0.0
+        return float(np.mean([s.score for s in scores])) - penalty
+
+    best = total(evaluate(values, train), values)
     trace = [best]
     rng = np.random.default_rng(seed)
     while evaluations < budget and step >= 0.01:
@@ -205,7 +215,7 @@ def calibrate(
                 trial[p] = float(min(hi, max(lo, base * factor)))
                 if trial[p] == current:
                     continue
-                s = total(evaluate(trial, train))
+                s = total(evaluate(trial, train), trial)
                 if s > best + 1e-9:
                     best, values, improved = s, trial, True
                     break

@@ -89,7 +89,7 @@ def advance(s: WorldState, st: Structure) -> None:
         + p.baseline.bloc * 100.0 * bloc_compat(s.bloc)
         + p.baseline.aid * received
     )
-    moved = a + p.drift * (baseline - a) + p.balance * balance_pull(a)
+    moved = a + p.drift * (baseline - a) + p.balance * (balance_pull(a) - a)
     s.attitudes = np.where(_OFF_DIAGONAL, np.clip(moved, -100.0, 100.0), 0.0)
     keep = 1.0 - p.aid_decay
     s.econ_aid = s.econ_aid * keep
