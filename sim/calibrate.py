@@ -2,7 +2,8 @@
 
 The procedure (``frontline calibrate``), which anyone can re-run:
 
-1. Start from the parameters in the scenarios as written.
+1. Start from the parameters written in the scenarios' bodies (their ``set:`` blocks,
+   where an earlier fit is kept, are left out).
 2. Score a parameter set on the *training* eras: for each era, run R replicates with a
    fixed seed (common random numbers, so two parameter sets meet the same chances) and
    take ``decision agreement + phase agreement + 0.1 * mean log-probability of history's
@@ -169,7 +170,7 @@ def calibrate(
     """Fit ``parameters`` on the ``train`` scenarios and report on ``held_out`` (see module)."""
     rec = record if record is not None else load_record()
     paths = list(parameters or default_parameters())
-    bases = {name: load_scenario(name) for name in [*train, *held_out]}
+    bases = {name: load_scenario(name, file_set=False) for name in [*train, *held_out]}
     first = bases[train[0]]
     values = {p: _get(first.data, p, _default(first, p)) for p in paths}
     evaluations = 0

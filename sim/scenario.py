@@ -754,16 +754,20 @@ def load_scenario(
     *,
     overrides: Mapping[str, Any] | None = None,
     force: Mapping[str, str] | None = None,
+    file_set: bool = True,
 ) -> CompiledScenario:
     """Load, validate and compile a scenario by built-in name or path.
 
     ``overrides`` are ``set:`` entries (``{"dynamics.balance": 0.05}``) applied after the
-    file's own; ``force`` maps decision ids to option ids. Raises ``ScenarioError`` listing
-    every problem found.
+    file's own; ``force`` maps decision ids to option ids. ``file_set=False`` leaves out
+    the files' own ``set:`` blocks (calibration starts from the values written in the
+    body, not from an earlier fit). Raises ``ScenarioError`` listing every problem found.
     """
     path = resolve_name(name_or_path)
     roots = [builtin_dir().resolve(), path.resolve().parent]
     merged = _read_merged(path, roots, [])
+    if not file_set:
+        merged.data.pop("set", None)
     return _finish(merged, _shown(path), overrides, force)
 
 

@@ -148,3 +148,20 @@ def test_the_counterfactual_moscow_visit_is_taken_through_the_model() -> None:
     assert moscow.chosen_option("pak-answer-moscow") == "go-on-soviet-date"
     forced = [e for e in moscow.log if e.id == "pak-answer-moscow"]
     assert forced and all(e.by == "forced" for e in forced)
+
+
+def test_with_the_default_parameters_1000_seeds_agree_with_history() -> None:
+    """The issue's fidelity bar: median decision and phase agreement of at least 0.90.
+
+    The agents reach it by their own choices: nothing is forced, the AI never reads the
+    historical marks (see test_moving_every_historical_mark_changes_no_choice), and events
+    that followed from choices are conditional on them.
+    """
+    from sim.history import compare
+
+    model = FrontlineModel(load_scenario("baseline"), seed=0, replicates=1000).run()
+    assert not model.scenario.force
+    comparison = compare(model)
+    assert len(comparison.decisions) >= 20
+    assert float(np.median(comparison.decision_agreement())) >= 0.90
+    assert float(np.median(comparison.phase_agreement())) >= 0.90
