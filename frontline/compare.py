@@ -38,12 +38,12 @@ def _plot_attitudes(model: FrontlineModel, comparison: Comparison, path: Path) -
     months = np.array(model.recorded_months, dtype=float)
     fig, axes = plt.subplots(len(pairs), 1, figsize=(10, 2.6 * len(pairs) + 0.6), squeeze=False)
     for ax, pair in zip(axes[:, 0], pairs, strict=True):
-        for p in comparison.phases:
-            if p.pair != pair:
-                continue
+        shown = [p for p in comparison.phases if p.pair == pair]
+        for k, p in enumerate(shown):
             x0, x1 = _year(parse_month(p.start)), _year(parse_month(p.end) + 1)
             ax.axvspan(x0, x1, color=TREND_COLOURS[p.trend], alpha=0.6, lw=0)
-            ax.text((x0 + x1) / 2, 92, p.trend, ha="center", va="top", fontsize=8)
+            # alternate the labels' heights so that short neighbouring phases stay legible
+            ax.text((x0 + x1) / 2, 92 - 12 * (k % 2), p.trend, ha="center", va="top", fontsize=7)
         series = pair_series(history, pair)
         x = months / 12.0
         if series.shape[1] > 1:

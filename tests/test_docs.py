@@ -16,3 +16,13 @@ def test_readme_documents_every_condition_and_effect_kind() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     command = next(line for line in README.splitlines() if "pytest" in line and "pip" in line)
     assert command.strip() in CI
+
+
+def test_the_readme_python_example_runs() -> None:
+    import re
+    import subprocess
+    import sys
+
+    code = re.search(r"```python\n(.*?)```", README, flags=re.S)
+    assert code is not None
+    subprocess.run([sys.executable, "-c", code.group(1)], check=True, timeout=300)
