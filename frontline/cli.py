@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from frontline.batch import BatchError
 from frontline.files import write_atomic
 from frontline.report import comparison_text, result_json, timeline
 from sim.calendar import format_month
@@ -70,13 +72,38 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+def _replay(args: argparse.Namespace) -> FrontlineModel:
+    """One run of a batch, alone, with its full monthly detail (bit for bit the batch's)."""
+    from frontline.batch import read_manifest
+    from sim.batch import BatchSpec, find_run, model_for
+
+    if args.scenario or args.set or args.force:
+        raise UsageError(
+            "--from replays a batch's run as it was: give no SCENARIO, --set or --force"
+        )
+    if args.run is None:
+        raise UsageError("--from DIR needs --run ID (the 'run' column of the results)")
+    spec = BatchSpec.from_json(read_manifest(Path(args.from_dir))["spec"])
+    try:
+        chunk, replicate = find_run(spec, args.run)
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    model = model_for(chunk, [replicate]).run()
+    return model
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario for one seed and print its timeline or JSON."""
-    name = args.scenario or default_scenario()
-    overrides = {k: _parse_value(v) for k, v in _parse_pairs(args.set, "--set").items()}
-    force = _parse_pairs(args.force, "--force")
-    scenario = load_scenario(name, overrides=overrides, force=force)
-    model = FrontlineModel(scenario, seed=args.seed).run()
+    if args.from_dir is not None:
+        model = _replay(args)
+    else:
+        if args.run is not None:
+            raise UsageError("--run needs --from DIR (a batch's results folder)")
+        name = args.scenario or default_scenario()
+        overrides = {k: _parse_value(v) for k, v in _parse_pairs(args.set, "--set").items()}
+        force = _parse_pairs(args.force, "--force")
+        scenario = load_scenario(name, overrides=overrides, force=force)
+        model = FrontlineModel(scenario, seed=args.seed).run()
     result = result_json(model)
     record = load_record(args.record)
     summary = compare(model, record).run_summary(0)
@@ -177,6 +204,46 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Run a batch of runs into a resumable Parquet dataset."""
+    from frontline.batch import execute, tqdm_progress
+    from sim.batch import BatchSpec, parse_sweep
+
+    sets = tuple((k, _parse_value(v)) for k, v in _parse_pairs(args.set, "--set").items())
+    try:
+        sweeps = tuple(parse_sweep(s) for s in args.sweep)
+    except ValueError as exc:
+        raise UsageError(f"--sweep: {exc}") from None
+    force = tuple(_parse_pairs(args.force, "--force").items())
+    spec = BatchSpec(tuple(args.scenarios), args.runs, args.seed, sets, sweeps, force, args.chunk)
+    out = Path(args.out)
+    where = f"Dask at {args.dask}" if args.dask else f"{args.workers or 'all'} local worker(s)"
+    sys.stderr.write(f"frontline batch: {spec.total_runs} runs on {where} into {out}\n")
+    started = time.perf_counter()
+    try:
+        progress = execute(
+            spec,
+            out,
+            workers=args.workers,
+            dask=args.dask,
+            resume=args.resume,
+            on_progress=None if args.quiet else tqdm_progress(),
+        )
+    except KeyboardInterrupt:
+        sys.stderr.write(
+            f"\nfrontline batch: interrupted; finished chunks are kept in {out}. "
+            "Run the same command with --resume to finish.\n"
+        )
+        return 130
+    elapsed = time.perf_counter() - started
+    sys.stdout.write(
+        f"{progress.done} of {progress.total} runs in {out} ({progress.new} new in "
+        f"{elapsed:.1f}s, {progress.new / max(elapsed, 1e-9):.0f} runs/s). "
+        f"Load with: pandas.read_parquet({str(out)!r})\n"
+    )
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check scenario files; print every problem; status 2 if any."""
     count, bad = 0, 0
@@ -250,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="force a decision's option (a counterfactual)",
     )
     run.add_argument("--record", metavar="FILE", help="the recorded history to compare with")
+    run.add_argument(
+        "--from", dest="from_dir", metavar="DIR", help="replay one run of a batch (with --run ID)"
+    )
+    run.add_argument("--run", type=int, metavar="ID", help="the run to replay (with --from)")
     run.set_defaults(func=cmd_run)
 
     comp = sub.add_parser("compare", help="write an HTML report comparing runs with history")
@@ -286,6 +357,33 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--record", metavar="FILE", help="the recorded history to fit to")
     cal.set_defaults(func=cmd_calibrate)
 
+    batch = sub.add_parser("batch", help="run many seeds, sweeps and scenarios into Parquet")
+    batch.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    batch.add_argument("--runs", type=int, required=True, help="runs (seeds) per combination")
+    batch.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    batch.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="fix a scenario value for every run",
+    )
+    batch.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="PATH=V1,V2,...",
+        help="run every listed value (sweeps multiply)",
+    )
+    batch.add_argument("--force", action="append", default=[], metavar="DECISION=OPTION")
+    batch.add_argument("--workers", type=int, default=0, help="local processes (default: cores)")
+    batch.add_argument("--dask", metavar="ADDRESS", help="a Dask scheduler, or 'local'")
+    batch.add_argument("--chunk", type=int, default=250, help="runs per chunk (default 250)")
+    batch.add_argument("--out", metavar="DIR", required=True, help="results folder")
+    batch.add_argument("--resume", action="store_true", help="run only the missing chunks")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.set_defaults(func=cmd_batch)
+
     validate = sub.add_parser("validate", help="check scenario files and list every problem")
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(func=cmd_validate)
@@ -307,6 +405,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         for p in exc.problems:
             sys.stderr.write(f"{p}\n")
+        return EXIT_BAD_INPUT
+    except BatchError as exc:
+        sys.stderr.write(f"frontline: {exc}\n")
         return EXIT_BAD_INPUT
     except UsageError as exc:
         sys.stderr.write(f"frontline: {exc}\n")

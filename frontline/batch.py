@@ -1,0 +1,296 @@
+"""``frontline batch``: run a batch on this machine's cores or on Dask, into resumable Parquet.
+
+The results folder holds ``_manifest.json`` (what the batch is, with a fingerprint of the
+scenarios and the code version) and one Parquet file per chunk, each written to a
+temporary name and renamed when complete. ``--resume`` runs only the missing chunks; the
+finished dataset is the same as an uninterrupted one. Load it with
+``pandas.read_parquet(DIR)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from frontline.files import write_atomic
+from sim.batch import (
+    BatchSpec,
+    Chunk,
+    Columns,
+    check,
+    chunks_done,
+    columns_for,
+    fingerprint,
+    run_chunk,
+)
+from sim.batch import plan as make_plan
+
+MANIFEST = "_manifest.json"  # a leading underscore: Parquet readers skip it
+FORMAT = "frontline-state/batch"
+
+
+class BatchError(Exception):
+    """A batch cannot start or resume; the message says why and what to do."""
+
+
+def _work(chunk: Chunk, columns: Columns) -> tuple[int, dict[str, Any]]:
+    """Compute one chunk in a worker (module level, so that workers can import it)."""
+    return chunk.index, run_chunk(chunk, columns)
+
+
+def schema(spec: BatchSpec, columns: Columns) -> pa.Schema:
+    """The one schema every chunk file of a batch has."""
+    numeric = {}
+    for path, value in spec.sets:
+        numeric[path] = isinstance(value, int | float) and not isinstance(value, bool)
+    for path, values in spec.sweeps:
+        numeric[path] = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    fields = [
+        pa.field("run", pa.int64()),
+        pa.field("scenario", pa.string()),
+        pa.field("seed", pa.int64()),
+        pa.field("replicate", pa.int64()),
+    ]
+    fields += [
+        pa.field(f"set.{p}", pa.float64() if numeric[p] else pa.string())
+        for p in columns.parameters
+    ]
+    fields += [pa.field(f"choice.{d}", pa.string()) for d in columns.decisions]
+    fields += [pa.field(f"event.{e}", pa.string()) for e in columns.events]
+    fields += [pa.field(f"att.{p}.{y}", pa.float32()) for p in columns.pairs for y in columns.years]
+    fields += [
+        pa.field(n, pa.float64())
+        for n in ("decision_agreement", "phase_agreement", "event_timing_mae_months")
+    ]
+    return pa.schema(fields)
+
+
+def write_chunk(out: Path, chunk: Chunk, data: dict[str, Any], table_schema: pa.Schema) -> None:
+    """Write a chunk's rows under a temporary name, then rename it into place."""
+    table = pa.Table.from_pydict(data, schema=table_schema)
+    final = out / chunk.name
+    tmp = out / f".{chunk.name}.{os.getpid()}.tmp"
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def code_version() -> str:
+    """The installed package's version."""
+    try:
+        return metadata.version("frontline-state")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def read_manifest(out: Path) -> dict[str, Any]:
+    """The manifest of a results folder (BatchError if there is none or it is not one)."""
+    path = out / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BatchError(f"{out} holds no batch ({MANIFEST} is missing)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BatchError(f"{path} is not a batch manifest ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise BatchError(f"{path} is not a Frontline State batch manifest")
+    return data
+
+
+@dataclass
+class Progress:
+    """What the progress callback is told after each chunk."""
+
+    done: int
+    total: int
+    started: float
+    new: int
+
+    @property
+    def rate(self) -> float:
+        """Runs per second since this invocation started."""
+        elapsed = time.perf_counter() - self.started
+        return self.new / elapsed if elapsed > 0 else 0.0
+
+
+def execute(
+    spec: BatchSpec,
+    out: Path,
+    *,
+    workers: int = 0,
+    dask: str | None = None,
+    resume: bool = False,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Progress:
+    """Run a batch into ``out`` (see module). Returns the final progress."""
+    check(spec)
+    chunks = make_plan(spec)
+    columns = columns_for(spec)
+    table_schema = schema(spec, columns)
+    print_ = fingerprint(spec)
+    out.mkdir(parents=True, exist_ok=True)
+    if (out / MANIFEST).exists():
+        old = read_manifest(out)
+        if not resume:
+            raise BatchError(
+                f"{out} already holds a batch: add --resume to finish it, or choose another --out"
+            )
+        if old.get("fingerprint") != print_:
+            raise BatchError(
+                f"{out} holds a different batch (other scenarios, parameters, "
+                "seeds or scenario files): use the same arguments, or another "
+                "--out"
+            )
+    else:
+        if any(p.suffix == ".parquet" for p in out.iterdir()):
+            raise BatchError(f"{out} holds Parquet files but no {MANIFEST}; choose another --out")
+        manifest = {
+            "format": FORMAT,
+            "version": 1,
+            "spec": spec.to_json(),
+            "fingerprint": print_,
+            "code_version": code_version(),
+            "total_runs": spec.total_runs,
+            "chunks": len(chunks),
+            "columns": len(table_schema),
+        }
+        write_atomic(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    for stale in out.glob(".chunk-*.tmp"):
+        stale.unlink(missing_ok=True)
+    done = chunks_done([p.name for p in out.iterdir()], chunks)
+    todo = [c for c in chunks if c.index not in done]
+    progress = Progress(
+        sum(c.size for c in chunks if c.index in done), spec.total_runs, time.perf_counter(), 0
+    )
+    if on_progress is not None:
+        on_progress(progress)
+    by_index = {c.index: c for c in chunks}
+    results = (
+        _run_dask(todo, columns, dask, workers) if dask else _run_local(todo, columns, workers)
+    )
+    for index, data in results:
+        chunk = by_index[index]
+        write_chunk(out, chunk, data, table_schema)
+        progress.done += chunk.size
+        progress.new += chunk.size
+        if on_progress is not None:
+            on_progress(progress)
+    return progress
+
+
+def default_workers() -> int:
+    """The number of cores on this machine."""
+    return max(1, os.cpu_count() or 1)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the batch cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_local(
+    todo: list[Chunk], columns: Columns, workers: int
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Chunks on this machine's cores, at most two per worker in flight (flat memory)."""
+    n = workers or default_workers()
+    if n == 1 or len(todo) <= 1:
+        for chunk in todo:
+            yield _work(chunk, columns)
+        return
+    # An explicit start method: importing Mesa changes the global default to "spawn".
+    context = multiprocessing.get_context("forkserver")
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_ignore_sigint)
+    pending: set[Future[tuple[int, dict[str, Any]]]] = set()
+    queue = iter(todo)
+    try:
+        for chunk in itertools.islice(queue, 2 * n):
+            pending.add(pool.submit(_work, chunk, columns))
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending.add(pool.submit(_work, nxt, columns))
+                yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_dask(
+    todo: list[Chunk], columns: Columns, address: str, workers: int
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The same chunks on a Dask distributed cluster (``local`` starts a LocalCluster)."""
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise BatchError(
+            "--dask needs Dask distributed: pip install 'frontline-state[cluster]'"
+        ) from None
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(
+            n_workers=workers or default_workers(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(address, timeout="20s")
+        except OSError as exc:
+            raise BatchError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    try:
+        futures = client.map(_work, todo, columns=columns, pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def tqdm_progress() -> Callable[[Progress], None]:
+    """A progress bar on standard error: runs done, runs per second, time left."""
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(p: Progress) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(
+                total=p.total,
+                initial=p.done,
+                unit="run",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                smoothing=0.1,
+            )
+            bar["last"] = p.done
+        b = bar["bar"]
+        b.update(p.done - bar["last"])
+        bar["last"] = p.done
+        if p.done >= p.total:
+            b.close()
+
+    return update

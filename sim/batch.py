@@ -1,0 +1,301 @@
+"""Batches of runs: scenarios x sweep values x seeds, cut into chunks of replicates.
+
+Each chunk is one vectorised model (R replicates at once). A chunk is a pure function of
+its description: scenario, parameter values, forced choices, seed and replicate ids, so it
+gives the same rows in any process, on any worker, alone or in any batch. That is what
+lets an interrupted batch resume chunk by chunk, a Dask cluster give the same results as
+this machine, and any single run be replayed alone with its full monthly detail.
+
+This module plans and computes; writing files and showing progress belong to the caller
+(``frontline.batch``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from sim.actors import PAIRS, pair_name
+from sim.calendar import format_month
+from sim.errors import Problem, ScenarioError
+from sim.history import compare, load_record
+from sim.model import FrontlineModel
+from sim.scenario import CompiledScenario, load_scenario
+
+DEFAULT_CHUNK = 250
+"""Replicates per chunk: large enough to vectorise well, small enough to keep memory flat."""
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """What a batch runs: the product of scenarios, sweep values and ``runs`` seeds."""
+
+    scenarios: tuple[str, ...]
+    runs: int
+    seed: int = 0
+    sets: tuple[tuple[str, Any], ...] = ()
+    sweeps: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    force: tuple[tuple[str, str], ...] = ()
+    chunk: int = DEFAULT_CHUNK
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON data (the manifest keeps it)."""
+        d = asdict(self)
+        d["sets"] = [list(x) for x in self.sets]
+        d["sweeps"] = [[p, list(v)] for p, v in self.sweeps]
+        d["force"] = [list(x) for x in self.force]
+        d["scenarios"] = list(self.scenarios)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> BatchSpec:
+        """Inverse of ``to_json``."""
+        return cls(
+            tuple(d["scenarios"]),
+            int(d["runs"]),
+            int(d["seed"]),
+            tuple((str(p), v) for p, v in d["sets"]),
+            tuple((str(p), tuple(v)) for p, v in d["sweeps"]),
+            tuple((str(a), str(b)) for a, b in d["force"]),
+            int(d["chunk"]),
+        )
+
+    @property
+    def parameter_paths(self) -> list[str]:
+        """Every parameter this batch sets, fixed or swept, in a stable order."""
+        return [p for p, _ in self.sets] + [p for p, _ in self.sweeps]
+
+    def combinations(self) -> list[dict[str, Any]]:
+        """Each combination of swept values, with the fixed values, as ``set:`` overrides."""
+        fixed = dict(self.sets)
+        names = [p for p, _ in self.sweeps]
+        values = [v for _, v in self.sweeps]
+        return [
+            fixed | dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)
+        ]
+
+    @property
+    def total_runs(self) -> int:
+        """How many runs the batch holds."""
+        return len(self.scenarios) * len(self.combinations()) * self.runs
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One vectorised model's worth of runs: a pure function of these fields."""
+
+    index: int
+    first_run: int
+    scenario: str
+    params: tuple[tuple[str, Any], ...]
+    force: tuple[tuple[str, str], ...]
+    seed: int
+    start: int  # first replicate id
+    stop: int  # one past the last
+
+    @property
+    def size(self) -> int:
+        """Runs in this chunk."""
+        return self.stop - self.start
+
+    @property
+    def name(self) -> str:
+        """The chunk's file name in a results folder."""
+        return f"chunk-{self.index:06d}.parquet"
+
+
+def plan(spec: BatchSpec) -> list[Chunk]:
+    """Cut a batch into chunks, in a fixed order (scenario, combination, replicates)."""
+    chunks: list[Chunk] = []
+    first = 0
+    for scenario in spec.scenarios:
+        for combo in spec.combinations():
+            for start in range(0, spec.runs, spec.chunk):
+                stop = min(spec.runs, start + spec.chunk)
+                chunks.append(
+                    Chunk(
+                        len(chunks),
+                        first,
+                        scenario,
+                        tuple(combo.items()),
+                        spec.force,
+                        spec.seed,
+                        start,
+                        stop,
+                    )
+                )
+                first += stop - start
+    return chunks
+
+
+def find_run(spec: BatchSpec, run: int) -> tuple[Chunk, int]:
+    """The chunk holding a run id, and the run's replicate id."""
+    for chunk in plan(spec):
+        if chunk.first_run <= run < chunk.first_run + chunk.size:
+            return chunk, chunk.start + run - chunk.first_run
+    raise KeyError(f"no run {run} in this batch (runs are 0 to {spec.total_runs - 1})")
+
+
+def check(spec: BatchSpec) -> None:
+    """Load every scenario with every combination before anything runs (ScenarioError)."""
+    problems: list[Problem] = []
+    if spec.runs < 1:
+        problems.append(Problem("--runs", 0, "", f"expected at least 1 run, got {spec.runs}"))
+    if spec.chunk < 1:
+        problems.append(Problem("--chunk", 0, "", f"expected at least 1, got {spec.chunk}"))
+    for name, values in spec.sweeps:
+        if not values:
+            problems.append(Problem("--sweep", 0, name, "expected at least one value"))
+    if problems:
+        raise ScenarioError(problems)
+    for scenario in spec.scenarios:
+        for combo in spec.combinations():
+            _scenario(scenario, tuple(combo.items()), spec.force)
+
+
+@lru_cache(maxsize=32)
+def _scenario(
+    name: str, params: tuple[tuple[str, Any], ...], force: tuple[tuple[str, str], ...]
+) -> CompiledScenario:
+    return load_scenario(name, overrides=dict(params), force=dict(force) or None)
+
+
+def model_for(chunk: Chunk, replicate_ids: Iterable[int] | None = None) -> FrontlineModel:
+    """The model that computes a chunk (or chosen replicates of it), not yet run."""
+    scenario = _scenario(chunk.scenario, chunk.params, chunk.force)
+    ids = range(chunk.start, chunk.stop) if replicate_ids is None else replicate_ids
+    return FrontlineModel(scenario, seed=chunk.seed, replicate_ids=ids)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns every chunk of a batch writes, so that all files share one schema."""
+
+    parameters: tuple[str, ...]
+    decisions: tuple[str, ...]
+    events: tuple[str, ...]
+    years: tuple[int, ...]
+    pairs: tuple[str, ...] = field(default=tuple(pair_name(i, j) for i, j in PAIRS))
+
+    def names(self) -> list[str]:
+        """All column names, in order."""
+        out = ["run", "scenario", "seed", "replicate"]
+        out += [f"set.{p}" for p in self.parameters]
+        out += [f"choice.{d}" for d in self.decisions]
+        out += [f"event.{e}" for e in self.events]
+        out += [f"att.{p}.{y}" for p in self.pairs for y in self.years]
+        out += ["decision_agreement", "phase_agreement", "event_timing_mae_months"]
+        return out
+
+
+def columns_for(spec: BatchSpec) -> Columns:
+    """The union of every scenario's decisions, events and years in the batch."""
+    decisions: dict[str, None] = {}
+    events: dict[str, None] = {}
+    years: set[int] = set()
+    for scenario in spec.scenarios:
+        sc = _scenario(scenario, tuple(spec.combinations()[0].items()), spec.force)
+        decisions.update(dict.fromkeys(d.spec.id for d in sc.decisions))
+        events.update(dict.fromkeys(e.spec.id for e in sc.events))
+        years.update(range(sc.start // 12, sc.end // 12 + 1))
+    return Columns(
+        tuple(spec.parameter_paths), tuple(decisions), tuple(events), tuple(sorted(years))
+    )
+
+
+def run_chunk(chunk: Chunk, columns: Columns) -> dict[str, Any]:
+    """Compute a chunk: one row per run, as column name -> list or array (see ``Columns``)."""
+    model = model_for(chunk).run()
+    sc = model.scenario
+    n = chunk.size
+    out: dict[str, Any] = {
+        "run": np.arange(chunk.first_run, chunk.first_run + n, dtype=np.int64),
+        "scenario": [chunk.scenario] * n,
+        "seed": np.full(n, chunk.seed, dtype=np.int64),
+        "replicate": np.arange(chunk.start, chunk.stop, dtype=np.int64),
+    }
+    params = dict(chunk.params)
+    for p in columns.parameters:
+        out[f"set.{p}"] = [_plain(params.get(p))] * n
+    by_decision = {d.spec.id: d for d in sc.decisions}
+    for d in columns.decisions:
+        cd = by_decision.get(d)
+        if cd is None:
+            out[f"choice.{d}"] = [None] * n
+            continue
+        taken = model.state.choice[:, cd.index]
+        out[f"choice.{d}"] = [cd.options[int(k)].id if k >= 0 else None for k in taken]
+    by_event = {e.spec.id: e for e in sc.events}
+    for e in columns.events:
+        ce = by_event.get(e)
+        months = model.state.event_month[:, ce.index] if ce is not None else np.full(n, -1)
+        out[f"event.{e}"] = [format_month(int(m)) if m >= 0 else None for m in months]
+    history = model.attitude_history()
+    recorded = model.recorded_months
+    index = {m: t for t, m in enumerate(recorded)}
+    for y in columns.years:
+        # December of each year, or the scenario's last month in its last year
+        month = min(y * 12 + 11, sc.end)
+        t = index.get(month)
+        for (i, j), pair in zip(PAIRS, columns.pairs, strict=True):
+            out[f"att.{pair}.{y}"] = (
+                history[t, :, i, j].astype(np.float32)
+                if t is not None
+                else np.full(n, np.nan, dtype=np.float32)
+            )
+    comparison = compare(model, load_record())
+    out["decision_agreement"] = comparison.decision_agreement()
+    out["phase_agreement"] = comparison.phase_agreement()
+    out["event_timing_mae_months"] = comparison.event_timing_mae()
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """A parameter value as it goes into a column (numbers as floats, the rest as text)."""
+    if isinstance(value, bool) or value is None:
+        return None if value is None else str(value).lower()
+    if isinstance(value, int | float):
+        return float(value)
+    return str(value)
+
+
+def fingerprint(spec: BatchSpec) -> str:
+    """A hash of everything a batch's rows depend on: the spec and the scenarios' content."""
+    h = hashlib.sha256(json.dumps(spec.to_json(), sort_keys=True).encode())
+    for scenario in spec.scenarios:
+        for combo in spec.combinations():
+            sc = _scenario(scenario, tuple(combo.items()), spec.force)
+            h.update(json.dumps(sc.data, sort_keys=True, default=str).encode())
+    h.update(json.dumps(load_record().model_dump(mode="json"), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def parse_sweep(text: str) -> tuple[str, tuple[Any, ...]]:
+    """``PATH=V1,V2,...`` -> (path, values) with YAML scalars (ValueError if malformed)."""
+    import yaml
+
+    path, sep, values = text.partition("=")
+    if not sep or not path.strip() or not values.strip():
+        raise ValueError(f"expected PATH=V1,V2,..., got {text!r}")
+    parsed = []
+    for v in values.split(","):
+        if not v.strip():
+            raise ValueError(f"{path}: an empty value in {values!r}")
+        try:
+            parsed.append(yaml.safe_load(v.strip()))
+        except yaml.YAMLError:
+            parsed.append(v.strip())
+    return path.strip(), tuple(parsed)
+
+
+def chunks_done(names: Sequence[str], chunks: Sequence[Chunk]) -> set[int]:
+    """Indices of the chunks whose files are present."""
+    present = set(names)
+    return {c.index for c in chunks if c.name in present}

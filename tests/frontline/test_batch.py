@@ -1,0 +1,168 @@
+"""frontline batch: Parquet results, resume after a kill, replay, Dask, errors before running."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from frontline.cli import main
+
+TINY = str(Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml")
+
+
+def batch(out: Path, *extra: str) -> int:
+    return main(["batch", TINY, "--out", str(out), "--quiet", *extra])
+
+
+def load(out: Path) -> pd.DataFrame:
+    return pd.read_parquet(out).sort_values("run").reset_index(drop=True)
+
+
+def test_a_batch_writes_one_parquet_file_per_chunk_and_a_manifest(tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "40", "--chunk", "10", "--workers", "1") == 0
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["_manifest.json"] + [f"chunk-{k:06d}.parquet" for k in range(4)]
+    df = load(out)
+    assert len(df) == 40 and list(df["run"]) == list(range(40))
+    assert list(df["replicate"]) == list(range(40))
+    assert set(df["choice.pick-a-camp"]) <= {"west", "east", "neither"}
+    assert {
+        "att.PAK->USSR.1950",
+        "att.PAK->USSR.1951",
+        "decision_agreement",
+        "event.border-clash",
+    } <= set(df.columns)
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert manifest["total_runs"] == 40 and manifest["chunks"] == 4
+    assert manifest["code_version"]
+
+
+def test_sweeps_multiply_and_record_their_values(tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    args = [
+        "--runs",
+        "10",
+        "--sweep",
+        "dynamics.balance=0.0,0.05",
+        "--set",
+        "actors.PAK.weights.security=0.9",
+        "--workers",
+        "1",
+    ]
+    assert batch(out, *args) == 0
+    df = load(out)
+    assert len(df) == 20
+    assert sorted(set(df["set.dynamics.balance"])) == [0.0, 0.05]
+    assert set(df["set.actors.PAK.weights.security"]) == {0.9}
+    # the same replicate ids under each swept value: common random numbers
+    assert sorted(df["replicate"]) == sorted(list(range(10)) * 2)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sweep", "dynamics.nonsense=1,2"], "dynamics.nonsense"),
+        (["--sweep", "dynamics.balance=lots,0.1"], "dynamics.balance"),
+        (["--sweep", "dynamics.balance="], "expected PATH=V1,V2"),
+        (["--force", "pick-a-camp=moscow"], "unknown option"),
+        (["--set", "dynamics.drift=2"], "dynamics.drift"),
+    ],
+)
+def test_a_bad_path_value_or_sweep_is_refused_before_anything_runs(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "10", *args) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_folder_holding_another_batch_is_not_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "10", "--workers", "1") == 0
+    before = load(out)
+    assert batch(out, "--runs", "10", "--workers", "1") == 2
+    assert "--resume" in capsys.readouterr().err
+    assert batch(out, "--runs", "20", "--workers", "1", "--resume") == 2
+    assert "different batch" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(before, load(out))
+
+
+def test_a_batch_killed_midway_resumes_to_the_same_dataset(tmp_path: Path) -> None:
+    args = ["--runs", "400", "--chunk", "4", "--workers", "1", "--quiet"]
+    killed = tmp_path / "killed"
+    command = [sys.executable, "-m", "frontline.cli", "batch", TINY, "--out", str(killed), *args]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if killed.exists() and len(list(killed.glob("chunk-*.parquet"))) >= 5:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = len(list(killed.glob("chunk-*.parquet")))
+    assert 5 <= partial < 100, "the kill should land midway"
+    assert main(["batch", TINY, "--out", str(killed), "--resume", *args]) == 0
+    assert not list(killed.glob(".*.tmp"))
+    whole = tmp_path / "whole"
+    assert main(["batch", TINY, "--out", str(whole), *args]) == 0
+    pd.testing.assert_frame_equal(load(killed), load(whole))
+
+
+def test_more_workers_give_the_same_rows(tmp_path: Path) -> None:
+    assert batch(tmp_path / "one", "--runs", "60", "--chunk", "10", "--workers", "1") == 0
+    assert batch(tmp_path / "two", "--runs", "60", "--chunk", "10", "--workers", "2") == 0
+    pd.testing.assert_frame_equal(load(tmp_path / "one"), load(tmp_path / "two"))
+
+
+def test_dask_local_gives_the_same_rows_bit_for_bit(tmp_path: Path) -> None:
+    pytest.importorskip("dask.distributed")
+    assert batch(tmp_path / "local", "--runs", "30", "--chunk", "10", "--workers", "1") == 0
+    assert (
+        batch(
+            tmp_path / "dask", "--runs", "30", "--chunk", "10", "--workers", "2", "--dask", "local"
+        )
+        == 0
+    )
+    pd.testing.assert_frame_equal(load(tmp_path / "local"), load(tmp_path / "dask"))
+
+
+def test_any_run_replays_alone_with_its_monthly_detail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "30", "--chunk", "8", "--workers", "1") == 0
+    row = load(out).iloc[21]
+    capsys.readouterr()
+    assert main(["run", "--from", str(out), "--run", "21", "--json"]) == 0
+    replay = json.loads(capsys.readouterr().out)
+    assert len(replay["months"]) == 24  # the full monthly detail
+    chosen = {d["id"]: d["chosen"] for d in replay["decisions"]}
+    assert chosen.get("pick-a-camp") == row["choice.pick-a-camp"]
+    december = replay["months"].index("1951-12")
+    assert np.float32(replay["attitudes"]["PAK->USSR"][december]) == pytest.approx(
+        row["att.PAK->USSR.1951"], abs=1e-5
+    )
+    events = {e["id"]: e["month"] for e in replay["events"]}
+    assert events.get("border-clash") == row["event.border-clash"]
+
+
+def test_replay_refuses_a_run_that_is_not_in_the_batch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "5", "--workers", "1") == 0
+    assert main(["run", "--from", str(out), "--run", "99"]) == 2
+    assert "no run 99" in capsys.readouterr().err
