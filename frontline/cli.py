@@ -144,6 +144,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from frontline.compare import write_report
 
     target = Path(args.target)
+    if target.is_dir() and (target / "_manifest.json").exists():
+        from frontline.batch_report import write_batch_report
+
+        index = write_batch_report(target, load_record(args.record), Path(args.out))
+        sys.stdout.write(f"Wrote {index}\n")
+        return 0
     if target.is_dir() or (target.suffix == ".json" and target.exists()):
         model = _load_run(target)
         if not model.done:

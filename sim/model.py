@@ -277,6 +277,9 @@ class FrontlineModel(mesa.Model):
         self.state = self._initial_state()
         self._assume_the_past()
         self.states = {a: StateAgent(self, a) for a in ACTORS}
+        # Mesa 3.3 keeps every model as a key of Agent's id counters, so a finished model
+        # (and its recorded history) would never be freed; no agent is added after these six.
+        mesa.Agent._ids.pop(self, None)
         self._capabilities = load_capabilities()
         self._structure = Structure(scenario.initial_attitudes, scenario.spec.dynamics)
         self._by_month_events = self._schedule([(e.first, e.last) for e in scenario.events])

@@ -166,3 +166,17 @@ def test_replay_refuses_a_run_that_is_not_in_the_batch(
     assert batch(out, "--runs", "5", "--workers", "1") == 0
     assert main(["run", "--from", str(out), "--run", "99"]) == 2
     assert "no run 99" in capsys.readouterr().err
+
+
+def test_compare_reads_a_batch_with_fan_charts_option_shares_and_sweeps(tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "12", "--sweep", "dynamics.balance=0.0,0.05", "--workers", "1") == 0
+    report = tmp_path / "r"
+    assert main(["compare", str(out), "--out", str(report)]) == 0
+    assert {"index.html", "attitudes.png", "sweep-0.png", "summary.json"} <= {
+        p.name for p in report.iterdir()
+    }
+    page = (report / "index.html").read_text()
+    assert "dynamics.balance=0.05" in page and "24 runs" in page
+    summary = json.loads((report / "summary.json").read_text())
+    assert summary["runs"] == 24 and len(summary["groups"]) == 2

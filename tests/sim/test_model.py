@@ -145,3 +145,15 @@ def test_capabilities_follow_the_correlates_of_war_record() -> None:
     # China's share of the six states' capability grew and the US share shrank.
     assert mil_1985[INDEX["CHN"]] > mil_1950[INDEX["CHN"]]
     assert mil_1985[INDEX["USA"]] < mil_1950[INDEX["USA"]]
+
+
+def test_a_finished_model_is_freed_when_dropped() -> None:
+    """Mesa 3.3 keeps models in Agent's id registry; ours must not leak across a batch."""
+    import gc
+    import weakref
+
+    model = FrontlineModel(load_scenario(TINY), seed=1, replicates=4).run()
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None

@@ -1,0 +1,212 @@
+"""``frontline compare DIR``: the report of a batch (fan charts, option shares, sweeps).
+
+It reads the batch's Parquet dataset and writes ``index.html`` with PNG figures:
+- fan charts of yearly attitudes (median, 50% and 90% bands) per scenario and parameter
+  combination, with the paper's phases shaded behind them;
+- how often each option was chosen at each decision point, against history's choice;
+- for sweeps, the response of decision and phase agreement to the swept value.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from frontline.batch import read_manifest
+from frontline.compare import TREND_COLOURS
+from frontline.files import write_atomic
+from sim.batch import BatchSpec
+from sim.calendar import parse_month
+from sim.history import Record, interval
+
+
+def _groups(df: pd.DataFrame, spec: BatchSpec) -> list[tuple[str, pd.DataFrame]]:
+    keys = ["scenario"] + [f"set.{p}" for p, _ in spec.sweeps]
+    out = []
+    for values, part in df.groupby(keys, sort=True, dropna=False):
+        values = values if isinstance(values, tuple) else (values,)
+        label = ", ".join(
+            str(v) if k == "scenario" else f"{k.removeprefix('set.')}={v}"
+            for k, v in zip(keys, values, strict=True)
+        )
+        out.append((label, part))
+    return out
+
+
+def _pair_years(df: pd.DataFrame, pair: str) -> tuple[list[int], np.ndarray]:
+    """Years and (runs, years) values of a pair; ``A-B`` is the mean of both directions."""
+    if "->" in pair:
+        names = [pair]
+    else:
+        a, b = pair.split("-")
+        names = [f"{a}->{b}", f"{b}->{a}"]
+    years = sorted(
+        {int(c.rsplit(".", 1)[1]) for c in df.columns if c.startswith(f"att.{names[0]}.")}
+    )
+    stacks = [df[[f"att.{n}.{y}" for y in years]].to_numpy(dtype=np.float64) for n in names]
+    return years, sum(stacks) / len(stacks)
+
+
+def _fan(df: pd.DataFrame, spec: BatchSpec, record: Record, path: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pairs = list(dict.fromkeys(p.pair for p in record.phases))[:6] or ["PAK-USSR"]
+    groups = _groups(df, spec)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, axes = plt.subplots(len(pairs), 1, figsize=(10, 2.6 * len(pairs) + 0.6), squeeze=False)
+    for ax, pair in zip(axes[:, 0], pairs, strict=True):
+        for p in record.phases:
+            if p.pair == pair:
+                x0 = parse_month(p.start) / 12
+                x1 = (parse_month(p.end) + 1) / 12
+                ax.axvspan(x0, x1, color=TREND_COLOURS[p.trend], alpha=0.5, lw=0)
+        for k, (label, part) in enumerate(groups):
+            years, values = _pair_years(part, pair)
+            x = np.array(years) + 11.5 / 12
+            c = colours[k % len(colours)]
+            lo, q1, mid, q3, hi = np.nanpercentile(values, [5, 25, 50, 75, 95], axis=0)
+            ax.fill_between(x, lo, hi, color=c, alpha=0.12, lw=0)
+            ax.fill_between(x, q1, q3, color=c, alpha=0.25, lw=0)
+            ax.plot(x, mid, color=c, lw=1.5, label=label)
+        ax.axhline(0, color="black", lw=0.5)
+        ax.set_ylim(-100, 100)
+        ax.set_title(
+            f"{pair} (shaded: the paper's phases; bands: 50% and 90% of runs)",
+            fontsize=10,
+            loc="left",
+        )
+        ax.legend(loc="lower left", fontsize=7, frameon=False)
+    axes[-1, 0].set_xlabel("year (December of each year)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return pairs
+
+
+def _sweep_plot(df: pd.DataFrame, spec: BatchSpec, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = []
+    for k, (param, _) in enumerate(spec.sweeps):
+        col = f"set.{param}"
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        for measure, style in (("decision_agreement", "o-"), ("phase_agreement", "s--")):
+            for scenario, part in df.groupby("scenario"):
+                stats = part.groupby(col)[measure].agg(["mean", "std", "count"])
+                half = 1.96 * stats["std"].fillna(0) / np.sqrt(stats["count"])
+                x = list(range(len(stats))) if stats.index.dtype == object else stats.index
+                ax.errorbar(
+                    x,
+                    stats["mean"],
+                    yerr=half,
+                    fmt=style,
+                    capsize=3,
+                    label=f"{measure.replace('_', ' ')} ({scenario})",
+                )
+                if stats.index.dtype == object:
+                    ax.set_xticks(x, [str(v) for v in stats.index])
+        ax.set_xlabel(param)
+        ax.set_ylabel("mean over runs (95% CI)")
+        ax.set_ylim(0, 1.05)
+        ax.legend(fontsize=7, frameon=False)
+        fig.tight_layout()
+        name = f"sweep-{k}.png"
+        fig.savefig(out / name, dpi=110)
+        plt.close(fig)
+        names.append(name)
+    return names
+
+
+def write_batch_report(results: Path, record: Record, out: Path) -> Path:
+    """Write the report of a batch's results folder into ``out``; return the HTML path."""
+    spec = BatchSpec.from_json(read_manifest(results)["spec"])
+    df = pd.read_parquet(results)
+    out.mkdir(parents=True, exist_ok=True)
+    _fan(df, spec, record, out / "attitudes.png")
+    sweep_images = _sweep_plot(df, spec, out)
+    esc = html.escape
+    summary_rows = []
+    summary: dict[str, Any] = {"runs": len(df), "groups": {}}
+    for label, part in _groups(df, spec):
+        d = interval(part["decision_agreement"].to_numpy(dtype=np.float64))
+        p = interval(part["phase_agreement"].to_numpy(dtype=np.float64))
+        summary["groups"][label] = {
+            "runs": len(part),
+            "decision_agreement": d,
+            "phase_agreement": p,
+        }
+        summary_rows.append(
+            f"<tr><td>{esc(label)}</td><td>{len(part)}</td><td>{_fmt(d)}</td>"
+            f"<td>{_fmt(p)}</td></tr>"
+        )
+    decision_rows = []
+    for rd in record.decisions:
+        col = f"choice.{rd.id}"
+        if col not in df.columns:
+            continue
+        cells = []
+        for _label, part in _groups(df, spec):
+            shares = part[col].fillna("(never arose)").value_counts(normalize=True)
+            cells.append(
+                "<ul>"
+                + "".join(
+                    f"<li{' class=hist' if o == rd.option else ''}>{esc(str(o))}: {s:.0%}</li>"
+                    for o, s in shares.sort_index().items()
+                )
+                + "</ul>"
+            )
+        decision_rows.append(
+            f"<tr><td>{esc(rd.id)}</td><td>{esc(rd.option)}</td>"
+            + "".join(f"<td>{c}</td>" for c in cells)
+            + "</tr>"
+        )
+    headers = "".join(f"<th>{esc(label)}</th>" for label, _ in _groups(df, spec))
+    sweeps = (
+        "".join(f'<img src="{n}" alt="response to a swept parameter">' for n in sweep_images)
+        or "<p>This batch sweeps no parameter.</p>"
+    )
+    write_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Batch report</title>
+<style>
+body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; line-height: 1.4; }}
+table {{ border-collapse: collapse; width: 100%; margin: 1em 0; }}
+td, th {{ border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }}
+th {{ background: #f0f0f0; }} .ci {{ color: #666; font-size: 90%; }}
+li.hist {{ font-weight: bold; }} ul {{ margin: 0; padding-left: 1.2em; }}
+img {{ max-width: 100%; }}
+</style></head><body>
+<h1>Batch report: {len(df)} runs</h1>
+<p>Scenarios: {esc(", ".join(spec.scenarios))}; seed {spec.seed}; {spec.runs} runs per
+combination. Source of the history: Ayaz, Nawaz &amp; Ullah (2025), <i>Global Foreign
+Policies Review</i> VIII(III), 15&ndash;22.</p>
+<h2>How close to history</h2>
+<table><tr><th>group</th><th>runs</th><th>decision agreement (median, 95%)</th>
+<th>phase agreement (median, 95%)</th></tr>{"".join(summary_rows)}</table>
+<h2>Attitudes</h2><img src="attitudes.png" alt="fan charts of attitudes">
+<h2>Decision points (history's choice in bold)</h2>
+<table><tr><th>decision</th><th>history</th>{headers}</tr>{"".join(decision_rows)}</table>
+<h2>Sweeps</h2>{sweeps}
+<p><small>Made by <code>frontline compare</code> from {esc(str(results.name))}.</small></p>
+</body></html>
+"""
+    index = out / "index.html"
+    write_atomic(index, page)
+    return index
+
+
+def _fmt(i: dict[str, float | None]) -> str:
+    if i["median"] is None:
+        return "n/a"
+    return f"{i['median']:.2f} <span class=ci>({i['low']:.2f} to {i['high']:.2f})</span>"
