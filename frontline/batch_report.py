@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from frontline.batch import read_manifest
-from frontline.compare import TREND_COLOURS
+from frontline.compare import TREND_COLOURS, html_head
 from frontline.files import write_atomic
 from sim.batch import BatchSpec
 from sim.calendar import parse_month
@@ -177,16 +177,9 @@ def write_batch_report(results: Path, record: Record, out: Path) -> Path:
         or "<p>This batch sweeps no parameter.</p>"
     )
     write_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n")
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Batch report</title>
-<style>
-body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; line-height: 1.4; }}
-table {{ border-collapse: collapse; width: 100%; margin: 1em 0; }}
-td, th {{ border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }}
-th {{ background: #f0f0f0; }} .ci {{ color: #666; font-size: 90%; }}
-li.hist {{ font-weight: bold; }} ul {{ margin: 0; padding-left: 1.2em; }}
-img {{ max-width: 100%; }}
-</style></head><body>
+    page = (
+        html_head("Batch report")
+        + f"""
 <h1>Batch report: {len(df)} runs</h1>
 <p>Scenarios: {esc(", ".join(spec.scenarios))}; seed {spec.seed}; {spec.runs} runs per
 combination. Source of the history: Ayaz, Nawaz &amp; Ullah (2025), <i>Global Foreign
@@ -201,6 +194,7 @@ Policies Review</i> VIII(III), 15&ndash;22.</p>
 <p><small>Made by <code>frontline compare</code> from {esc(str(results.name))}.</small></p>
 </body></html>
 """
+    )
     index = out / "index.html"
     write_atomic(index, page)
     return index

@@ -22,6 +22,23 @@ from sim.model import FrontlineModel
 
 TREND_COLOURS = {"improve": "#8fd19e", "worsen": "#f4a3a3", "stable": "#d9d9d9"}
 
+_STYLE = """
+body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; line-height: 1.4; }
+table { border-collapse: collapse; width: 100%; margin: 1em 0; }
+td, th { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }
+th { background: #f0f0f0; } .ci { color: #666; font-size: 90%; }
+li.hist { font-weight: bold; } ul { margin: 0; padding-left: 1.2em; }
+img { max-width: 100%; }
+"""
+
+
+def html_head(title: str) -> str:
+    """The opening of a self-contained report page (no remote resources)."""
+    return (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style></head><body>"
+    )
+
 
 def _year(month: int | float) -> float:
     return float(month) / 12.0
@@ -139,16 +156,9 @@ def write_report(model: FrontlineModel, record: Record, out: Path, title: str) -
         f"{'; ' + esc(', '.join(ph.source.cites)) if ph.source.cites else ''})</small></td></tr>"
         for p, ph in zip(dist["phases"], comparison.phases, strict=True)
     )
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
-<style>
-body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; line-height: 1.4; }}
-table {{ border-collapse: collapse; width: 100%; margin: 1em 0; }}
-td, th {{ border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }}
-th {{ background: #f0f0f0; }} .ci {{ color: #666; font-size: 90%; }}
-li.hist {{ font-weight: bold; }} ul {{ margin: 0; padding-left: 1.2em; }}
-img {{ max-width: 100%; }}
-</style></head><body>
+    page = (
+        html_head(title)
+        + f"""
 <h1>{esc(title)}</h1>
 <p>{esc(sc.spec.title)}: {format_month(sc.start)} to {format_month(sc.end)},
 {dist["runs"]} run(s) from seed {model.seed}. Source of the history: Ayaz, Nawaz &amp; Ullah
@@ -176,6 +186,7 @@ img {{ max-width: 100%; }}
 folder.</small></p>
 </body></html>
 """
+    )
     index = out / "index.html"
     write_atomic(index, page)
     return index

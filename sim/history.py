@@ -188,12 +188,8 @@ class Comparison:
                 for k, e in enumerate(self.events)
             ],
             "phases": [
-                {
-                    "id": p.id,
-                    "pair": p.pair,
-                    "from": p.start,
-                    "to": p.end,
-                    "trend": p.trend,
+                _phase_json(p)
+                | {
                     "change": round(float(self.phase_change[r, k]), 3),
                     "agrees": bool(self.phase_match[r, k]),
                 }
@@ -227,18 +223,18 @@ class Comparison:
                 for k, e in enumerate(self.events)
             ],
             "phases": [
-                {
-                    "id": p.id,
-                    "pair": p.pair,
-                    "from": p.start,
-                    "to": p.end,
-                    "trend": p.trend,
+                _phase_json(p)
+                | {
                     "share_agreeing": float(self.phase_match[:, k].mean()),
                     "median_change": round(float(np.median(self.phase_change[:, k])), 3),
                 }
                 for k, p in enumerate(self.phases)
             ],
         }
+
+
+def _phase_json(p: Phase) -> dict[str, Any]:
+    return {"id": p.id, "pair": p.pair, "from": p.start, "to": p.end, "trend": p.trend}
 
 
 def interval(values: F64) -> dict[str, float | None]:
