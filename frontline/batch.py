@@ -23,9 +23,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from frontline.files import write_atomic
 from sim.batch import (
     BatchSpec,
@@ -52,8 +49,10 @@ def _work(chunk: Chunk, columns: Columns) -> tuple[int, dict[str, Any]]:
     return chunk.index, run_chunk(chunk, columns)
 
 
-def schema(spec: BatchSpec, columns: Columns) -> pa.Schema:
-    """The one schema every chunk file of a batch has."""
+def schema(spec: BatchSpec, columns: Columns) -> Any:
+    """The one schema every chunk file of a batch has (a pyarrow schema)."""
+    import pyarrow as pa  # imported here: the rest of the CLI starts without it
+
     numeric = {}
     for path, value in spec.sets:
         numeric[path] = isinstance(value, int | float) and not isinstance(value, bool)
@@ -79,8 +78,11 @@ def schema(spec: BatchSpec, columns: Columns) -> pa.Schema:
     return pa.schema(fields)
 
 
-def write_chunk(out: Path, chunk: Chunk, data: dict[str, Any], table_schema: pa.Schema) -> None:
+def write_chunk(out: Path, chunk: Chunk, data: dict[str, Any], table_schema: Any) -> None:
     """Write a chunk's rows under a temporary name, then rename it into place."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     table = pa.Table.from_pydict(data, schema=table_schema)
     final = out / chunk.name
     tmp = out / f".{chunk.name}.{os.getpid()}.tmp"

@@ -23,7 +23,7 @@ from sim.calendar import format_month
 from sim.errors import ScenarioError
 from sim.history import compare, load_record
 from sim.model import FrontlineModel
-from sim.scenario import builtin_names, load_scenario
+from sim.scenario import CompiledScenario, builtin_names, load_scenario
 from sim.schema import json_schema
 
 EXIT_BAD_INPUT = 2
@@ -31,6 +31,16 @@ EXIT_BAD_INPUT = 2
 
 class UsageError(Exception):
     """A command-line argument is wrong; the message says how."""
+
+
+_LOADED: dict[str, CompiledScenario] = {}
+
+
+def _load(name: str, overrides: dict[str, Any], force: dict[str, str]) -> CompiledScenario:
+    """Load a scenario, reusing one ``default_scenario`` already read when nothing is changed."""
+    if not overrides and not force and name in _LOADED:
+        return _LOADED[name]
+    return load_scenario(name, overrides=overrides, force=force)
 
 
 def default_scenario() -> str:
@@ -44,9 +54,10 @@ def default_scenario() -> str:
         if "/" in name:
             continue
         try:
-            months = load_scenario(name).months
+            _LOADED[name] = load_scenario(name)
         except ScenarioError:
             continue
+        months = _LOADED[name].months
         if months > best_months:
             best, best_months = name, months
     if not best:
@@ -102,7 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         name = args.scenario or default_scenario()
         overrides = {k: _parse_value(v) for k, v in _parse_pairs(args.set, "--set").items()}
         force = _parse_pairs(args.force, "--force")
-        scenario = load_scenario(name, overrides=overrides, force=force)
+        scenario = _load(name, overrides, force)
         model = FrontlineModel(scenario, seed=args.seed).run()
     result = result_json(model)
     record = load_record(args.record)

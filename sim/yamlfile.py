@@ -34,6 +34,10 @@ _PLAIN_TAGS = {
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
+# libyaml's parser when PyYAML was built with it (several times faster), else pure Python;
+# both compose the same nodes with the same marks, and only plain data is built from them.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 Path_ = tuple[str | int, ...]
 
 
@@ -176,7 +180,7 @@ def read_yaml(path: Path, shown_as: str | None = None) -> tuple[Document | None,
 def parse_yaml(text: str, name: str) -> tuple[Document | None, list[Problem]]:
     """Parse YAML text (see ``read_yaml``)."""
     try:
-        loader = yaml.SafeLoader(text)  # checks every character first
+        loader = _Loader(text)  # checks every character first
     except yaml.reader.ReaderError as exc:
         return None, [_reader_problem(name, text, exc)]
     try:
