@@ -127,12 +127,6 @@ class Progress:
     started: float
     new: int
 
-    @property
-    def rate(self) -> float:
-        """Runs per second since this invocation started."""
-        elapsed = time.perf_counter() - self.started
-        return self.new / elapsed if elapsed > 0 else 0.0
-
 
 def execute(
     spec: BatchSpec,

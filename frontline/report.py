@@ -5,8 +5,6 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-import numpy as np
-
 from sim.actors import ACTORS, NAMES, PAIRS, pair_name
 from sim.calendar import format_month
 from sim.dynamics import COMPONENTS
@@ -125,11 +123,6 @@ def timeline(model: FrontlineModel, replicate: int = 0) -> str:
     for k in range(0, len(row), 5):
         lines.append("  " + "   ".join(row[k : k + 5]))
     return "\n".join(lines) + "\n"
-
-
-def final_attitudes(model: FrontlineModel) -> np.ndarray:
-    """The last recorded attitudes, (R, 6, 6)."""
-    return model.state.attitudes.copy()
 
 
 def comparison_text(summary: dict[str, Any], record_name: str) -> str:

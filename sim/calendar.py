@@ -23,8 +23,3 @@ def parse_month(text: str) -> int:
 def format_month(month: int) -> str:
     """Turn a month number back into ``YYYY-MM``."""
     return f"{month // 12:04d}-{month % 12 + 1:02d}"
-
-
-def year_of(month: int) -> int:
-    """The calendar year of a month number."""
-    return month // 12
