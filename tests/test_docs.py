@@ -23,6 +23,7 @@ def test_the_readme_python_example_runs() -> None:
     import subprocess
     import sys
 
-    code = re.search(r"```python\n(.*?)```", README, flags=re.S)
+    api = README[README.index("### Python API") :]
+    code = re.search(r"```python\n(.*?)```", api, flags=re.S)
     assert code is not None
     subprocess.run([sys.executable, "-c", code.group(1)], check=True, timeout=300)
