@@ -1,8 +1,9 @@
 """Monthly attitude dynamics and the actors' utility, vectorised over replicates.
 
-Every sum over the actor axis is written out term by term in a fixed order, never left
-to BLAS or a reduction whose order could depend on the array's shape: replicate i must
-come out bit for bit the same alone or inside a batch of any size.
+Every sum over the actor axis is written out term by term in a fixed order, or is a stack
+of small matrix products that numpy computes matrix by matrix: never a reduction whose
+order could depend on the array's shape. Replicate i must come out bit for bit the same
+alone or inside a batch of any size.
 """
 
 from __future__ import annotations
@@ -66,34 +67,77 @@ def balance_pull(a: F64) -> F64:
     """Heider balance: the signed product of i->k and k->j, weighted by how much i cares about k.
 
     ``enemy of my enemy``: if i hates k and k hates j, the pull on i->j is positive. The
-    result is on the attitude scale: the weighted mean of ``A[i,k] * A[k,j] / 100``.
+    result is on the attitude scale: the weighted mean of ``A[i,k] * A[k,j] / 100`` over the
+    third parties k, weighted by ``|A[i,k]|``. Because the diagonal of ``a`` is zero, the
+    terms k = i and k = j vanish by themselves: the numerator is a plain sum over k, and the
+    weights' total is the row's total less ``|A[i,j]|``. (The diagonal of the result is
+    meaningless; ``advance`` zeroes it.)
     """
-    num = np.zeros_like(a)
-    den = np.zeros_like(a)
-    for k in range(N_ACTORS):
-        weight = np.abs(a[:, :, k])[:, :, None] * _THIRD_F[k]  # [r, i, j]
-        num = num + weight * a[:, :, k][:, :, None] * a[:, k, :][:, None, :]
-        den = den + weight
+    weight = np.abs(a)
+    # A stack of 6 x 6 products: numpy computes each matrix of the stack by the same routine
+    # whatever the stack's size, so replicate r gets the same bits alone or in any batch
+    # (tests/sim/test_determinism.py checks it).
+    num = np.matmul(a * weight, a)
+    den = rowsum(weight)[:, :, None] - weight
     out: F64 = num / (den * 100.0 + 1e-9)
     return out
 
 
-def advance(s: WorldState, st: Structure) -> None:
-    """Move the state one month on: drift to the baseline, balance, aid decay (in place)."""
+def static_baseline(s: WorldState, st: Structure) -> F64:
+    """The part of the baseline that moves only when camps or ideologies change."""
+    p = st.params.baseline
+    out: F64 = (
+        p.history * st.initial
+        + p.ideology * 100.0 * affinity(s)
+        + p.bloc * 100.0 * bloc_compat(s.bloc)
+    )
+    return out
+
+
+def advance(s: WorldState, st: Structure, static: F64 | None = None) -> None:
+    """Move the state one month on: drift to the baseline, balance, aid decay (in place).
+
+    ``static`` is ``static_baseline(s, st)`` when the caller knows it has not changed (the
+    AI's look-ahead, in which no camp or ideology moves).
+    """
     p = st.params
     a = s.attitudes
     received = np.swapaxes(s.econ_aid + s.mil_aid, 1, 2)  # [i, j]: aid i gets from j
-    baseline = (
-        p.baseline.history * st.initial
-        + p.baseline.ideology * 100.0 * affinity(s)
-        + p.baseline.bloc * 100.0 * bloc_compat(s.bloc)
-        + p.baseline.aid * received
-    )
+    fixed = static_baseline(s, st) if static is None else static
+    baseline = fixed + p.baseline.aid * received
     moved = a + p.drift * (baseline - a) + p.balance * (balance_pull(a) - a)
     s.attitudes = np.where(_OFF_DIAGONAL, np.clip(moved, -100.0, 100.0), 0.0)
     keep = 1.0 - p.aid_decay
     s.econ_aid = s.econ_aid * keep
     s.mil_aid = s.mil_aid * keep
+
+
+def project(s: WorldState, st: Structure, horizon: int) -> WorldState:
+    """Where the state heads over ``horizon`` months, as the AI foresees it (a new state).
+
+    The AI's look-ahead: the monthly dynamics of ``advance`` summed in closed form, with
+    the balance target held where it stands after the option (a forecaster does not chase
+    second-order ripples) and no events foreseen. With c = 1 - drift - balance and aid
+    decaying by k = 1 - aid_decay a month:
+    ``A_H = c^H A + (drift * static + balance * H(A)) (1 - c^H) / (1 - c)
+    + drift * aid_weight * received * sum_t c^(H-1-t) k^t``.
+    """
+    out = s.copy()
+    if horizon <= 0:
+        return out
+    p = st.params
+    c = 1.0 - p.drift - p.balance
+    k = 1.0 - p.aid_decay
+    geometric = horizon if abs(1.0 - c) < 1e-12 else (1.0 - c**horizon) / (1.0 - c)
+    mixed = sum(c ** (horizon - 1 - t) * k**t for t in range(horizon))
+    received = np.swapaxes(s.econ_aid + s.mil_aid, 1, 2)
+    target = p.drift * static_baseline(s, st) + p.balance * balance_pull(s.attitudes)
+    ahead = (c**horizon) * s.attitudes + geometric * target
+    ahead = ahead + (p.drift * p.baseline.aid * mixed) * received
+    out.attitudes = np.where(_OFF_DIAGONAL, np.clip(ahead, -100.0, 100.0), 0.0)
+    out.econ_aid = s.econ_aid * k**horizon
+    out.mil_aid = s.mil_aid * k**horizon
+    return out
 
 
 def utility(s: WorldState, military: F64, economic: F64) -> F64:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from sim.actors import ACTORS, INDEX, N_ACTORS, NAMES, ActorId
 from sim.calendar import format_month, parse_month
 from sim.capabilities import load_capabilities
-from sim.dynamics import COMPONENTS, Structure, advance, rowsum, utility
+from sim.dynamics import COMPONENTS, Structure, advance, project, rowsum, utility
 from sim.rng import uniform
 from sim.scenario import CompiledDecision, CompiledScenario, scenario_from_data
 from sim.state import F64, B, WorldState
@@ -191,21 +191,20 @@ class StateAgent(mesa.Agent):
         horizon = model.scenario.spec.dynamics.lookahead_months
         weights = model.scenario.weights[self.index]
 
-        def project(state: WorldState) -> F64:
-            for k in range(horizon):
-                advance(state, model.structure_for(model.month + k))
+        def foresee(state: WorldState) -> F64:
+            ahead = project(state, model.structure_for(model.month), horizon)
             mil, eco = model.capabilities_for(model.month + horizon)
-            comps: F64 = utility(state, mil, eco)[:, self.index, :]
+            comps: F64 = utility(ahead, mil, eco)[:, self.index, :]
             return comps
 
-        base = project(model.state.copy())
+        base = foresee(model.state)
         scores = np.zeros((model.replicates, len(decision.options), len(COMPONENTS)))
         everyone = np.ones(model.replicates, dtype=bool)
         for o, option in enumerate(decision.options):
             trial = model.state.copy()
             for fn in option.effects:
                 fn(trial, everyone)
-            scores[:, o, :] = (project(trial) - base) * weights
+            scores[:, o, :] = (foresee(trial) - base) * weights
         totals = rowsum(scores)
         temperature = model.scenario.temperatures[self.index]
         logits = (totals - totals.max(axis=1, keepdims=True)) / temperature
