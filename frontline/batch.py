@@ -49,6 +49,12 @@ def _work(chunk: Chunk, columns: Columns) -> tuple[int, dict[str, Any]]:
     return chunk.index, run_chunk(chunk, columns)
 
 
+def _work_and_write(chunk: Chunk, columns: Columns, out: Path, table_schema: Any) -> int:
+    """Compute one chunk and write its file, in a local worker (no rows cross processes)."""
+    write_chunk(out, chunk, run_chunk(chunk, columns), table_schema)
+    return chunk.index
+
+
 def schema(spec: BatchSpec, columns: Columns) -> Any:
     """The one schema every chunk file of a batch has (a pyarrow schema)."""
     import pyarrow as pa  # imported here: the rest of the CLI starts without it
@@ -87,7 +93,10 @@ def write_chunk(out: Path, chunk: Chunk, data: dict[str, Any], table_schema: Any
     final = out / chunk.name
     tmp = out / f".{chunk.name}.{os.getpid()}.tmp"
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        # per-column dictionaries and statistics cost more than they give on 1,500 columns
+        pq.write_table(
+            table, tmp, compression="snappy", use_dictionary=False, write_statistics=False
+        )
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, final)
@@ -180,17 +189,26 @@ def execute(
     if on_progress is not None:
         on_progress(progress)
     by_index = {c.index: c for c in chunks}
-    results = (
-        _run_dask(todo, columns, dask, workers) if dask else _run_local(todo, columns, workers)
-    )
-    for index, data in results:
+    if dask:
+        finished: Iterator[int] = (
+            _written(out, by_index[index], data, table_schema)
+            for index, data in _run_dask(todo, columns, dask, workers)
+        )
+    else:
+        finished = _run_local(todo, columns, workers, out, table_schema)
+    for index in finished:
         chunk = by_index[index]
-        write_chunk(out, chunk, data, table_schema)
         progress.done += chunk.size
         progress.new += chunk.size
         if on_progress is not None:
             on_progress(progress)
     return progress
+
+
+def _written(out: Path, chunk: Chunk, data: dict[str, Any], table_schema: Any) -> int:
+    """Write rows computed elsewhere (by Dask workers) here; return the chunk's index."""
+    write_chunk(out, chunk, data, table_schema)
+    return chunk.index
 
 
 def default_workers() -> int:
@@ -204,28 +222,33 @@ def _ignore_sigint() -> None:
 
 
 def _run_local(
-    todo: list[Chunk], columns: Columns, workers: int
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Chunks on this machine's cores, at most two per worker in flight (flat memory)."""
+    todo: list[Chunk], columns: Columns, workers: int, out: Path, table_schema: Any
+) -> Iterator[int]:
+    """Run chunks on this machine's cores; yield the index of each chunk as it is written.
+
+    Each worker writes its own files, and at most two chunks per worker are in flight, so
+    memory stays flat however large the batch.
+    """
     n = workers or default_workers()
     if n == 1 or len(todo) <= 1:
         for chunk in todo:
-            yield _work(chunk, columns)
+            yield _work_and_write(chunk, columns, out, table_schema)
         return
     # An explicit start method: importing Mesa changes the global default to "spawn".
     context = multiprocessing.get_context("forkserver")
     pool = ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_ignore_sigint)
-    pending: set[Future[tuple[int, dict[str, Any]]]] = set()
+    pending: set[Future[int]] = set()
     queue = iter(todo)
+    args = (columns, out, table_schema)
     try:
         for chunk in itertools.islice(queue, 2 * n):
-            pending.add(pool.submit(_work, chunk, columns))
+            pending.add(pool.submit(_work_and_write, chunk, *args))
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 nxt = next(queue, None)
                 if nxt is not None:
-                    pending.add(pool.submit(_work, nxt, columns))
+                    pending.add(pool.submit(_work_and_write, nxt, *args))
                 yield future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

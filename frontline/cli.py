@@ -395,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--force", action="append", default=[], metavar="DECISION=OPTION")
     batch.add_argument("--workers", type=int, default=0, help="local processes (default: cores)")
     batch.add_argument("--dask", metavar="ADDRESS", help="a Dask scheduler, or 'local'")
-    batch.add_argument("--chunk", type=int, default=250, help="runs per chunk (default 250)")
+    batch.add_argument("--chunk", type=int, default=500, help="runs per chunk (default 500)")
     batch.add_argument("--out", metavar="DIR", required=True, help="results folder")
     batch.add_argument("--resume", action="store_true", help="run only the missing chunks")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -29,7 +29,7 @@ from sim.history import compare, load_record
 from sim.model import FrontlineModel
 from sim.scenario import CompiledScenario, load_scenario
 
-DEFAULT_CHUNK = 250
+DEFAULT_CHUNK = 500
 """Replicates per chunk: large enough to vectorise well, small enough to keep memory flat."""
 
 
