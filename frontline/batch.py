@@ -44,11 +44,6 @@ class BatchError(Exception):
     """A batch cannot start or resume; the message says why and what to do."""
 
 
-def _work(chunk: Chunk, columns: Columns) -> tuple[int, dict[str, Any]]:
-    """Compute one chunk in a worker (module level, so that workers can import it)."""
-    return chunk.index, run_chunk(chunk, columns)
-
-
 def _work_and_write(chunk: Chunk, columns: Columns, out: Path, table_schema: Any) -> int:
     """Compute one chunk and write its file, in a local worker (no rows cross processes)."""
     write_chunk(out, chunk, run_chunk(chunk, columns), table_schema)
@@ -190,10 +185,7 @@ def execute(
         on_progress(progress)
     by_index = {c.index: c for c in chunks}
     if dask:
-        finished: Iterator[int] = (
-            _written(out, by_index[index], data, table_schema)
-            for index, data in _run_dask(todo, columns, dask, workers)
-        )
+        finished: Iterator[int] = _run_dask(todo, columns, dask, workers, out, table_schema)
     else:
         finished = _run_local(todo, columns, workers, out, table_schema)
     for index in finished:
@@ -203,12 +195,6 @@ def execute(
         if on_progress is not None:
             on_progress(progress)
     return progress
-
-
-def _written(out: Path, chunk: Chunk, data: dict[str, Any], table_schema: Any) -> int:
-    """Write rows computed elsewhere (by Dask workers) here; return the chunk's index."""
-    write_chunk(out, chunk, data, table_schema)
-    return chunk.index
 
 
 def default_workers() -> int:
@@ -255,9 +241,18 @@ def _run_local(
 
 
 def _run_dask(
-    todo: list[Chunk], columns: Columns, address: str, workers: int
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The same chunks on a Dask distributed cluster (``local`` starts a LocalCluster)."""
+    todo: list[Chunk],
+    columns: Columns,
+    address: str,
+    workers: int,
+    out: Path,
+    table_schema: Any,
+) -> Iterator[int]:
+    """The same chunks on a Dask distributed cluster (``local`` starts a LocalCluster).
+
+    The workers write the chunk files themselves, as local workers do, so ``out`` must be
+    a folder that every worker can reach (a shared filesystem on a cluster).
+    """
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -266,6 +261,13 @@ def _run_dask(
         ) from None
     cluster = None
     if address == "local":
+        import dask
+
+        # Dask's nannies make glibc give memory back at every 64 KiB; with the model's many
+        # short-lived arrays that costs three times the run time. Batches keep memory flat by
+        # chunking, so the workers of a LocalCluster use glibc's default. (For a cluster you
+        # start yourself, see the README: DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON...)
+        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
         cluster = LocalCluster(
             n_workers=workers or default_workers(),
             threads_per_worker=1,
@@ -279,7 +281,14 @@ def _run_dask(
         except OSError as exc:
             raise BatchError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     try:
-        futures = client.map(_work, todo, columns=columns, pure=False)
+        futures = client.map(
+            _work_and_write,
+            todo,
+            columns=columns,
+            out=out.resolve(),
+            table_schema=table_schema,
+            pure=False,
+        )
         for future in as_completed(futures):
             yield future.result()
             future.release()

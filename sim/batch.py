@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from sim.actors import PAIRS, pair_name
-from sim.calendar import format_month
+from sim.calendar import format_month, parse_month
 from sim.errors import Problem, ScenarioError
 from sim.history import compare, load_record
 from sim.model import FrontlineModel
@@ -167,11 +167,27 @@ def _scenario(
     return load_scenario(name, overrides=dict(params), force=dict(force) or None)
 
 
-def model_for(chunk: Chunk, replicate_ids: Iterable[int] | None = None) -> FrontlineModel:
-    """The model that computes a chunk (or chosen replicates of it), not yet run."""
+def model_for(
+    chunk: Chunk, replicate_ids: Iterable[int] | None = None, *, lean: bool = False
+) -> FrontlineModel:
+    """The model that computes a chunk (or chosen replicates of it), not yet run.
+
+    ``lean`` records only the months a batch row needs (each December and the months the
+    comparison with history reads) instead of every month; the runs are the same.
+    """
     scenario = _scenario(chunk.scenario, chunk.params, chunk.force)
     ids = range(chunk.start, chunk.stop) if replicate_ids is None else replicate_ids
-    return FrontlineModel(scenario, seed=chunk.seed, replicate_ids=ids)
+    months = _months_needed(scenario) if lean else None
+    return FrontlineModel(scenario, seed=chunk.seed, replicate_ids=ids, record_months=months)
+
+
+def _months_needed(sc: CompiledScenario) -> set[int]:
+    """Each December, the first month, and the phase boundaries the comparison reads."""
+    months = {sc.start, sc.end} | {m for m in range(sc.start, sc.end + 1) if m % 12 == 11}
+    for phase in load_record().phases:
+        months.add(max(parse_month(phase.start) - 1, sc.start))
+        months.add(parse_month(phase.end))
+    return {m for m in months if sc.start <= m <= sc.end}
 
 
 @dataclass(frozen=True)
@@ -212,7 +228,7 @@ def columns_for(spec: BatchSpec) -> Columns:
 
 def run_chunk(chunk: Chunk, columns: Columns) -> dict[str, Any]:
     """Compute a chunk: one row per run, as column name -> list or array (see ``Columns``)."""
-    model = model_for(chunk).run()
+    model = model_for(chunk, lean=True).run()
     sc = model.scenario
     n = chunk.size
     out: dict[str, Any] = {

@@ -240,6 +240,7 @@ class FrontlineModel(mesa.Model):
         replicate_ids: explicit replicate ids instead (for a chunk of a larger batch).
         humans: actors whose decisions wait for ``decide`` instead of the AI.
         record_every: record the attitudes every this many months (1: monthly).
+        record_months: record only at these months (and the last), instead.
 
     """
 
@@ -252,6 +253,7 @@ class FrontlineModel(mesa.Model):
         replicate_ids: Iterable[int] | None = None,
         humans: Iterable[str] = (),
         record_every: int = 1,
+        record_months: Iterable[int] | None = None,
     ) -> None:
         super().__init__(seed=seed)
         self.scenario = scenario
@@ -266,6 +268,7 @@ class FrontlineModel(mesa.Model):
         if unknown:
             raise ValueError(f"unknown actor(s) {sorted(unknown)}; expected some of {ACTORS}")
         self.record_every = max(1, int(record_every))
+        self.record_months = None if record_months is None else frozenset(record_months)
         self.month = scenario.start
         self._cursor = -1  # -1: the month has not begun; k: next due decision of the month
         self.pending: PendingDecision | None = None
@@ -499,7 +502,11 @@ class FrontlineModel(mesa.Model):
 
     def _end_month(self) -> None:
         sc = self.scenario
-        if (self.month - sc.start) % self.record_every == 0 or self.month == sc.end:
+        if self.record_months is not None:
+            wanted = self.month in self.record_months
+        else:
+            wanted = (self.month - sc.start) % self.record_every == 0
+        if wanted or self.month == sc.end:
             self.recorded_months.append(self.month)
             self.recorded_attitudes.append(self.state.attitudes.copy())
         advance(self.state, self.structure_for(self.month))
@@ -535,6 +542,7 @@ class FrontlineModel(mesa.Model):
             "replicate_ids": [int(i) for i in self.replicate_ids],
             "humans": sorted(self.humans),
             "record_every": self.record_every,
+            "record_months": None if self.record_months is None else sorted(self.record_months),
             "month": format_month(self.month),
             "cursor": self._cursor,
             "pending": None
@@ -564,6 +572,7 @@ class FrontlineModel(mesa.Model):
             replicate_ids=data["replicate_ids"],
             humans=data["humans"],
             record_every=data["record_every"],
+            record_months=data.get("record_months"),
         )
         model.month = parse_month(data["month"])
         model._cursor = int(data["cursor"])
@@ -596,7 +605,12 @@ class FrontlineModel(mesa.Model):
         if self.pending is not None:
             raise RuntimeError("answer the pending decision before branching")
         model = FrontlineModel(
-            self.scenario, seed, replicates, humans=humans, record_every=self.record_every
+            self.scenario,
+            seed,
+            replicates,
+            humans=humans,
+            record_every=self.record_every,
+            record_months=self.record_months,
         )
         model.month, model._cursor = self.month, self._cursor
         pick = np.full(replicates, source, dtype=np.intp)

@@ -97,7 +97,7 @@ def test_a_folder_holding_another_batch_is_not_overwritten(
     assert "--resume" in capsys.readouterr().err
     assert batch(out, "--runs", "20", "--workers", "1", "--resume") == 2
     assert "different batch" in capsys.readouterr().err
-    pd.testing.assert_frame_equal(before, load(out))
+    pd.testing.assert_frame_equal(before, load(out), check_exact=True)
 
 
 def test_a_batch_killed_midway_resumes_to_the_same_dataset(tmp_path: Path) -> None:
@@ -118,13 +118,13 @@ def test_a_batch_killed_midway_resumes_to_the_same_dataset(tmp_path: Path) -> No
     assert not list(killed.glob(".*.tmp"))
     whole = tmp_path / "whole"
     assert main(["batch", TINY, "--out", str(whole), *args]) == 0
-    pd.testing.assert_frame_equal(load(killed), load(whole))
+    pd.testing.assert_frame_equal(load(killed), load(whole), check_exact=True)
 
 
 def test_more_workers_give_the_same_rows(tmp_path: Path) -> None:
     assert batch(tmp_path / "one", "--runs", "60", "--chunk", "10", "--workers", "1") == 0
     assert batch(tmp_path / "two", "--runs", "60", "--chunk", "10", "--workers", "2") == 0
-    pd.testing.assert_frame_equal(load(tmp_path / "one"), load(tmp_path / "two"))
+    pd.testing.assert_frame_equal(load(tmp_path / "one"), load(tmp_path / "two"), check_exact=True)
 
 
 def test_dask_local_gives_the_same_rows_bit_for_bit(tmp_path: Path) -> None:
@@ -136,7 +136,9 @@ def test_dask_local_gives_the_same_rows_bit_for_bit(tmp_path: Path) -> None:
         )
         == 0
     )
-    pd.testing.assert_frame_equal(load(tmp_path / "local"), load(tmp_path / "dask"))
+    pd.testing.assert_frame_equal(
+        load(tmp_path / "local"), load(tmp_path / "dask"), check_exact=True
+    )
 
 
 def test_any_run_replays_alone_with_its_monthly_detail(
