@@ -94,6 +94,29 @@ def static_baseline(s: WorldState, st: Structure) -> F64:
     return out
 
 
+class StaticCache:
+    """``static_baseline`` kept until a camp or an ideology moves (which is rare)."""
+
+    def __init__(self) -> None:
+        self._bloc: npt.NDArray[np.int8] | None = None
+        self._ideology: F64 | None = None
+        self._value: F64 | None = None
+
+    def get(self, s: WorldState, st: Structure) -> F64:
+        """The static baseline of ``s``, recomputed only if its camps or ideologies changed."""
+        if (
+            self._value is None
+            or self._bloc is None
+            or self._ideology is None
+            or self._bloc.shape != s.bloc.shape
+            or not np.array_equal(self._bloc, s.bloc)
+            or not np.array_equal(self._ideology, s.ideology)
+        ):
+            self._bloc, self._ideology = s.bloc.copy(), s.ideology.copy()
+            self._value = static_baseline(s, st)
+        return self._value
+
+
 def advance(s: WorldState, st: Structure, static: F64 | None = None) -> None:
     """Move the state one month on: drift to the baseline, balance, aid decay (in place).
 
@@ -112,7 +135,7 @@ def advance(s: WorldState, st: Structure, static: F64 | None = None) -> None:
     s.mil_aid = s.mil_aid * keep
 
 
-def project(s: WorldState, st: Structure, horizon: int) -> WorldState:
+def project(s: WorldState, st: Structure, horizon: int, static: F64 | None = None) -> WorldState:
     """Where the state heads over ``horizon`` months, as the AI foresees it (a new state).
 
     The AI's look-ahead: the monthly dynamics of ``advance`` summed in closed form, with
@@ -131,7 +154,8 @@ def project(s: WorldState, st: Structure, horizon: int) -> WorldState:
     geometric = horizon if abs(1.0 - c) < 1e-12 else (1.0 - c**horizon) / (1.0 - c)
     mixed = sum(c ** (horizon - 1 - t) * k**t for t in range(horizon))
     received = np.swapaxes(s.econ_aid + s.mil_aid, 1, 2)
-    target = p.drift * static_baseline(s, st) + p.balance * balance_pull(s.attitudes)
+    fixed = static_baseline(s, st) if static is None else static
+    target = p.drift * fixed + p.balance * balance_pull(s.attitudes)
     ahead = (c**horizon) * s.attitudes + geometric * target
     ahead = ahead + (p.drift * p.baseline.aid * mixed) * received
     out.attitudes = np.where(_OFF_DIAGONAL, np.clip(ahead, -100.0, 100.0), 0.0)

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from sim.actors import ACTORS, INDEX, N_ACTORS, NAMES, ActorId
 from sim.calendar import format_month, parse_month
 from sim.capabilities import load_capabilities
-from sim.dynamics import COMPONENTS, Structure, advance, project, rowsum, utility
+from sim.dynamics import COMPONENTS, StaticCache, Structure, advance, project, rowsum, utility
 from sim.rng import uniform
 from sim.scenario import CompiledDecision, CompiledScenario, scenario_from_data
 from sim.state import F64, B, WorldState
@@ -192,7 +192,8 @@ class StateAgent(mesa.Agent):
         weights = model.scenario.weights[self.index]
 
         def foresee(state: WorldState) -> F64:
-            ahead = project(state, model.structure_for(model.month), horizon)
+            structure = model.structure_for(model.month)
+            ahead = project(state, structure, horizon, model.static_cache.get(state, structure))
             mil, eco = model.capabilities_for(model.month + horizon)
             comps: F64 = utility(ahead, mil, eco)[:, self.index, :]
             return comps
@@ -277,6 +278,7 @@ class FrontlineModel(mesa.Model):
         self.recorded_months: list[int] = []
         self.recorded_attitudes: list[F64] = []
         self.state = self._initial_state()
+        self.static_cache = StaticCache()
         self._assume_the_past()
         self.states = {a: StateAgent(self, a) for a in ACTORS}
         # Mesa 3.3 keeps every model as a key of Agent's id counters, so a finished model
@@ -509,7 +511,8 @@ class FrontlineModel(mesa.Model):
         if wanted or self.month == sc.end:
             self.recorded_months.append(self.month)
             self.recorded_attitudes.append(self.state.attitudes.copy())
-        advance(self.state, self.structure_for(self.month))
+        structure = self.structure_for(self.month)
+        advance(self.state, structure, self.static_cache.get(self.state, structure))
         self.month += 1
         self._cursor = -1
         if self.done:
