@@ -8,7 +8,7 @@ alone or inside a batch of any size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -145,9 +145,8 @@ def project(s: WorldState, st: Structure, horizon: int, static: F64 | None = Non
     ``A_H = c^H A + (drift * static + balance * H(A)) (1 - c^H) / (1 - c)
     + drift * aid_weight * received * sum_t c^(H-1-t) k^t``.
     """
-    out = s.copy()
     if horizon <= 0:
-        return out
+        return s.copy()
     p = st.params
     c = 1.0 - p.drift - p.balance
     k = 1.0 - p.aid_decay
@@ -158,10 +157,41 @@ def project(s: WorldState, st: Structure, horizon: int, static: F64 | None = Non
     target = p.drift * fixed + p.balance * balance_pull(s.attitudes)
     ahead = (c**horizon) * s.attitudes + geometric * target
     ahead = ahead + (p.drift * p.baseline.aid * mixed) * received
-    out.attitudes = np.where(_OFF_DIAGONAL, np.clip(ahead, -100.0, 100.0), 0.0)
-    out.econ_aid = s.econ_aid * k**horizon
-    out.mil_aid = s.mil_aid * k**horizon
-    return out
+    # the other arrays do not move in the look-ahead: the projection shares them, read-only
+    return replace(
+        s,
+        attitudes=np.where(_OFF_DIAGONAL, np.clip(ahead, -100.0, 100.0), 0.0),
+        econ_aid=s.econ_aid * k**horizon,
+        mil_aid=s.mil_aid * k**horizon,
+    )
+
+
+def utility_of(s: WorldState, i: int, military: F64, economic: F64) -> F64:
+    """One actor's utility components, shape (R, 4): ``utility(...)[:, i, :]``, bit for bit.
+
+    The same arithmetic as ``utility``, on actor i's row only (the AI needs no other).
+    """
+    a = s.attitudes
+    row = a[:, i, :]  # how i regards each j
+    col = a[:, :, i]  # how each j regards i
+    m_i, m_j = military[i], military
+    e_i, e_j = economic[i], economic
+    off = _OFF_DIAGONAL[i]
+    strength = np.where(off, m_j / (m_j + m_i), 0.0)
+    trade = np.where(off, e_j / (e_j + e_i), 0.0)
+    others = np.where(off, m_j, 0.0)
+    regard = others / others.sum()
+    scale = 1.0 / (N_ACTORS - 1)
+    mil_in = s.mil_aid[:, :, i]
+    eco_in = s.econ_aid[:, :, i]
+    warmth = np.maximum(0.0, (row + col) * 0.5)
+    x = s.ideology
+    closeness = 1.0 - np.abs(x[:, i][:, None] - x)
+    security = rowsum(strength * col) * scale + rowsum(mil_in)
+    economy = rowsum(eco_in) + rowsum(trade * warmth) * scale
+    ideology = rowsum(np.where(off, closeness, 0.0) * row) * scale
+    prestige = rowsum(regard * col) + s.prestige[:, i]
+    return np.stack([security, economy, ideology, prestige], axis=-1)
 
 
 def utility(s: WorldState, military: F64, economic: F64) -> F64:

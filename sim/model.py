@@ -19,7 +19,15 @@ import numpy.typing as npt
 from sim.actors import ACTORS, INDEX, N_ACTORS, NAMES, ActorId
 from sim.calendar import format_month, parse_month
 from sim.capabilities import load_capabilities
-from sim.dynamics import COMPONENTS, StaticCache, Structure, advance, project, rowsum, utility
+from sim.dynamics import (
+    COMPONENTS,
+    StaticCache,
+    Structure,
+    advance,
+    project,
+    rowsum,
+    utility_of,
+)
 from sim.rng import uniform
 from sim.scenario import CompiledDecision, CompiledScenario, scenario_from_data
 from sim.state import F64, B, WorldState
@@ -195,7 +203,7 @@ class StateAgent(mesa.Agent):
             structure = model.structure_for(model.month)
             ahead = project(state, structure, horizon, model.static_cache.get(state, structure))
             mil, eco = model.capabilities_for(model.month + horizon)
-            comps: F64 = utility(ahead, mil, eco)[:, self.index, :]
+            comps: F64 = utility_of(ahead, self.index, mil, eco)
             return comps
 
         base = foresee(model.state)
