@@ -178,7 +178,9 @@ def model_for(
     scenario = _scenario(chunk.scenario, chunk.params, chunk.force)
     ids = range(chunk.start, chunk.stop) if replicate_ids is None else replicate_ids
     months = _months_needed(scenario) if lean else None
-    return FrontlineModel(scenario, seed=chunk.seed, replicate_ids=ids, record_months=months)
+    return FrontlineModel(
+        scenario, seed=chunk.seed, replicate_ids=ids, record_months=months, keep_log=not lean
+    )
 
 
 def _months_needed(sc: CompiledScenario) -> set[int]:
@@ -249,10 +251,11 @@ def run_chunk(chunk: Chunk, columns: Columns) -> dict[str, Any]:
         taken = model.state.choice[:, cd.index]
         out[f"choice.{d}"] = [cd.options[int(k)].id if k >= 0 else None for k in taken]
     by_event = {e.spec.id: e for e in sc.events}
+    names = {m: format_month(m) for m in range(sc.start, sc.end + 1)}
     for e in columns.events:
         ce = by_event.get(e)
         months = model.state.event_month[:, ce.index] if ce is not None else np.full(n, -1)
-        out[f"event.{e}"] = [format_month(int(m)) if m >= 0 else None for m in months]
+        out[f"event.{e}"] = [names.get(m) for m in months.tolist()]
     history = model.attitude_history()
     recorded = model.recorded_months
     index = {m: t for t, m in enumerate(recorded)}

@@ -21,6 +21,7 @@ COMPONENTS = ("security", "economy", "ideology", "prestige")
 """The parts of an actor's utility, in the order of every utility array's last axis."""
 
 _OFF_DIAGONAL = ~np.eye(N_ACTORS, dtype=bool)
+_DIAGONAL_I = np.arange(N_ACTORS)
 # _THIRD[k][i, j]: actor k is a third party to the pair (i, j)
 _THIRD = [
     np.array([[i != k and j != k and i != j for j in range(N_ACTORS)] for i in range(N_ACTORS)])
@@ -77,10 +78,12 @@ def balance_pull(a: F64) -> F64:
     # A stack of 6 x 6 products: numpy computes each matrix of the stack by the same routine
     # whatever the stack's size, so replicate r gets the same bits alone or in any batch
     # (tests/sim/test_determinism.py checks it).
-    num = np.matmul(a * weight, a)
+    num: F64 = np.matmul(a * weight, a)
     den = rowsum(weight)[:, :, None] - weight
-    out: F64 = num / (den * 100.0 + 1e-9)
-    return out
+    den *= 100.0
+    den += 1e-9
+    np.divide(num, den, out=num)
+    return num
 
 
 def static_baseline(s: WorldState, st: Structure) -> F64:
@@ -128,8 +131,17 @@ def advance(s: WorldState, st: Structure, static: F64 | None = None) -> None:
     received = np.swapaxes(s.econ_aid + s.mil_aid, 1, 2)  # [i, j]: aid i gets from j
     fixed = static_baseline(s, st) if static is None else static
     baseline = fixed + p.baseline.aid * received
-    moved = a + p.drift * (baseline - a) + p.balance * (balance_pull(a) - a)
-    s.attitudes = np.where(_OFF_DIAGONAL, np.clip(moved, -100.0, 100.0), 0.0)
+    # a + drift * (baseline - a) + balance * (H(a) - a), in place, in that order
+    baseline -= a
+    baseline *= p.drift
+    pull = balance_pull(a)
+    pull -= a
+    pull *= p.balance
+    moved = a + baseline
+    moved += pull
+    np.clip(moved, -100.0, 100.0, out=moved)
+    moved[:, _DIAGONAL_I, _DIAGONAL_I] = 0.0
+    s.attitudes = moved
     keep = 1.0 - p.aid_decay
     s.econ_aid = s.econ_aid * keep
     s.mil_aid = s.mil_aid * keep

@@ -250,6 +250,7 @@ class FrontlineModel(mesa.Model):
         humans: actors whose decisions wait for ``decide`` instead of the AI.
         record_every: record the attitudes every this many months (1: monthly).
         record_months: record only at these months (and the last), instead.
+        keep_log: keep the event log (a batch, which reads only the state, turns it off).
 
     """
 
@@ -263,6 +264,7 @@ class FrontlineModel(mesa.Model):
         humans: Iterable[str] = (),
         record_every: int = 1,
         record_months: Iterable[int] | None = None,
+        keep_log: bool = True,
     ) -> None:
         super().__init__(seed=seed)
         self.scenario = scenario
@@ -278,6 +280,7 @@ class FrontlineModel(mesa.Model):
             raise ValueError(f"unknown actor(s) {sorted(unknown)}; expected some of {ACTORS}")
         self.record_every = max(1, int(record_every))
         self.record_months = None if record_months is None else frozenset(record_months)
+        self.keep_log = keep_log
         self.month = scenario.start
         self._cursor = -1  # -1: the month has not begun; k: next due decision of the month
         self.pending: PendingDecision | None = None
@@ -407,6 +410,8 @@ class FrontlineModel(mesa.Model):
             for fn in ev.effects:
                 fn(s, mask)
             s.event_month[:, k] = np.where(mask, m, s.event_month[:, k])
+            if not self.keep_log:
+                continue
             self.log.append(
                 LogEntry(
                     m,
@@ -482,6 +487,8 @@ class FrontlineModel(mesa.Model):
                 continue
             for fn in option.effects:
                 fn(s, chosen)
+            if not self.keep_log:
+                continue
             self.log.append(
                 LogEntry(
                     self.month,
