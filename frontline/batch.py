@@ -9,12 +9,14 @@ finished dataset is the same as an uninterrupted one. Load it with
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -37,6 +39,7 @@ from sim.batch import (
 from sim.batch import plan as make_plan
 
 MANIFEST = "_manifest.json"  # a leading underscore: Parquet readers skip it
+LOCK = ".lock"  # a leading dot: Parquet readers skip it
 FORMAT = "frontline-state/batch"
 
 
@@ -148,6 +151,15 @@ def execute(
     table_schema = schema(spec, columns)
     print_ = fingerprint(spec)
     out.mkdir(parents=True, exist_ok=True)
+    with _lock(out):
+        _manifest(spec, out, chunks, table_schema, print_, resume)
+        return _execute_locked(spec, out, chunks, columns, table_schema, workers, dask, on_progress)
+
+
+def _manifest(
+    spec: BatchSpec, out: Path, chunks: list[Chunk], table_schema: Any, print_: str, resume: bool
+) -> None:
+    """Check the folder's manifest against this batch, or write it for a new batch."""
     if (out / MANIFEST).exists():
         old = read_manifest(out)
         if not resume:
@@ -174,6 +186,19 @@ def execute(
             "columns": len(table_schema),
         }
         write_atomic(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+
+
+def _execute_locked(
+    spec: BatchSpec,
+    out: Path,
+    chunks: list[Chunk],
+    columns: Columns,
+    table_schema: Any,
+    workers: int,
+    dask: str | None,
+    on_progress: Callable[[Progress], None] | None,
+) -> Progress:
+    """The part of ``execute`` that runs while this process holds the folder's lock."""
     for stale in out.glob(".chunk-*.tmp"):
         stale.unlink(missing_ok=True)
     done = chunks_done([p.name for p in out.iterdir()], chunks)
@@ -197,6 +222,46 @@ def execute(
     return progress
 
 
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    """Hold ``out/.lock`` so that two batches never write into one folder at once."""
+    path = out / LOCK
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                holder = int(path.read_text().strip() or "0")
+            except (OSError, ValueError):
+                holder = 0
+            if holder and _alive(holder):
+                raise BatchError(
+                    f"another frontline batch (process {holder}) is writing into {out}; wait "
+                    "for it to finish or stop it"
+                ) from None
+            path.unlink(missing_ok=True)  # left by a batch that was killed
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+        return
+    raise BatchError(f"cannot take the lock {path}")
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def default_workers() -> int:
     """The number of cores on this machine."""
     return max(1, os.cpu_count() or 1)
@@ -213,13 +278,19 @@ def _run_local(
     """Run chunks on this machine's cores; yield the index of each chunk as it is written.
 
     Each worker writes its own files, and at most two chunks per worker are in flight, so
-    memory stays flat however large the batch.
+    memory stays flat however large the batch. Ctrl-C stops handing out chunks, lets the
+    running ones finish and write their files, shuts the workers down, and only then
+    raises KeyboardInterrupt (a KeyboardInterrupt inside the pool's machinery can leave
+    it hanging).
     """
     n = workers or default_workers()
     if n == 1 or len(todo) <= 1:
         for chunk in todo:
             yield _work_and_write(chunk, columns, out, table_schema)
         return
+    stop = threading.Event()
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if main_thread else None
     # An explicit start method: importing Mesa changes the global default to "spawn".
     context = multiprocessing.get_context("forkserver")
     pool = ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_ignore_sigint)
@@ -230,14 +301,25 @@ def _run_local(
         for chunk in itertools.islice(queue, 2 * n):
             pending.add(pool.submit(_work_and_write, chunk, *args))
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             for future in finished:
-                nxt = next(queue, None)
+                nxt = None if stop.is_set() else next(queue, None)
                 if nxt is not None:
                     pending.add(pool.submit(_work_and_write, nxt, *args))
                 yield future.result()
+            if stop.is_set():
+                for future in pending:
+                    future.cancel()
+                done = [f for f in pending if not f.cancelled()]
+                for future in done:
+                    yield future.result()  # the running chunks finish and are kept
+                break
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    if stop.is_set():
+        raise KeyboardInterrupt
 
 
 def _run_dask(

@@ -182,3 +182,35 @@ def test_compare_reads_a_batch_with_fan_charts_option_shares_and_sweeps(tmp_path
     assert "dynamics.balance=0.05" in page and "24 runs" in page
     summary = json.loads((report / "summary.json").read_text())
     assert summary["runs"] == 24 and len(summary["groups"]) == 2
+
+
+def test_ctrl_c_stops_cleanly_keeps_finished_chunks_and_resumes(tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    args = ["--runs", "400", "--chunk", "4", "--workers", "2", "--quiet"]
+    command = [sys.executable, "-m", "frontline.cli", "batch", TINY, "--out", str(out), *args]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(out.glob("chunk-*.parquet"))) < 5:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)  # it must not hang
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "--resume" in err and "Traceback" not in err
+    kept = len(list(out.glob("chunk-*.parquet")))
+    assert 5 <= kept < 100
+    assert not list(out.glob(".*.tmp")) and not (out / ".lock").exists()
+    assert main(["batch", TINY, "--out", str(out), "--resume", *args]) == 0
+    assert len(load(out)) == 400
+
+
+def test_two_batches_never_write_into_one_folder_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    out.mkdir()
+    (out / ".lock").write_text(str(os.getpid()))  # a live process holds it
+    assert batch(out, "--runs", "8", "--workers", "1") == 2
+    assert "another frontline batch" in capsys.readouterr().err
+    (out / ".lock").write_text("999999999")  # left behind by a killed batch
+    assert batch(out, "--runs", "8", "--workers", "1") == 0
+    assert len(load(out)) == 8 and not (out / ".lock").exists()
