@@ -22,11 +22,6 @@ COMPONENTS = ("security", "economy", "ideology", "prestige")
 
 _OFF_DIAGONAL = ~np.eye(N_ACTORS, dtype=bool)
 _DIAGONAL_I = np.arange(N_ACTORS)
-# _THIRD[k][i, j]: actor k is a third party to the pair (i, j)
-_THIRD = [
-    np.array([[i != k and j != k and i != j for j in range(N_ACTORS)] for i in range(N_ACTORS)])
-    for k in range(N_ACTORS)
-]
 
 
 def rowsum(x: F64) -> F64:
@@ -54,8 +49,6 @@ def affinity(s: WorldState) -> F64:
 
 _COMPAT = np.array([[0.0, 0.0, 0.0], [0.0, 1.0, -1.0], [0.0, -1.0, 1.0]])
 """Camp compatibility by Bloc value: same camp +1, opposed camps -1, non-aligned 0."""
-
-_THIRD_F = [t.astype(np.float64) for t in _THIRD]  # the same, as factors
 
 
 def bloc_compat(bloc: npt.NDArray[np.int8]) -> F64:
@@ -179,9 +172,12 @@ def project(s: WorldState, st: Structure, horizon: int, static: F64 | None = Non
 
 
 def utility_of(s: WorldState, i: int, military: F64, economic: F64) -> F64:
-    """One actor's utility components, shape (R, 4): ``utility(...)[:, i, :]``, bit for bit.
+    """Actor i's utility components, shape (R, 4): security, economy, ideology, prestige.
 
-    The same arithmetic as ``utility``, on actor i's row only (the AI needs no other).
+    security: how the others regard i, each weighted by its strength relative to i's, plus
+    military aid received; economy: aid received plus warm relations with larger economies;
+    ideology: warmth towards the like-minded and coolness towards the opposed; prestige: how
+    the others regard i weighted by their power, plus standing won by events.
     """
     a = s.attitudes
     row = a[:, i, :]  # how i regards each j
@@ -203,31 +199,4 @@ def utility_of(s: WorldState, i: int, military: F64, economic: F64) -> F64:
     economy = rowsum(eco_in) + rowsum(trade * warmth) * scale
     ideology = rowsum(np.where(off, closeness, 0.0) * row) * scale
     prestige = rowsum(regard * col) + s.prestige[:, i]
-    return np.stack([security, economy, ideology, prestige], axis=-1)
-
-
-def utility(s: WorldState, military: F64, economic: F64) -> F64:
-    """Each actor's utility components, shape (R, 6, 4): security, economy, ideology, prestige.
-
-    security: how the others regard me, each weighted by its strength relative to mine, plus
-    military aid received; economy: aid received plus warm relations with larger economies;
-    ideology: warmth towards the like-minded and coolness towards the opposed; prestige: how
-    the others regard me weighted by their power, plus standing won by events.
-    """
-    a = s.attitudes
-    at = np.swapaxes(a, 1, 2)  # at[i, j] = how j regards i
-    m_i, m_j = military[:, None], military[None, :]
-    e_i, e_j = economic[:, None], economic[None, :]
-    strength = np.where(_OFF_DIAGONAL, m_j / (m_j + m_i), 0.0)
-    trade = np.where(_OFF_DIAGONAL, e_j / (e_j + e_i), 0.0)
-    others = np.where(_OFF_DIAGONAL, m_j, 0.0)
-    regard = others / others.sum(axis=1, keepdims=True)
-    scale = 1.0 / (N_ACTORS - 1)
-    mil_in = np.swapaxes(s.mil_aid, 1, 2)
-    eco_in = np.swapaxes(s.econ_aid, 1, 2)
-    warmth = np.maximum(0.0, (a + at) * 0.5)
-    security = rowsum(strength * at) * scale + rowsum(mil_in)
-    economy = rowsum(eco_in) + rowsum(trade * warmth) * scale
-    ideology = rowsum(np.where(_OFF_DIAGONAL, affinity(s), 0.0) * a) * scale
-    prestige = rowsum(regard * at) + s.prestige
     return np.stack([security, economy, ideology, prestige], axis=-1)
