@@ -200,3 +200,120 @@ def utility_of(s: WorldState, i: int, military: F64, economic: F64) -> F64:
     ideology = rowsum(np.where(off, closeness, 0.0) * row) * scale
     prestige = rowsum(regard * col) + s.prestige[:, i]
     return np.stack([security, economy, ideology, prestige], axis=-1)
+
+
+def foresee(
+    s: WorldState,
+    st: Structure,
+    horizon: int,
+    i: int,
+    military: F64,
+    economic: F64,
+    static: F64 | None = None,
+) -> F64:
+    """``utility_of(project(s, st, horizon, static), i, military, economic)``, computed fast.
+
+    This is what the AI calls for every option. Actor i's utility reads only row i and
+    column i of the projected attitudes, so only those are projected, laid out as (6, R)
+    arrays (the other actor first) so that every sum over actors adds whole rows. The
+    operations are those of ``project`` and ``utility_of``, in the same order, so the result
+    is the same bit for bit (tests/sim/test_dynamics.py checks it) at a fraction of the cost.
+    """
+    if horizon <= 0:
+        return utility_of(s, i, military, economic)
+    p = st.params
+    c = 1.0 - p.drift - p.balance
+    k = 1.0 - p.aid_decay
+    geometric = horizon if abs(1.0 - c) < 1e-12 else (1.0 - c**horizon) / (1.0 - c)
+    mixed = sum(c ** (horizon - 1 - t) * k**t for t in range(horizon))
+    fixed = static_baseline(s, st) if static is None else static
+    a = s.attitudes
+
+    def t_(x: F64) -> F64:
+        """(R, 6) -> contiguous (6, R)."""
+        return np.ascontiguousarray(x.T)
+
+    row, col = t_(a[:, i, :]), t_(a[:, :, i])  # [j, r]: how i regards j, how j regards i
+    # the balance term of row i and column i, as balance_pull computes it
+    weight = np.abs(a)
+    num = np.matmul(a * weight, a)
+    total = t_(rowsum(weight))
+    row_den = total[i] - np.abs(row)
+    row_den *= 100.0
+    row_den += 1e-9
+    col_den = total - np.abs(col)
+    col_den *= 100.0
+    col_den += 1e-9
+    eco_in, mil_in = t_(s.econ_aid[:, :, i]), t_(s.mil_aid[:, :, i])
+    # row i of ``received`` is the aid i gets, column i the aid i gives
+    parts = (
+        (row, t_(fixed[:, i, :]), t_(num[:, i, :]) / row_den, eco_in + mil_in),
+        (
+            col,
+            t_(fixed[:, :, i]),
+            t_(num[:, :, i]) / col_den,
+            t_(s.econ_aid[:, i, :] + s.mil_aid[:, i, :]),
+        ),
+    )
+    off = _OFF_DIAGONAL[i][:, None]
+    ahead_row, ahead_col = (
+        np.where(
+            off,
+            np.clip(
+                (c**horizon) * now
+                + geometric * (p.drift * base + p.balance * pull)
+                + (p.drift * p.baseline.aid * mixed) * received,
+                -100.0,
+                100.0,
+            ),
+            0.0,
+        )
+        for now, base, pull, received in parts
+    )
+    decay = k**horizon
+    return _utility_t(
+        ahead_row, ahead_col, mil_in * decay, eco_in * decay, s, i, military, economic
+    )
+
+
+def _utility_t(
+    row: F64,
+    col: F64,
+    mil_in: F64,
+    eco_in: F64,
+    s: WorldState,
+    i: int,
+    military: F64,
+    economic: F64,
+) -> F64:
+    """``utility_of`` from (6, R) arrays: row, col and aid into i, the other actor first."""
+    m_i, m_j = military[i], military
+    e_i, e_j = economic[i], economic
+    off = _OFF_DIAGONAL[i]
+    strength = np.where(off, m_j / (m_j + m_i), 0.0)[:, None]
+    trade = np.where(off, e_j / (e_j + e_i), 0.0)[:, None]
+    others = np.where(off, m_j, 0.0)
+    regard = (others / others.sum())[:, None]
+    scale = 1.0 / (N_ACTORS - 1)
+    warmth = np.maximum(0.0, (row + col) * 0.5)
+    x = np.ascontiguousarray(s.ideology.T)
+    closeness = 1.0 - np.abs(x[i] - x)
+    terms = (
+        strength * col,
+        mil_in,
+        eco_in,
+        trade * warmth,
+        np.where(off[:, None], closeness, 0.0) * row,
+        regard * col,
+    )
+    sums = []
+    for term in terms:  # each sum over the actors in the order rowsum uses
+        acc = term[0].copy()
+        for j in range(1, N_ACTORS):
+            acc += term[j]
+        sums.append(acc)
+    security = sums[0] * scale + sums[1]
+    economy = sums[2] + sums[3] * scale
+    ideology = sums[4] * scale
+    prestige = sums[5] + s.prestige[:, i]
+    return np.stack([security, economy, ideology, prestige], axis=-1)

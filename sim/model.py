@@ -24,9 +24,8 @@ from sim.dynamics import (
     StaticCache,
     Structure,
     advance,
-    project,
+    foresee,
     rowsum,
-    utility_of,
 )
 from sim.rng import uniform
 from sim.scenario import CompiledDecision, CompiledScenario, scenario_from_data
@@ -199,21 +198,21 @@ class StateAgent(mesa.Agent):
         horizon = model.scenario.spec.dynamics.lookahead_months
         weights = model.scenario.weights[self.index]
 
-        def foresee(state: WorldState) -> F64:
-            structure = model.structure_for(model.month)
-            ahead = project(state, structure, horizon, model.static_cache.get(state, structure))
-            mil, eco = model.capabilities_for(model.month + horizon)
-            comps: F64 = utility_of(ahead, self.index, mil, eco)
-            return comps
+        structure = model.structure_for(model.month)
+        mil, eco = model.capabilities_for(model.month + horizon)
 
-        base = foresee(model.state)
-        scores = np.zeros((model.replicates, len(decision.options), len(COMPONENTS)))
+        def utility_ahead(state: WorldState) -> F64:
+            static = model.static_cache.get(state, structure)
+            return foresee(state, structure, horizon, self.index, mil, eco, static)
+
+        base = utility_ahead(model.state)
+        scores = np.empty((model.replicates, len(decision.options), len(COMPONENTS)))
         everyone = np.ones(model.replicates, dtype=bool)
         for o, option in enumerate(decision.options):
-            trial = model.state.copy()
+            trial = model.state.trial()
             for fn in option.effects:
                 fn(trial, everyone)
-            scores[:, o, :] = (foresee(trial) - base) * weights
+            scores[:, o, :] = (utility_ahead(trial) - base) * weights
         totals = rowsum(scores)
         temperature = model.scenario.temperatures[self.index]
         logits = (totals - totals.max(axis=1, keepdims=True)) / temperature

@@ -43,6 +43,25 @@ class WorldState:
         """A deep copy (the AI's look-ahead works on copies)."""
         return WorldState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
+    def trial(self) -> WorldState:
+        """A copy for the AI to try an option on (cheaper than ``copy``).
+
+        What effects can change is copied; the record of events and choices, which no
+        effect writes, is shared, read-only.
+        """
+        return WorldState(
+            attitudes=self.attitudes.copy(),
+            econ_aid=self.econ_aid.copy(),
+            mil_aid=self.mil_aid.copy(),
+            prestige=self.prestige.copy(),
+            ideology=self.ideology.copy(),
+            bloc=self.bloc.copy(),
+            flags=self.flags.copy(),
+            event_month=self.event_month,
+            choice=self.choice,
+            choice_month=self.choice_month,
+        )
+
     def take(self, index: npt.NDArray[np.intp]) -> WorldState:
         """The replicates at ``index`` (with repeats allowed), as a new state."""
         return WorldState(**{f.name: getattr(self, f.name)[index].copy() for f in fields(self)})

@@ -1,0 +1,49 @@
+"""The AI's fast look-ahead is the readable definition, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import FrontlineModel, load_scenario
+from sim.actors import N_ACTORS
+from sim.dynamics import foresee, project, utility_of
+
+
+@pytest.fixture(scope="module")
+def mid_run() -> FrontlineModel:
+    """A baseline ensemble in the 1960s: aid flowing, camps and ideologies apart."""
+    model = FrontlineModel(load_scenario("baseline"), seed=5, replicates=48)
+    for _ in range(200):
+        model.step()
+    assert np.abs(model.state.mil_aid).max() > 0  # the aid terms are exercised
+    return model
+
+
+@pytest.mark.parametrize("actor", range(N_ACTORS))
+@pytest.mark.parametrize("horizon", [0, 1, 12, 37])
+def test_foresee_is_project_then_utility_bit_for_bit(
+    mid_run: FrontlineModel, actor: int, horizon: int
+) -> None:
+    s = mid_run.state
+    structure = mid_run.structure_for(mid_run.month)
+    mil, eco = mid_run.capabilities_for(mid_run.month + horizon)
+    reference = utility_of(project(s, structure, horizon), actor, mil, eco)
+    fast = foresee(s, structure, horizon, actor, mil, eco)
+    assert fast.shape == (s.replicates, 4)
+    assert np.array_equal(fast, reference)
+    # and each replicate alone gives the same bits as inside the ensemble
+    one = s.take(np.array([7]))
+    assert np.array_equal(foresee(one, structure, horizon, actor, mil, eco), fast[7:8])
+
+
+def test_the_look_ahead_moves_with_the_state(mid_run: FrontlineModel) -> None:
+    """Not a constant: shifting how others regard Pakistan changes its foreseen security."""
+    s = mid_run.state
+    structure = mid_run.structure_for(mid_run.month)
+    mil, eco = mid_run.capabilities_for(mid_run.month + 12)
+    before = foresee(s, structure, 12, 0, mil, eco)
+    warmer = s.copy()
+    warmer.attitudes[:, 1:, 0] = np.clip(warmer.attitudes[:, 1:, 0] + 30.0, -100, 100)
+    after = foresee(warmer, structure, 12, 0, mil, eco)
+    assert (after[:, 0] > before[:, 0]).all()
