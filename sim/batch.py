@@ -25,7 +25,7 @@ import numpy as np
 from sim.actors import PAIRS, pair_name
 from sim.calendar import format_month, parse_month
 from sim.errors import Problem, ScenarioError
-from sim.history import compare, load_record
+from sim.history import compare, labels, load_record
 from sim.model import FrontlineModel
 from sim.scenario import CompiledScenario, load_scenario
 
@@ -248,27 +248,24 @@ def run_chunk(chunk: Chunk, columns: Columns) -> dict[str, Any]:
         if cd is None:
             out[f"choice.{d}"] = [None] * n
             continue
-        taken = model.state.choice[:, cd.index]
-        out[f"choice.{d}"] = [cd.options[int(k)].id if k >= 0 else None for k in taken]
+        out[f"choice.{d}"] = labels([o.id for o in cd.options], model.state.choice[:, cd.index])
     by_event = {e.spec.id: e for e in sc.events}
-    names = {m: format_month(m) for m in range(sc.start, sc.end + 1)}
+    names = [format_month(m) for m in range(sc.start, sc.end + 1)]
     for e in columns.events:
         ce = by_event.get(e)
         months = model.state.event_month[:, ce.index] if ce is not None else np.full(n, -1)
-        out[f"event.{e}"] = [names.get(m) for m in months.tolist()]
-    history = model.attitude_history()
-    recorded = model.recorded_months
-    index = {m: t for t, m in enumerate(recorded)}
+        out[f"event.{e}"] = labels(names, np.where(months >= 0, months - sc.start, -1))
+    # (T, 6, 6, R) in float32: each column below is one contiguous row of it
+    history = np.ascontiguousarray(
+        model.attitude_history().astype(np.float32).transpose(0, 2, 3, 1)
+    )
+    index = {m: t for t, m in enumerate(model.recorded_months)}
+    missing = np.full(n, np.nan, dtype=np.float32)
     for y in columns.years:
         # December of each year, or the scenario's last month in its last year
-        month = min(y * 12 + 11, sc.end)
-        t = index.get(month)
+        t = index.get(min(y * 12 + 11, sc.end))
         for (i, j), pair in zip(PAIRS, columns.pairs, strict=True):
-            out[f"att.{pair}.{y}"] = (
-                history[t, :, i, j].astype(np.float32)
-                if t is not None
-                else np.full(n, np.nan, dtype=np.float32)
-            )
+            out[f"att.{pair}.{y}"] = history[t, i, j] if t is not None else missing
     comparison = compare(model, load_record())
     out["decision_agreement"] = comparison.decision_agreement()
     out["phase_agreement"] = comparison.phase_agreement()

@@ -16,6 +16,7 @@ For a run, or each of R replicates at once:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -270,6 +271,13 @@ def _mean_or_nan(x: F64) -> F64:
     return out
 
 
+def labels(names: Sequence[str], index: npt.NDArray[np.integer[Any]]) -> list[str | None]:
+    """``names[k]`` for each k of ``index``, and None where k is negative (vectorised)."""
+    lookup = np.array([*names, None], dtype=object)
+    out: list[str | None] = lookup[np.where(index >= 0, index, len(names))].tolist()
+    return out
+
+
 def pair_series(history: F64, pair: str) -> F64:
     """The attitude series of a pair from (T, R, 6, 6) records: (T, R)."""
     if "->" in pair:
@@ -307,7 +315,7 @@ def compare(model: FrontlineModel, record: Record | None = None) -> Comparison:
                 [Problem("record.yaml", 0, f"decisions.{d.id}", f"unknown option {d.option!r}")]
             ) from None
         match[:, k] = taken == target
-        chosen.append(tuple(cd.options[int(t)].id if t >= 0 else None for t in taken))
+        chosen.append(tuple(labels([o.id for o in cd.options], taken)))
 
     known_events = {e.spec.id: e for e in sc.events}
     events = tuple(

@@ -296,8 +296,7 @@ class FrontlineModel(mesa.Model):
         mesa.Agent._ids.pop(self, None)
         self._capabilities = load_capabilities()
         self._structure = Structure(scenario.initial_attitudes, scenario.spec.dynamics)
-        self._by_month_events = self._schedule([(e.first, e.last) for e in scenario.events])
-        self._by_month_decisions = self._schedule([(d.first, d.last) for d in scenario.decisions])
+        self._by_month_events, self._by_month_decisions = scenario.schedule
 
     # ------------------------------------------------------------------ set-up
 
@@ -333,14 +332,6 @@ class FrontlineModel(mesa.Model):
             s.event_month[:, e] = sc.events[e].first
             for fn in sc.events[e].flag_effects:
                 fn(s, everyone)
-
-    def _schedule(self, windows: list[tuple[int, int]]) -> list[list[int]]:
-        sc = self.scenario
-        table: list[list[int]] = [[] for _ in range(sc.months)]
-        for k, (first, last) in enumerate(windows):
-            for m in range(first, last + 1):
-                table[m - sc.start].append(k)
-        return table
 
     def capabilities_for(self, month: int) -> tuple[F64, F64]:
         """Military and economic shares of the six states in a month (the COW record)."""

@@ -11,6 +11,7 @@ import difflib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -478,6 +479,21 @@ class CompiledScenario:
     def months(self) -> int:
         """How many monthly steps the scenario runs."""
         return self.end - self.start + 1
+
+    @cached_property
+    def schedule(self) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]]:
+        """For each month (from the start), the events and the decisions open in it."""
+        return (
+            self._by_month([(e.first, e.last) for e in self.events]),
+            self._by_month([(d.first, d.last) for d in self.decisions]),
+        )
+
+    def _by_month(self, windows: list[tuple[int, int]]) -> tuple[tuple[int, ...], ...]:
+        table: list[list[int]] = [[] for _ in range(self.months)]
+        for k, (first, last) in enumerate(windows):
+            for m in range(max(first, self.start), min(last, self.end) + 1):
+                table[m - self.start].append(k)
+        return tuple(tuple(row) for row in table)
 
     def decision(self, decision_id: str) -> CompiledDecision:
         """A decision by id (KeyError if unknown)."""
