@@ -50,9 +50,24 @@ class BatchError(Exception):
 
 
 def _work_and_write(chunk: Chunk, columns: Columns, out: Path, table_schema: Any) -> int:
-    """Compute one chunk and write its file, in a local worker (no rows cross processes)."""
+    """Compute one chunk and write its file, in a worker (no rows cross processes)."""
     write_chunk(out, chunk, run_chunk(chunk, columns), table_schema)
     return chunk.index
+
+
+_BATCH: dict[str, Any] = {}
+"""In a local worker: what every chunk of its batch shares (given once, at start)."""
+
+
+def _start_worker(columns: Columns, out: Path, table_schema: Any) -> None:
+    """Set up a local worker: Ctrl-C is left to the parent, which stops the batch cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _BATCH.update(columns=columns, out=out, table_schema=table_schema)
+
+
+def _work_local(chunk: Chunk) -> int:
+    """``_work_and_write`` with the batch's shared arguments (sent once, not per chunk)."""
+    return _work_and_write(chunk, _BATCH["columns"], _BATCH["out"], _BATCH["table_schema"])
 
 
 def schema(spec: BatchSpec, columns: Columns) -> Any:
@@ -295,11 +310,6 @@ def _start_workers_early(dask: bool) -> None:
         forkserver.ensure_running()
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the batch cleanly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _run_local(
     todo: list[Chunk], columns: Columns, workers: int, out: Path, table_schema: Any
 ) -> Iterator[int]:
@@ -319,19 +329,23 @@ def _run_local(
     stop = threading.Event()
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if main_thread else None
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=_context(), initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(
+        max_workers=n,
+        mp_context=_context(),
+        initializer=_start_worker,
+        initargs=(columns, out, table_schema),
+    )
     pending: set[Future[int]] = set()
     queue = iter(todo)
-    args = (columns, out, table_schema)
     try:
         for chunk in itertools.islice(queue, 2 * n):
-            pending.add(pool.submit(_work_and_write, chunk, *args))
+            pending.add(pool.submit(_work_local, chunk))
         while pending:
             finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             for future in finished:
                 nxt = None if stop.is_set() else next(queue, None)
                 if nxt is not None:
-                    pending.add(pool.submit(_work_and_write, nxt, *args))
+                    pending.add(pool.submit(_work_local, nxt))
                 yield future.result()
             if stop.is_set():
                 for future in pending:

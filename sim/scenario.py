@@ -497,10 +497,11 @@ class CompiledScenario:
 
     def decision(self, decision_id: str) -> CompiledDecision:
         """A decision by id (KeyError if unknown)."""
-        for d in self.decisions:
-            if d.spec.id == decision_id:
-                return d
-        raise KeyError(decision_id)
+        return self._decisions_by_id[decision_id]
+
+    @cached_property
+    def _decisions_by_id(self) -> dict[str, CompiledDecision]:
+        return {d.spec.id: d for d in self.decisions}
 
 
 class _Table:
