@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import multiprocessing
 import os
 import signal
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from frontline.files import write_atomic
+from frontline.workers import context, start_early
 from sim.batch import (
     BatchSpec,
     Chunk,
@@ -41,8 +41,6 @@ from sim.batch import plan as make_plan
 MANIFEST = "_manifest.json"  # a leading underscore: Parquet readers skip it
 LOCK = ".lock"  # a leading dot: Parquet readers skip it
 FORMAT = "frontline-state/batch"
-PRELOAD = ("frontline.cli", "frontline.batch", "pyarrow.parquet")
-"""What a local worker needs imported: the fork server imports it once for all workers."""
 
 
 class BatchError(Exception):
@@ -164,7 +162,7 @@ def execute(
     """Run a batch into ``out`` (see module). Returns the final progress."""
     several = (workers or default_workers()) > 1 and spec.total_runs > spec.chunk
     if several and dask in (None, "local"):
-        _start_workers_early(dask=dask == "local")
+        start_early(dask=dask == "local")
     check(spec)
     chunks = make_plan(spec)
     columns = columns_for(spec)
@@ -287,29 +285,6 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _context(dask: bool = False) -> multiprocessing.context.BaseContext:
-    """The start method of local workers: a fork server where there is one, else spawn.
-
-    An explicit context, because importing Mesa changes the global default. The fork server
-    imports the model once (and Dask, for a LocalCluster's workers), and every worker starts
-    from it with nothing left to import; by default each worker would import the command
-    line's modules anew. The preload list counts only if the server is not yet running.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD) + (["distributed"] if dask else []))
-    return context
-
-
-def _start_workers_early(dask: bool) -> None:
-    """Start the fork server now, so that it imports the model while the batch is checked."""
-    if _context(dask).get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
-
 def _run_local(
     todo: list[Chunk], columns: Columns, workers: int, out: Path, table_schema: Any
 ) -> Iterator[int]:
@@ -331,7 +306,7 @@ def _run_local(
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if main_thread else None
     pool = ProcessPoolExecutor(
         max_workers=n,
-        mp_context=_context(),
+        mp_context=context(),
         initializer=_start_worker,
         initargs=(columns, out, table_schema),
     )
@@ -392,7 +367,7 @@ def _run_dask(
         dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
         # The workers' statistical profiler samples every 10 ms, which a batch never reads.
         dask.config.set({"distributed.worker.profile.enabled": False})
-        if _context(dask=True).get_start_method() == "forkserver":
+        if context(dask=True).get_start_method() == "forkserver":
             # the workers start from the fork server that already holds Dask and the model
             dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
         cluster = LocalCluster(

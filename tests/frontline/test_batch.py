@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from frontline.cli import main
+from frontline.launch import _local_workers
 
 TINY = str(Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml")
 
@@ -214,3 +215,31 @@ def test_two_batches_never_write_into_one_folder_at_once(
     (out / ".lock").write_text("999999999")  # left behind by a killed batch
     assert batch(out, "--runs", "8", "--workers", "1") == 0
     assert len(load(out)) == 8 and not (out / ".lock").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["batch", "baseline", "--runs", "9"], (True, False)),
+        (["batch", "baseline", "--dask", "local"], (True, True)),
+        (["batch", "baseline", "--dask=local"], (True, True)),
+        (["batch", "baseline", "--dask", "tcp://10.0.0.5:8786"], (False, False)),
+        (["batch", "--help"], (False, False)),
+        (["run"], (False, False)),
+    ],
+)
+def test_the_command_starts_local_workers_early_only_for_local_batches(
+    argv: list[str], expected: tuple[bool, bool]
+) -> None:
+    assert _local_workers(argv) == expected
+
+
+def test_the_console_script_runs_a_batch_on_workers_it_started_early(tmp_path: Path) -> None:
+    out = tmp_path / "script"
+    args = ["--runs", "40", "--chunk", "10"]
+    argv = ["frontline", "batch", TINY, "--out", str(out), "--quiet", "--workers", "2", *args]
+    code = f"import sys; from frontline.launch import main; sys.argv = {argv!r}; sys.exit(main())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert batch(tmp_path / "here", *args, "--workers", "1") == 0
+    pd.testing.assert_frame_equal(load(out), load(tmp_path / "here"), check_exact=True)
