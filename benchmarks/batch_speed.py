@@ -1,8 +1,10 @@
 """Runs per second of ``frontline batch`` against one model per run through ``mesa.batch_run``.
 
-Usage: ``python benchmarks/batch_speed.py [--runs N] [--mesa-runs M] [--workers K]``.
-Both measurements run the full 1947-1991 baseline on this machine's cores, in this one
-invocation, and the ratio between them is the figure to compare across machines.
+Usage: ``python benchmarks/batch_speed.py [--runs N] [--mesa-runs M] [--workers K]
+[--rounds R] [--dask]``. Every measurement runs the full 1947-1991 baseline on this
+machine's cores, in this one invocation, taking turns, so that a slow spell of a shared
+machine slows them all; the ratios between them are the figures to compare across
+machines. ``--dask`` also measures ``--dask local`` on the same cores.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import tempfile
 import time
 from functools import cache
@@ -19,8 +22,9 @@ from typing import Any
 import mesa
 
 from frontline.batch import execute
+from frontline.workers import start_early
 from sim import FrontlineModel, load_scenario
-from sim.batch import BatchSpec
+from sim.batch import DEFAULT_CHUNK, BatchSpec
 
 
 @cache
@@ -46,12 +50,12 @@ class OneRunModel(FrontlineModel):
         self.datacollector.collect(self)
 
 
-def batch_rate(runs: int, workers: int) -> float:
-    """Runs per second of a frontline batch of the baseline."""
+def batch_rate(runs: int, workers: int, dask: str | None = None) -> float:
+    """Runs per second of a frontline batch of the baseline (locally, or on Dask)."""
     spec = BatchSpec(("baseline",), runs, seed=1)
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        execute(spec, Path(out) / "b", workers=workers)
+        execute(spec, Path(out) / "b", workers=workers, dask=dask)
         return runs / (time.perf_counter() - start)
 
 
@@ -72,19 +76,39 @@ def mesa_rate(runs: int, workers: int) -> float:
 
 
 def main() -> None:
-    """Measure both and print them with their ratio."""
+    """Measure each in turn, ``--rounds`` times, and print the medians with their ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=2000, help="runs for frontline batch")
+    parser.add_argument("--runs", type=int, default=20000, help="runs per frontline batch")
     parser.add_argument("--mesa-runs", type=int, default=40, help="runs for mesa.batch_run")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--rounds", type=int, default=3, help="measurements of each")
+    parser.add_argument("--dask", action="store_true", help="also measure --dask local")
     args = parser.parse_args()
-    ours = batch_rate(args.runs, args.workers)
-    theirs = mesa_rate(args.mesa_runs, args.workers)
+    # As the frontline command does, start the workers' fork server first; a small batch
+    # waits until it is ready, so that every round measures the same thing.
+    start_early(dask=args.dask)
+    batch_rate(2 * DEFAULT_CHUNK, args.workers)
+    rates: dict[str, list[float]] = {"local": [], "mesa": [], "dask": []}
+    for _ in range(args.rounds):  # interleaved, so that a slow spell of the machine hits all
+        rates["local"].append(batch_rate(args.runs, args.workers))
+        rates["mesa"].append(mesa_rate(args.mesa_runs, args.workers))
+        if args.dask:
+            rates["dask"].append(batch_rate(args.runs, args.workers, dask="local"))
+    ours, theirs = statistics.median(rates["local"]), statistics.median(rates["mesa"])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"baseline 1947-1991, {args.workers} worker(s), one invocation")
-    print(f"frontline batch:  {ours:8.1f} runs/s  ({args.runs} runs)")
-    print(f"mesa.batch_run:   {theirs:8.1f} runs/s  ({args.mesa_runs} runs)")
-    print(f"ratio: {ours / theirs:.1f}x   (peak resident memory of this process: {peak:.0f} MB)")
+    print(f"baseline 1947-1991, {args.workers} worker(s), {args.rounds} round(s), one invocation")
+    print(f"frontline batch:       {ours:8.1f} runs/s  ({args.runs} runs; {_each(rates['local'])})")
+    print(f"mesa.batch_run:        {theirs:8.1f} runs/s  ({args.mesa_runs} runs)")
+    print(f"ratio: {ours / theirs:.1f}x")
+    if args.dask:
+        dask = statistics.median(rates["dask"])
+        print(f"frontline batch --dask local: {dask:8.1f} runs/s  ({_each(rates['dask'])})")
+        print(f"dask / local: {dask / ours:.2f}")
+    print(f"peak resident memory of this process: {peak:.0f} MB")
+
+
+def _each(rates: list[float]) -> str:
+    return "rounds: " + ", ".join(f"{r:.0f}" for r in rates)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,15 @@ LOCK = ".lock"  # a leading dot: Parquet readers skip it
 FORMAT = "frontline-state/batch"
 
 
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+"""Dask settings for ``--dask local`` (the README gives them for a cluster started by hand)."""
+
+
 class BatchError(Exception):
     """A batch cannot start or resume; the message says why and what to do."""
 
@@ -365,8 +374,10 @@ def _run_dask(
         # chunking, so the workers of a LocalCluster use glibc's default. (For a cluster you
         # start yourself, see the README: DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON...)
         dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
-        # The workers' statistical profiler samples every 10 ms, which a batch never reads.
-        dask.config.set({"distributed.worker.profile.enabled": False})
+        # Dask's housekeeping wakes every process many times a second (a profiler sampling
+        # every 10 ms, event-loop checks every 20 ms, memory checks every 100 ms); on a
+        # laptop's few cores that competes with the model, so a batch's cluster does less.
+        dask.config.set(LOCAL_CLUSTER_CONFIG)
         if context(dask=True).get_start_method() == "forkserver":
             # the workers start from the fork server that already holds Dask and the model
             dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
