@@ -44,6 +44,13 @@ FORMAT = "frontline-state/batch"
 
 
 LOCAL_CLUSTER_CONFIG = {
+    # Dask's nannies make glibc give memory back at every 64 KiB; with the model's many
+    # short-lived arrays that costs three times the run time. Batches keep memory flat by
+    # chunking, so the workers of a LocalCluster use glibc's default.
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    # Dask's housekeeping wakes every process many times a second (a profiler sampling
+    # every 10 ms, event-loop checks every 20 ms, memory checks every 100 ms); on a
+    # laptop's few cores that competes with the model, so a batch's cluster does less.
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
@@ -369,14 +376,6 @@ def _run_dask(
     if address == "local":
         import dask
 
-        # Dask's nannies make glibc give memory back at every 64 KiB; with the model's many
-        # short-lived arrays that costs three times the run time. Batches keep memory flat by
-        # chunking, so the workers of a LocalCluster use glibc's default. (For a cluster you
-        # start yourself, see the README: DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON...)
-        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
-        # Dask's housekeeping wakes every process many times a second (a profiler sampling
-        # every 10 ms, event-loop checks every 20 ms, memory checks every 100 ms); on a
-        # laptop's few cores that competes with the model, so a batch's cluster does less.
         dask.config.set(LOCAL_CLUSTER_CONFIG)
         if context(dask=True).get_start_method() == "forkserver":
             # the workers start from the fork server that already holds Dask and the model

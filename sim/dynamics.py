@@ -140,8 +140,21 @@ def advance(s: WorldState, st: Structure, static: F64 | None = None) -> None:
     s.mil_aid = s.mil_aid * keep
 
 
+def _lookahead(st: Structure, horizon: int) -> tuple[float, float, float, float]:
+    """The look-ahead's scalars: c, k, the sum of c^t and the sum of c^(H-1-t) k^t."""
+    p = st.params
+    c = 1.0 - p.drift - p.balance
+    k = 1.0 - p.aid_decay
+    geometric = horizon if abs(1.0 - c) < 1e-12 else (1.0 - c**horizon) / (1.0 - c)
+    mixed = sum(c ** (horizon - 1 - t) * k**t for t in range(horizon))
+    return c, k, geometric, mixed
+
+
 def project(s: WorldState, st: Structure, horizon: int, static: F64 | None = None) -> WorldState:
     """Where the state heads over ``horizon`` months, as the AI foresees it (a new state).
+
+    This is the readable definition; the AI calls ``foresee``, which computes only what
+    one actor's utility needs, with the same bits.
 
     The AI's look-ahead: the monthly dynamics of ``advance`` summed in closed form, with
     the balance target held where it stands after the option (a forecaster does not chase
@@ -153,10 +166,7 @@ def project(s: WorldState, st: Structure, horizon: int, static: F64 | None = Non
     if horizon <= 0:
         return s.copy()
     p = st.params
-    c = 1.0 - p.drift - p.balance
-    k = 1.0 - p.aid_decay
-    geometric = horizon if abs(1.0 - c) < 1e-12 else (1.0 - c**horizon) / (1.0 - c)
-    mixed = sum(c ** (horizon - 1 - t) * k**t for t in range(horizon))
+    c, k, geometric, mixed = _lookahead(st, horizon)
     received = np.swapaxes(s.econ_aid + s.mil_aid, 1, 2)
     fixed = static_baseline(s, st) if static is None else static
     target = p.drift * fixed + p.balance * balance_pull(s.attitudes)
@@ -171,6 +181,15 @@ def project(s: WorldState, st: Structure, horizon: int, static: F64 | None = Non
     )
 
 
+def _weights(i: int, military: F64, economic: F64) -> tuple[F64, F64, F64]:
+    """Per other actor j, (6,): i's relative strength, relative economy, and share of power."""
+    off = _OFF_DIAGONAL[i]
+    strength = np.where(off, military / (military + military[i]), 0.0)
+    trade = np.where(off, economic / (economic + economic[i]), 0.0)
+    others = np.where(off, military, 0.0)
+    return strength, trade, others / others.sum()
+
+
 def utility_of(s: WorldState, i: int, military: F64, economic: F64) -> F64:
     """Actor i's utility components, shape (R, 4): security, economy, ideology, prestige.
 
@@ -182,13 +201,8 @@ def utility_of(s: WorldState, i: int, military: F64, economic: F64) -> F64:
     a = s.attitudes
     row = a[:, i, :]  # how i regards each j
     col = a[:, :, i]  # how each j regards i
-    m_i, m_j = military[i], military
-    e_i, e_j = economic[i], economic
     off = _OFF_DIAGONAL[i]
-    strength = np.where(off, m_j / (m_j + m_i), 0.0)
-    trade = np.where(off, e_j / (e_j + e_i), 0.0)
-    others = np.where(off, m_j, 0.0)
-    regard = others / others.sum()
+    strength, trade, regard = _weights(i, military, economic)
     scale = 1.0 / (N_ACTORS - 1)
     mil_in = s.mil_aid[:, :, i]
     eco_in = s.econ_aid[:, :, i]
@@ -222,10 +236,7 @@ def foresee(
     if horizon <= 0:
         return utility_of(s, i, military, economic)
     p = st.params
-    c = 1.0 - p.drift - p.balance
-    k = 1.0 - p.aid_decay
-    geometric = horizon if abs(1.0 - c) < 1e-12 else (1.0 - c**horizon) / (1.0 - c)
-    mixed = sum(c ** (horizon - 1 - t) * k**t for t in range(horizon))
+    c, k, geometric, mixed = _lookahead(st, horizon)
     fixed = static_baseline(s, st) if static is None else static
     a = s.attitudes
 
@@ -287,13 +298,8 @@ def _utility_t(
     economic: F64,
 ) -> F64:
     """``utility_of`` from (6, R) arrays: row, col and aid into i, the other actor first."""
-    m_i, m_j = military[i], military
-    e_i, e_j = economic[i], economic
     off = _OFF_DIAGONAL[i]
-    strength = np.where(off, m_j / (m_j + m_i), 0.0)[:, None]
-    trade = np.where(off, e_j / (e_j + e_i), 0.0)[:, None]
-    others = np.where(off, m_j, 0.0)
-    regard = (others / others.sum())[:, None]
+    strength, trade, regard = (w[:, None] for w in _weights(i, military, economic))
     scale = 1.0 / (N_ACTORS - 1)
     warmth = np.maximum(0.0, (row + col) * 0.5)
     x = np.ascontiguousarray(s.ideology.T)

@@ -15,6 +15,10 @@ B = npt.NDArray[np.bool_]
 U64 = npt.NDArray[np.uint64]
 
 
+_RECORD = frozenset({"event_month", "choice", "choice_month"})
+"""The fields no effect writes: what happened and what was chosen, and when."""
+
+
 @dataclass
 class WorldState:
     """Everything that changes during a run, for R replicates.
@@ -50,16 +54,10 @@ class WorldState:
         effect writes, is shared, read-only.
         """
         return WorldState(
-            attitudes=self.attitudes.copy(),
-            econ_aid=self.econ_aid.copy(),
-            mil_aid=self.mil_aid.copy(),
-            prestige=self.prestige.copy(),
-            ideology=self.ideology.copy(),
-            bloc=self.bloc.copy(),
-            flags=self.flags.copy(),
-            event_month=self.event_month,
-            choice=self.choice,
-            choice_month=self.choice_month,
+            **{
+                f.name: getattr(self, f.name) if f.name in _RECORD else getattr(self, f.name).copy()
+                for f in fields(self)
+            }
         )
 
     def take(self, index: npt.NDArray[np.intp]) -> WorldState:
