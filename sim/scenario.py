@@ -97,15 +97,30 @@ class _Merged:
         return self.origins.get((), ("?", 0))
 
 
+def _prefix_index(keys: Iterable[Loc]) -> dict[Loc, list[Loc]]:
+    """Every prefix of the keys -> the keys that start with it (a key is its own prefix)."""
+    index: dict[Loc, list[Loc]] = {}
+    for key in keys:
+        for n in range(len(key) + 1):
+            index.setdefault(key[:n], []).append(key)
+    return index
+
+
 def _from_document(doc: Document) -> _Merged:
     return _Merged(doc.data, {k: (doc.file, v) for k, v in doc.lines.items()})
 
 
-def _copy_origins(src: _Merged, src_prefix: Loc, dst: dict[Loc, Origin], dst_prefix: Loc) -> None:
+def _copy_origins(
+    src: _Merged,
+    index: dict[Loc, list[Loc]],
+    src_prefix: Loc,
+    dst: dict[Loc, Origin],
+    dst_prefix: Loc,
+) -> None:
+    """Copy the origins at or below ``src_prefix`` (``index``: ``src``'s prefix index)."""
     n = len(src_prefix)
-    for key, value in src.origins.items():
-        if key[:n] == src_prefix:
-            dst[dst_prefix + key[n:]] = value
+    for key in index.get(src_prefix, []):
+        dst[dst_prefix + key[n:]] = src.origins[key]
 
 
 _ID_LISTS = ("events", "decisions")
@@ -115,6 +130,12 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
     """Child over parent: mappings merge deeply, id lists merge by id, the rest replaces."""
     data: dict[str, Any] = {}
     origins: dict[Loc, Origin] = {(): child.origins.get((), ("?", 0))}
+    # where each source's locations lie, so that copying a subtree's origins costs its size
+    indexes = {id(parent): _prefix_index(parent.origins), id(child): _prefix_index(child.origins)}
+
+    def copy_origins(src: _Merged, src_prefix: Loc, dst_prefix: Loc) -> None:
+        _copy_origins(src, indexes[id(src)], src_prefix, origins, dst_prefix)
+
     renames: dict[Loc, Loc] = {}
     remove = child.data.get("remove")
     removed = {r for r in remove if isinstance(r, str)} if isinstance(remove, list) else set()
@@ -129,7 +150,7 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
             for k in p:
                 if k not in c:
                     out[k] = copy.deepcopy(p[k])
-                    _copy_origins(parent, (*loc, k), origins, (*loc, k))
+                    copy_origins(parent, (*loc, k), (*loc, k))
             for k in c:
                 if k in p:
                     out[k] = merge_map(p[k], c[k], (*loc, k))
@@ -137,9 +158,9 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
                         origins[(*loc, k)] = child.origins[(*loc, k)]
                 else:
                     out[k] = copy.deepcopy(c[k])
-                    _copy_origins(child, (*loc, k), origins, (*loc, k))
+                    copy_origins(child, (*loc, k), (*loc, k))
             return out
-        _copy_origins(child, loc, origins, loc)
+        copy_origins(child, loc, loc)
         return copy.deepcopy(c)
 
     for key in list(parent.data) + [k for k in child.data if k not in parent.data]:
@@ -164,14 +185,14 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
             data[key] = [copy.deepcopy(item) for _, _, item in items]
             origins[(key,)] = child.origins.get((key,), parent.origin((key,)))
             for new_k, (src, old_k, _) in enumerate(items):
-                _copy_origins(src, (key, old_k), origins, (key, new_k))
+                copy_origins(src, (key, old_k), (key, new_k))
                 renames[(key, new_k)] = src.renames.get((key, old_k), (key, old_k))
         elif key not in child.data:
             data[key] = copy.deepcopy(p)
-            _copy_origins(parent, (key,), origins, (key,))
+            copy_origins(parent, (key,), (key,))
         elif key not in parent.data:
             data[key] = copy.deepcopy(c)
-            _copy_origins(child, (key,), origins, (key,))
+            copy_origins(child, (key,), (key,))
         else:
             data[key] = merge_map(p, c, (key,))
             origins[(key,)] = child.origins.get((key,), ("?", 0))
@@ -815,17 +836,22 @@ def _finish(
         file_set = {}
     entries = [(k, v, merged.origin(("set", k)), f"set.{k}") for k, v in file_set.items()]
     entries += [(k, v, ("--set", 0), k) for k, v in (overrides or {}).items()]
+    index = _prefix_index(merged.origins) if entries else {}
     for key, value, origin, shown_key in entries:
         message = apply_set(merged.data, str(key), value)
         if message:
             problems.append(Problem(origin[0], origin[1], shown_key, message))
         else:
             loc = _set_loc(merged.data, str(key).split("."))
-            for old in [k for k in merged.origins if k[: len(loc)] == loc]:
-                del merged.origins[old]  # the value that was replaced
-            for n in range(1, len(loc)):
-                merged.origins.setdefault(loc[:n], origin)  # places the override created
+            for old in index.pop(loc, []):
+                merged.origins.pop(old, None)  # the value that was replaced
+            added = [loc[:n] for n in range(1, len(loc)) if loc[:n] not in merged.origins]
+            for place in added:
+                merged.origins[place] = origin  # places the override created
             merged.origins[loc] = origin
+            for place in [*added, loc]:
+                for n in range(len(place) + 1):
+                    index.setdefault(place[:n], []).append(place)
     if force:
         existing = merged.data.setdefault("force", {})
         if isinstance(existing, dict):  # otherwise validation reports the file's 'force'
