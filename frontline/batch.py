@@ -10,6 +10,7 @@ finished dataset is the same as an uninterrupted one. Load it with
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import itertools
 import json
 import os
@@ -30,11 +31,14 @@ from sim.batch import (
     BatchSpec,
     Chunk,
     Columns,
+    ScenarioKey,
     check,
     chunks_done,
     columns_for,
     fingerprint,
     run_chunk,
+    scenario_from_sources,
+    sources_for,
 )
 from sim.batch import plan as make_plan
 
@@ -63,9 +67,21 @@ class BatchError(Exception):
     """A batch cannot start or resume; the message says why and what to do."""
 
 
-def _work_and_write(chunk: Chunk, columns: Columns, out: Path, table_schema: Any) -> int:
-    """Compute one chunk and write its file, in a worker (no rows cross processes)."""
-    write_chunk(out, chunk, run_chunk(chunk, columns), table_schema)
+def _work_and_write(
+    chunk: Chunk,
+    columns: Columns,
+    out: Path,
+    table_schema: Any,
+    sources: dict[ScenarioKey, dict[str, Any]],
+    batch: str,
+) -> int:
+    """Compute one chunk and write its file, in a worker (no rows cross processes).
+
+    ``sources`` holds the batch's scenario data and ``batch`` its fingerprint (see
+    ``sim.batch.sources_for``).
+    """
+    scenario = scenario_from_sources(chunk, sources, batch)
+    write_chunk(out, chunk, run_chunk(chunk, columns, scenario), table_schema)
     return chunk.index
 
 
@@ -73,15 +89,16 @@ _BATCH: dict[str, Any] = {}
 """In a local worker: what every chunk of its batch shares (given once, at start)."""
 
 
-def _start_worker(columns: Columns, out: Path, table_schema: Any) -> None:
+def _start_worker(shared: dict[str, Any]) -> None:
     """Set up a local worker: Ctrl-C is left to the parent, which stops the batch cleanly."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _BATCH.update(columns=columns, out=out, table_schema=table_schema)
+    _BATCH.clear()
+    _BATCH.update(shared)
 
 
 def _work_local(chunk: Chunk) -> int:
     """``_work_and_write`` with the batch's shared arguments (sent once, not per chunk)."""
-    return _work_and_write(chunk, _BATCH["columns"], _BATCH["out"], _BATCH["table_schema"])
+    return _work_and_write(chunk, **_BATCH)
 
 
 def schema(spec: BatchSpec, columns: Columns) -> Any:
@@ -175,19 +192,32 @@ def execute(
     resume: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> Progress:
-    """Run a batch into ``out`` (see module). Returns the final progress."""
-    several = (workers or default_workers()) > 1 and spec.total_runs > spec.chunk
-    if several and dask in (None, "local"):
-        start_early(dask=dask == "local")
-    check(spec)
-    chunks = make_plan(spec)
-    columns = columns_for(spec)
-    table_schema = schema(spec, columns)
-    print_ = fingerprint(spec)
-    out.mkdir(parents=True, exist_ok=True)
-    with _lock(out):
-        _manifest(spec, out, chunks, table_schema, print_, resume)
-        return _execute_locked(spec, out, chunks, columns, table_schema, workers, dask, on_progress)
+    """Run a batch into ``out`` (see module). Returns the final progress.
+
+    With ``dask``, the client connects (and a LocalCluster starts) in a thread while this
+    process checks the batch.
+    """
+    n = workers or default_workers()
+    with contextlib.ExitStack() as stack:
+        dask_start = stack.enter_context(_DaskStart(dask, n)) if dask else None
+        if dask_start is None and n > 1 and spec.total_runs > spec.chunk:
+            start_early()
+        check(spec)
+        chunks = make_plan(spec)
+        columns = columns_for(spec)
+        table_schema = schema(spec, columns)
+        print_ = fingerprint(spec)
+        shared = {
+            "columns": columns,
+            "out": out,
+            "table_schema": table_schema,
+            "sources": sources_for(spec),
+            "batch": print_,
+        }
+        out.mkdir(parents=True, exist_ok=True)
+        with _lock(out):
+            _manifest(spec, out, chunks, table_schema, print_, resume)
+            return _execute_locked(spec, out, chunks, shared, n, dask_start, on_progress)
 
 
 def _manifest(
@@ -226,13 +256,15 @@ def _execute_locked(
     spec: BatchSpec,
     out: Path,
     chunks: list[Chunk],
-    columns: Columns,
-    table_schema: Any,
-    workers: int,
-    dask: str | None,
+    shared: dict[str, Any],
+    n: int,
+    dask_start: _DaskStart | None,
     on_progress: Callable[[Progress], None] | None,
 ) -> Progress:
-    """The part of ``execute`` that runs while this process holds the folder's lock."""
+    """The part of ``execute`` that runs while this process holds the folder's lock.
+
+    ``shared`` holds ``_work_and_write``'s arguments other than the chunk.
+    """
     for stale in out.glob(".chunk-*.tmp"):
         stale.unlink(missing_ok=True)
     done = chunks_done([p.name for p in out.iterdir()], chunks)
@@ -243,10 +275,12 @@ def _execute_locked(
     if on_progress is not None:
         on_progress(progress)
     by_index = {c.index: c for c in chunks}
-    if dask:
-        finished: Iterator[int] = _run_dask(todo, columns, dask, workers, out, table_schema)
+    if dask_start is not None:
+        finished: Iterator[int] = _run_dask(todo, shared, dask_start.client())
+    elif n > 1 and len(todo) > 1:
+        finished = _run_local(todo, shared, n)
     else:
-        finished = _run_local(todo, columns, workers, out, table_schema)
+        finished = (_work_and_write(chunk, **shared) for chunk in todo)
     for index in finished:
         chunk = by_index[index]
         progress.done += chunk.size
@@ -301,10 +335,8 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _run_local(
-    todo: list[Chunk], columns: Columns, workers: int, out: Path, table_schema: Any
-) -> Iterator[int]:
-    """Run chunks on this machine's cores; yield the index of each chunk as it is written.
+def _run_local(todo: list[Chunk], shared: dict[str, Any], n: int) -> Iterator[int]:
+    """Run chunks on ``n`` local worker processes; yield each chunk's index once it is written.
 
     Each worker writes its own files, and at most two chunks per worker are in flight, so
     memory stays flat however large the batch. Ctrl-C stops handing out chunks, lets the
@@ -312,19 +344,11 @@ def _run_local(
     raises KeyboardInterrupt (a KeyboardInterrupt inside the pool's machinery can leave
     it hanging).
     """
-    n = workers or default_workers()
-    if n == 1 or len(todo) <= 1:
-        for chunk in todo:
-            yield _work_and_write(chunk, columns, out, table_schema)
-        return
     stop = threading.Event()
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if main_thread else None
     pool = ProcessPoolExecutor(
-        max_workers=n,
-        mp_context=context(),
-        initializer=_start_worker,
-        initargs=(columns, out, table_schema),
+        max_workers=n, mp_context=context(), initializer=_start_worker, initargs=(shared,)
     )
     pending: set[Future[int]] = set()
     queue = iter(todo)
@@ -353,64 +377,95 @@ def _run_local(
         raise KeyboardInterrupt
 
 
-def _run_dask(
-    todo: list[Chunk],
-    columns: Columns,
-    address: str,
-    workers: int,
-    out: Path,
-    table_schema: Any,
-) -> Iterator[int]:
-    """The same chunks on a Dask distributed cluster (``local`` starts a LocalCluster).
+class _DaskStart:
+    """A Dask client, connected in a thread: the cluster starts while this process checks.
+
+    ``local`` starts a LocalCluster of ``n`` single-threaded worker processes (forked from
+    the model's fork server where there is one); anything else is a scheduler's address.
+    """
+
+    def __init__(self, address: str, n: int) -> None:
+        if importlib.util.find_spec("distributed") is None:
+            raise BatchError(
+                "--dask needs Dask distributed: pip install 'frontline-state[cluster]'"
+            )
+        self.address = address
+        self._client: Any = None
+        self._cluster: Any = None
+        self._error: BaseException | None = None
+        if address == "local":
+            start_early(dask=True)
+        self._thread = threading.Thread(
+            target=self._connect, args=(n,), name="frontline-dask-start", daemon=True
+        )
+        self._thread.start()
+
+    def _connect(self, n: int) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+
+            if self.address == "local":
+                import dask
+
+                dask.config.set(LOCAL_CLUSTER_CONFIG)
+                if context(dask=True).get_start_method() == "forkserver":
+                    # the workers start from the fork server that holds Dask and the model
+                    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+                self._cluster = LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+                self._client = Client(self._cluster)
+            else:
+                try:
+                    self._client = Client(self.address, timeout="20s")
+                except OSError as exc:
+                    raise BatchError(
+                        f"cannot reach the Dask scheduler at {self.address}: {exc}"
+                    ) from None
+        except BaseException as exc:  # handed to the main thread by client()
+            self._error = exc
+
+    def client(self) -> Any:
+        """The connected client (raises what connecting raised)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._client
+
+    def __enter__(self) -> _DaskStart:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._thread.join()
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def _run_dask(todo: list[Chunk], shared: dict[str, Any], client: Any) -> Iterator[int]:
+    """The same chunks on a Dask distributed cluster, through a connected client.
 
     The workers write the chunk files themselves, as local workers do, so ``out`` must be
     a folder that every worker can reach (a shared filesystem on a cluster).
     """
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise BatchError(
-            "--dask needs Dask distributed: pip install 'frontline-state[cluster]'"
-        ) from None
-    cluster = None
-    if address == "local":
-        import dask
+    from dask.distributed import as_completed
 
-        dask.config.set(LOCAL_CLUSTER_CONFIG)
-        if context(dask=True).get_start_method() == "forkserver":
-            # the workers start from the fork server that already holds Dask and the model
-            dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
-        cluster = LocalCluster(
-            n_workers=workers or default_workers(),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(address, timeout="20s")
-        except OSError as exc:
-            raise BatchError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-    try:
-        # What every chunk shares goes to each worker once; pickling the 1,500-column
-        # schema with every task cost the scheduler's process a second per 40 chunks.
-        shared = client.scatter({"columns": columns, "schema": table_schema}, broadcast=True)
-        futures = client.map(
-            _work_and_write,
-            todo,
-            columns=shared["columns"],
-            out=out.resolve(),
-            table_schema=shared["schema"],
-            pure=False,
-        )
-        for future in as_completed(futures):
-            yield future.result()
-            future.release()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    # What every chunk shares goes to each worker once: pickling the 1,500-column schema
+    # with every task cost the scheduler's process a second per 40 chunks.
+    big = ("columns", "table_schema", "sources")
+    scattered = client.scatter({k: shared[k] for k in big}, broadcast=True)
+    futures = client.map(
+        _work_and_write,
+        todo,
+        **scattered,
+        out=shared["out"].resolve(),
+        batch=shared["batch"],
+        pure=False,
+    )
+    for future in as_completed(futures):
+        yield future.result()
+        future.release()
 
 
 def tqdm_progress() -> Callable[[Progress], None]:

@@ -19,6 +19,7 @@ import yaml
 from frontline.batch import BatchError
 from frontline.files import write_atomic
 from frontline.report import comparison_text, result_json, timeline
+from sim.batch import DEFAULT_CHUNK
 from sim.calendar import format_month
 from sim.errors import ScenarioError
 from sim.history import compare, load_record
@@ -86,7 +87,7 @@ def _parse_value(text: str) -> Any:
 def _replay(args: argparse.Namespace) -> FrontlineModel:
     """One run of a batch, alone, with its full monthly detail (bit for bit the batch's)."""
     from frontline.batch import read_manifest
-    from sim.batch import BatchSpec, find_run, model_for
+    from sim.batch import BatchSpec, check, find_run, fingerprint, model_for
 
     if args.scenario or args.set or args.force:
         raise UsageError(
@@ -94,11 +95,18 @@ def _replay(args: argparse.Namespace) -> FrontlineModel:
         )
     if args.run is None:
         raise UsageError("--from DIR needs --run ID (the 'run' column of the results)")
-    spec = BatchSpec.from_json(read_manifest(Path(args.from_dir))["spec"])
+    manifest = read_manifest(Path(args.from_dir))
+    spec = BatchSpec.from_json(manifest["spec"])
     try:
         chunk, replicate = find_run(spec, args.run)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
+    check(spec)  # the files as they are now
+    if fingerprint(spec) != manifest.get("fingerprint"):
+        raise UsageError(
+            f"the scenario files of {args.from_dir} have changed since the batch ran, so a "
+            "replay would not be its run: restore the files, or run the batch again"
+        )
     model = model_for(chunk, [replicate]).run()
     return model
 
@@ -395,7 +403,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--force", action="append", default=[], metavar="DECISION=OPTION")
     batch.add_argument("--workers", type=int, default=0, help="local processes (default: cores)")
     batch.add_argument("--dask", metavar="ADDRESS", help="a Dask scheduler, or 'local'")
-    batch.add_argument("--chunk", type=int, default=500, help="runs per chunk (default 500)")
+    batch.add_argument(
+        "--chunk",
+        type=int,
+        default=DEFAULT_CHUNK,
+        help=f"runs per chunk and file (default {DEFAULT_CHUNK})",
+    )
     batch.add_argument("--out", metavar="DIR", required=True, help="results folder")
     batch.add_argument("--resume", action="store_true", help="run only the missing chunks")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")

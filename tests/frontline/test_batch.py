@@ -9,13 +9,24 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import sim.batch
 from frontline.cli import main
 from frontline.launch import _local_workers
+from sim.batch import (
+    BatchSpec,
+    check,
+    columns_for,
+    plan,
+    run_chunk,
+    scenario_from_sources,
+    sources_for,
+)
 
 TINY = str(Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml")
 
@@ -243,3 +254,71 @@ def test_the_console_script_runs_a_batch_on_workers_it_started_early(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert batch(tmp_path / "here", *args, "--workers", "1") == 0
     pd.testing.assert_frame_equal(load(out), load(tmp_path / "here"), check_exact=True)
+
+
+def test_each_batch_reads_the_scenario_files_as_they_are_when_it_starts(tmp_path: Path) -> None:
+    scenario = tmp_path / "edited.yaml"
+    scenario.write_text(Path(TINY).read_text())
+    args = ["--runs", "20", "--chunk", "10", "--workers", "2", "--quiet"]
+    assert main(["batch", str(scenario), "--out", str(tmp_path / "before"), *args]) == 0
+    scenario.write_text(Path(TINY).read_text().replace("delta: -10", "delta: -40"))
+    # the same process and the same name: nothing cached may stand in for the edited file
+    assert main(["batch", str(scenario), "--out", str(tmp_path / "after"), *args]) == 0
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(scenario.read_text())
+    assert main(["batch", str(copy), "--out", str(tmp_path / "copy"), *args]) == 0
+    before, after, fresh = (load(tmp_path / d) for d in ("before", "after", "copy"))
+    attitudes = [c for c in before.columns if c.startswith("att.")]
+    assert not before[attitudes].equals(after[attitudes])
+    pd.testing.assert_frame_equal(after[attitudes], fresh[attitudes], check_exact=True)
+    prints = {
+        json.loads((tmp_path / d / "_manifest.json").read_text())["fingerprint"]
+        for d in ("before", "after")
+    }
+    assert len(prints) == 2
+
+
+def test_workers_compute_chunks_from_the_batch_data_without_the_files(tmp_path: Path) -> None:
+
+    scenario = tmp_path / "gone.yaml"
+    scenario.write_text(Path(TINY).read_text())
+    spec = BatchSpec((str(scenario),), 12, seed=3, chunk=6)
+    check(spec)
+    columns, sources, chunk = columns_for(spec), sources_for(spec), plan(spec)[1]
+    from_files = run_chunk(chunk, columns)
+    scenario.unlink()  # a worker on another machine has no copy of it
+    from_data = run_chunk(chunk, columns, scenario_from_sources(chunk, sources, "batch"))
+    assert_same_rows(from_files, from_data)
+
+
+def assert_same_rows(first: dict[str, Any], second: dict[str, Any]) -> None:
+    """Two chunks' rows are the same, column by column, floats bit for bit."""
+    assert first.keys() == second.keys()
+    for name, values in first.items():
+        a, b = np.asarray(values), np.asarray(second[name])
+        assert a.tobytes() == b.tobytes() if a.dtype.kind == "f" else list(a) == list(b), name
+
+
+def test_a_chunk_computed_in_slabs_has_the_rows_of_one_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = BatchSpec((TINY,), 10, seed=2, chunk=10)
+    check(spec)
+    chunk, columns = plan(spec)[0], columns_for(spec)
+    whole = run_chunk(chunk, columns)
+    monkeypatch.setattr(sim.batch, "SLAB", 4)  # three models: 4, 4 and 2 replicates
+    assert_same_rows(whole, run_chunk(chunk, columns))
+
+
+def test_replay_refuses_when_the_scenario_changed_since_the_batch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "edited.yaml"
+    scenario.write_text(Path(TINY).read_text())
+    out = tmp_path / "b"
+    assert main(["batch", str(scenario), "--out", str(out), "--runs", "5", "--quiet"]) == 0
+    assert main(["run", "--from", str(out), "--run", "3"]) == 0
+    scenario.write_text(Path(TINY).read_text().replace("delta: -10", "delta: -40"))
+    capsys.readouterr()
+    assert main(["run", "--from", str(out), "--run", "3"]) == 2
+    assert "have changed since the batch ran" in capsys.readouterr().err
