@@ -81,30 +81,40 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20000, help="runs per frontline batch")
     parser.add_argument("--mesa-runs", type=int, default=40, help="runs for mesa.batch_run")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--rounds", type=int, default=3, help="measurements of each")
+    parser.add_argument("--rounds", type=int, default=5, help="measurements of each")
     parser.add_argument("--dask", action="store_true", help="also measure --dask local")
     args = parser.parse_args()
     # As the frontline command does, start the workers' fork server first; a small batch
-    # waits until it is ready, so that every round measures the same thing.
+    # (and one on Dask, which imports it) waits until all is ready, so that every round
+    # measures the same thing.
     start_early(dask=args.dask)
     batch_rate(2 * DEFAULT_CHUNK, args.workers)
+    if args.dask:
+        batch_rate(2 * DEFAULT_CHUNK, args.workers, dask="local")
     rates: dict[str, list[float]] = {"local": [], "mesa": [], "dask": []}
     for _ in range(args.rounds):  # interleaved, so that a slow spell of the machine hits all
         rates["local"].append(batch_rate(args.runs, args.workers))
-        rates["mesa"].append(mesa_rate(args.mesa_runs, args.workers))
-        if args.dask:
+        if args.dask:  # right after the local batch it is compared with
             rates["dask"].append(batch_rate(args.runs, args.workers, dask="local"))
+        rates["mesa"].append(mesa_rate(args.mesa_runs, args.workers))
     ours, theirs = statistics.median(rates["local"]), statistics.median(rates["mesa"])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"baseline 1947-1991, {args.workers} worker(s), {args.rounds} round(s), one invocation")
     print(f"frontline batch:       {ours:8.1f} runs/s  ({args.runs} runs; {_each(rates['local'])})")
     print(f"mesa.batch_run:        {theirs:8.1f} runs/s  ({args.mesa_runs} runs)")
-    print(f"ratio: {ours / theirs:.1f}x")
+    paired = _paired(rates["local"], rates["mesa"])
+    print(f"ratio: {ours / theirs:.1f}x (median of the rounds' ratios: {paired}x)")
     if args.dask:
         dask = statistics.median(rates["dask"])
         print(f"frontline batch --dask local: {dask:8.1f} runs/s  ({_each(rates['dask'])})")
-        print(f"dask / local: {dask / ours:.2f}")
+        paired = _paired(rates["dask"], rates["local"])
+        print(f"dask / local: {dask / ours:.2f} (median of the rounds' ratios: {paired})")
     print(f"peak resident memory of this process: {peak:.0f} MB")
+
+
+def _paired(top: list[float], bottom: list[float]) -> str:
+    """The median over rounds of each round's ratio: a slow spell hits both sides of it."""
+    return f"{statistics.median(t / b for t, b in zip(top, bottom, strict=True)):.2f}"
 
 
 def _each(rates: list[float]) -> str:
