@@ -214,10 +214,12 @@ def execute(
             "sources": sources_for(spec),
             "batch": print_,
         }
+        # a cluster that cannot be reached fails the batch before the folder is touched
+        client = dask_start.client() if dask_start is not None else None
         out.mkdir(parents=True, exist_ok=True)
         with _lock(out):
             _manifest(spec, out, chunks, table_schema, print_, resume)
-            return _execute_locked(spec, out, chunks, shared, n, dask_start, on_progress)
+            return _execute_locked(spec, out, chunks, shared, n, client, on_progress)
 
 
 def _manifest(
@@ -258,12 +260,13 @@ def _execute_locked(
     chunks: list[Chunk],
     shared: dict[str, Any],
     n: int,
-    dask_start: _DaskStart | None,
+    client: Any,
     on_progress: Callable[[Progress], None] | None,
 ) -> Progress:
     """The part of ``execute`` that runs while this process holds the folder's lock.
 
-    ``shared`` holds ``_work_and_write``'s arguments other than the chunk.
+    ``shared`` holds ``_work_and_write``'s arguments other than the chunk; ``client`` is a
+    Dask client to run them on, or None to run them here.
     """
     for stale in out.glob(".chunk-*.tmp"):
         stale.unlink(missing_ok=True)
@@ -275,8 +278,8 @@ def _execute_locked(
     if on_progress is not None:
         on_progress(progress)
     by_index = {c.index: c for c in chunks}
-    if dask_start is not None:
-        finished: Iterator[int] = _run_dask(todo, shared, dask_start.client())
+    if client is not None:
+        finished: Iterator[int] = _run_dask(todo, shared, client)
     elif n > 1 and len(todo) > 1:
         finished = _run_local(todo, shared, n)
     else:
@@ -378,10 +381,12 @@ def _run_local(todo: list[Chunk], shared: dict[str, Any], n: int) -> Iterator[in
 
 
 class _DaskStart:
-    """A Dask client, connected in a thread: the cluster starts while this process checks.
+    """A Dask client. ``local`` starts a LocalCluster in a thread, while this process checks.
 
-    ``local`` starts a LocalCluster of ``n`` single-threaded worker processes (forked from
-    the model's fork server where there is one); anything else is a scheduler's address.
+    The LocalCluster has ``n`` single-threaded worker processes, forked from the model's
+    fork server where there is one. Any other address is a scheduler's, connected to only
+    when the batch is ready to run (so that bad arguments fail at once, not after the
+    connection's timeout).
     """
 
     def __init__(self, address: str, n: int) -> None:
@@ -393,41 +398,43 @@ class _DaskStart:
         self._client: Any = None
         self._cluster: Any = None
         self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
         if address == "local":
             start_early(dask=True)
-        self._thread = threading.Thread(
-            target=self._connect, args=(n,), name="frontline-dask-start", daemon=True
-        )
-        self._thread.start()
+            self._thread = threading.Thread(
+                target=self._start_local, args=(n,), name="frontline-dask-start", daemon=True
+            )
+            self._thread.start()
 
-    def _connect(self, n: int) -> None:
+    def _start_local(self, n: int) -> None:
         try:
+            import dask
             from dask.distributed import Client, LocalCluster
 
-            if self.address == "local":
-                import dask
-
-                dask.config.set(LOCAL_CLUSTER_CONFIG)
-                if context(dask=True).get_start_method() == "forkserver":
-                    # the workers start from the fork server that holds Dask and the model
-                    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
-                self._cluster = LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
-                )
-                self._client = Client(self._cluster)
-            else:
-                try:
-                    self._client = Client(self.address, timeout="20s")
-                except OSError as exc:
-                    raise BatchError(
-                        f"cannot reach the Dask scheduler at {self.address}: {exc}"
-                    ) from None
+            dask.config.set(LOCAL_CLUSTER_CONFIG)
+            if context(dask=True).get_start_method() == "forkserver":
+                # the workers start from the fork server that holds Dask and the model
+                dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+            self._cluster = LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            self._client = Client(self._cluster)
         except BaseException as exc:  # handed to the main thread by client()
             self._error = exc
 
     def client(self) -> Any:
         """The connected client (raises what connecting raised)."""
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
+        elif self._client is None:
+            from dask.distributed import Client
+
+            try:
+                self._client = Client(self.address, timeout="20s")
+            except OSError as exc:
+                raise BatchError(
+                    f"cannot reach the Dask scheduler at {self.address}: {exc}"
+                ) from None
         if self._error is not None:
             raise self._error
         return self._client
@@ -436,7 +443,8 @@ class _DaskStart:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         if self._client is not None:
             self._client.close()
         if self._cluster is not None:

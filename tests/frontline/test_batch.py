@@ -322,3 +322,24 @@ def test_replay_refuses_when_the_scenario_changed_since_the_batch(
     capsys.readouterr()
     assert main(["run", "--from", str(out), "--run", "3"]) == 2
     assert "have changed since the batch ran" in capsys.readouterr().err
+
+
+def test_an_unreachable_scheduler_fails_the_batch_before_the_folder_is_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    tried: list[str] = []
+
+    def unreachable(address: str, **_: Any) -> None:
+        tried.append(address)
+        raise OSError("Timed out trying to connect")
+
+    monkeypatch.setattr(distributed, "Client", unreachable)
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "10", "--set", "nope.x=1", "--dask", "tcp://10.0.0.1:8786") == 2
+    assert "unknown path" in capsys.readouterr().err
+    assert tried == []  # bad arguments fail at once, without waiting on the network
+    assert batch(out, "--runs", "10", "--dask", "tcp://10.0.0.1:8786") == 2
+    assert "cannot reach the Dask scheduler at tcp://10.0.0.1:8786" in capsys.readouterr().err
+    assert tried == ["tcp://10.0.0.1:8786"]
+    assert not out.exists()
