@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from importlib import metadata
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +90,27 @@ _BATCH: dict[str, Any] = {}
 """In a local worker: what every chunk of its batch shares (given once, at start)."""
 
 
-def _start_worker(shared: dict[str, Any]) -> None:
-    """Set up a local worker: Ctrl-C is left to the parent, which stops the batch cleanly."""
+def _start_worker(shared: dict[str, Any], lifeline: Connection) -> None:
+    """Set up a local worker: Ctrl-C is left to the parent, which stops the batch cleanly.
+
+    ``lifeline`` is the read end of a pipe whose write end only the batch's process holds:
+    when that process ends, however it ends, the pipe reports end-of-file and the worker
+    exits.
+    (A worker killed with its batch by SIGKILL would otherwise wait for work forever.)
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _BATCH.clear()
     _BATCH.update(shared)
+    threading.Thread(
+        target=_exit_with, args=(lifeline,), name="frontline-lifeline", daemon=True
+    ).start()
+
+
+def _exit_with(lifeline: Connection) -> None:
+    """Wait until the batch's process closes its end of the pipe, then end this worker."""
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv()
+    os._exit(1)
 
 
 def _work_local(chunk: Chunk) -> int:
@@ -350,8 +367,11 @@ def _run_local(todo: list[Chunk], shared: dict[str, Any], n: int) -> Iterator[in
     stop = threading.Event()
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if main_thread else None
+    ctx = context()
+    # each worker watches the read end; only this process holds the write end
+    reader, writer = ctx.Pipe(duplex=False)
     pool = ProcessPoolExecutor(
-        max_workers=n, mp_context=context(), initializer=_start_worker, initargs=(shared,)
+        max_workers=n, mp_context=ctx, initializer=_start_worker, initargs=(shared, reader)
     )
     pending: set[Future[int]] = set()
     queue = iter(todo)
@@ -374,6 +394,8 @@ def _run_local(todo: list[Chunk], shared: dict[str, Any], n: int) -> Iterator[in
                 break
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        writer.close()  # only once the workers are gone: closing it ends them
+        reader.close()
         if main_thread:
             signal.signal(signal.SIGINT, previous)
     if stop.is_set():

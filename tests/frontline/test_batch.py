@@ -343,3 +343,52 @@ def test_an_unreachable_scheduler_fails_the_batch_before_the_folder_is_made(
     assert "cannot reach the Dask scheduler at tcp://10.0.0.1:8786" in capsys.readouterr().err
     assert tried == ["tcp://10.0.0.1:8786"]
     assert not out.exists()
+
+
+def _descendants(pid: int) -> set[int]:
+    """The living descendants of a process (Linux: read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Whether a process exists and has not exited (a zombie has exited)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree from /proc")
+def test_a_batch_killed_with_sigkill_leaves_no_worker_behind(tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    args = ["--runs", "4000", "--chunk", "4", "--workers", "2", "--quiet"]
+    command = [sys.executable, "-m", "frontline.cli", "batch", TINY, "--out", str(out), *args]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(out.glob("chunk-*.parquet"))) < 5:
+        time.sleep(0.05)
+    workers = _descendants(proc.pid)
+    assert len(workers) >= 2, "the batch should be running on its workers"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_running(p) for p in workers):
+        time.sleep(0.1)
+    left = [p for p in workers if _running(p)]
+    for p in left:  # do not leave them running after a failure
+        os.kill(p, signal.SIGKILL)
+    assert not left, f"processes left running after the batch was killed: {left}"
