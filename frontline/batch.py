@@ -93,10 +93,10 @@ _BATCH: dict[str, Any] = {}
 def _start_worker(shared: dict[str, Any], lifeline: Connection) -> None:
     """Set up a local worker: Ctrl-C is left to the parent, which stops the batch cleanly.
 
-    ``lifeline`` is the read end of a pipe whose write end only the batch's process holds:
-    when that process ends, however it ends, the pipe reports end-of-file and the worker
-    exits.
-    (A worker killed with its batch by SIGKILL would otherwise wait for work forever.)
+    ``lifeline`` is the read end of a pipe whose write end only the batch's process holds.
+    When that process ends, however it ends, the pipe reports end-of-file and the worker
+    exits; without this, the workers of a batch killed by SIGKILL would wait for work
+    forever.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _BATCH.clear()
@@ -211,8 +211,8 @@ def execute(
 ) -> Progress:
     """Run a batch into ``out`` (see module). Returns the final progress.
 
-    With ``dask``, the client connects (and a LocalCluster starts) in a thread while this
-    process checks the batch.
+    With ``dask="local"`` the LocalCluster starts in a thread while this process checks the
+    batch; a scheduler's address is connected to once the batch has been checked.
     """
     n = workers or default_workers()
     with contextlib.ExitStack() as stack:
