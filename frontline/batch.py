@@ -250,11 +250,7 @@ def _manifest(
                 f"{out} already holds a batch: add --resume to finish it, or choose another --out"
             )
         if old.get("fingerprint") != print_:
-            raise BatchError(
-                f"{out} holds a different batch (other scenarios, parameters, "
-                "seeds or scenario files): use the same arguments, or another "
-                "--out"
-            )
+            raise BatchError(f"{out} holds a different batch: {_difference(old, spec)}")
     else:
         if any(p.suffix == ".parquet" for p in out.iterdir()):
             raise BatchError(f"{out} holds Parquet files but no {MANIFEST}; choose another --out")
@@ -269,6 +265,49 @@ def _manifest(
             "columns": len(table_schema),
         }
         write_atomic(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+
+
+_OPTIONS = {
+    "scenarios": "SCENARIO",
+    "runs": "--runs",
+    "seed": "--seed",
+    "sets": "--set",
+    "sweeps": "--sweep",
+    "force": "--force",
+    "chunk": "--chunk",
+}
+"""Each field of a batch's spec, as the command line names it."""
+
+
+def _difference(manifest: dict[str, Any], spec: BatchSpec) -> str:
+    """What differs between a folder's batch and a new one, and what to do about it."""
+    then, now = manifest.get("spec") or {}, spec.to_json()
+    changed = [
+        f"{option} was {_shown(then.get(field))}, now {_shown(now.get(field))}"
+        for field, option in _OPTIONS.items()
+        if then.get(field) != now.get(field)
+    ]
+    if changed:
+        return "; ".join(changed) + ". Use the batch's arguments to resume it, or another --out"
+    return (
+        "its scenario files or the recorded history have changed since it started. "
+        "Restore them to resume it, or choose another --out"
+    )
+
+
+def _shown(value: Any) -> str:
+    """A spec value as a user would type it."""
+    if isinstance(value, list):
+        return (
+            " ".join(
+                "=".join(str(v) if not isinstance(v, list) else ",".join(map(str, v)) for v in x)
+                if isinstance(x, list)
+                else str(x)
+                for x in value
+            )
+            or "none"
+        )
+    return str(value)
 
 
 def _execute_locked(

@@ -108,8 +108,22 @@ def test_a_folder_holding_another_batch_is_not_overwritten(
     assert batch(out, "--runs", "10", "--workers", "1") == 2
     assert "--resume" in capsys.readouterr().err
     assert batch(out, "--runs", "20", "--workers", "1", "--resume") == 2
-    assert "different batch" in capsys.readouterr().err
+    assert "different batch: --runs was 10, now 20" in capsys.readouterr().err
     pd.testing.assert_frame_equal(before, load(out), check_exact=True)
+
+
+def test_resuming_after_the_scenario_file_changed_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "edited.yaml"
+    scenario.write_text(Path(TINY).read_text())
+    out = tmp_path / "b"
+    args = ["batch", str(scenario), "--out", str(out), "--runs", "10", "--quiet", "--resume"]
+    assert main(args) == 0
+    scenario.write_text(Path(TINY).read_text().replace("delta: -10", "delta: -40"))
+    capsys.readouterr()
+    assert main(args) == 2
+    assert "scenario files or the recorded history have changed" in capsys.readouterr().err
 
 
 def test_a_batch_killed_midway_resumes_to_the_same_dataset(tmp_path: Path) -> None:
