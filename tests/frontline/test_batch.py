@@ -39,6 +39,18 @@ def load(out: Path) -> pd.DataFrame:
     return pd.read_parquet(out).sort_values("run").reset_index(drop=True)
 
 
+def tiny_copy(tmp_path: Path, name: str = "edited.yaml") -> Path:
+    """A copy of the tiny scenario that a test may edit or delete."""
+    path = tmp_path / name
+    path.write_text(Path(TINY).read_text())
+    return path
+
+
+def edit(scenario: Path) -> None:
+    """Change the scenario's one attitude shift, so that its runs come out different."""
+    scenario.write_text(Path(TINY).read_text().replace("delta: -10", "delta: -40"))
+
+
 def test_a_batch_writes_one_parquet_file_per_chunk_and_a_manifest(tmp_path: Path) -> None:
     out = tmp_path / "b"
     assert batch(out, "--runs", "40", "--chunk", "10", "--workers", "1") == 0
@@ -115,12 +127,11 @@ def test_a_folder_holding_another_batch_is_not_overwritten(
 def test_resuming_after_the_scenario_file_changed_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    scenario = tmp_path / "edited.yaml"
-    scenario.write_text(Path(TINY).read_text())
+    scenario = tiny_copy(tmp_path)
     out = tmp_path / "b"
     args = ["batch", str(scenario), "--out", str(out), "--runs", "10", "--quiet", "--resume"]
     assert main(args) == 0
-    scenario.write_text(Path(TINY).read_text().replace("delta: -10", "delta: -40"))
+    edit(scenario)
     capsys.readouterr()
     assert main(args) == 2
     assert "scenario files or the recorded history have changed" in capsys.readouterr().err
@@ -271,11 +282,10 @@ def test_the_console_script_runs_a_batch_on_workers_it_started_early(tmp_path: P
 
 
 def test_each_batch_reads_the_scenario_files_as_they_are_when_it_starts(tmp_path: Path) -> None:
-    scenario = tmp_path / "edited.yaml"
-    scenario.write_text(Path(TINY).read_text())
+    scenario = tiny_copy(tmp_path)
     args = ["--runs", "20", "--chunk", "10", "--workers", "2", "--quiet"]
     assert main(["batch", str(scenario), "--out", str(tmp_path / "before"), *args]) == 0
-    scenario.write_text(Path(TINY).read_text().replace("delta: -10", "delta: -40"))
+    edit(scenario)
     # the same process and the same name: nothing cached may stand in for the edited file
     assert main(["batch", str(scenario), "--out", str(tmp_path / "after"), *args]) == 0
     copy = tmp_path / "copy.yaml"
@@ -294,8 +304,7 @@ def test_each_batch_reads_the_scenario_files_as_they_are_when_it_starts(tmp_path
 
 def test_workers_compute_chunks_from_the_batch_data_without_the_files(tmp_path: Path) -> None:
 
-    scenario = tmp_path / "gone.yaml"
-    scenario.write_text(Path(TINY).read_text())
+    scenario = tiny_copy(tmp_path, "gone.yaml")
     spec = BatchSpec((str(scenario),), 12, seed=3, chunk=6)
     check(spec)
     columns, sources, chunk = columns_for(spec), sources_for(spec), plan(spec)[1]
@@ -327,12 +336,11 @@ def test_a_chunk_computed_in_slabs_has_the_rows_of_one_model(
 def test_replay_refuses_when_the_scenario_changed_since_the_batch(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    scenario = tmp_path / "edited.yaml"
-    scenario.write_text(Path(TINY).read_text())
+    scenario = tiny_copy(tmp_path)
     out = tmp_path / "b"
     assert main(["batch", str(scenario), "--out", str(out), "--runs", "5", "--quiet"]) == 0
     assert main(["run", "--from", str(out), "--run", "3"]) == 0
-    scenario.write_text(Path(TINY).read_text().replace("delta: -10", "delta: -40"))
+    edit(scenario)
     capsys.readouterr()
     assert main(["run", "--from", str(out), "--run", "3"]) == 2
     assert "have changed since the batch ran" in capsys.readouterr().err
