@@ -17,7 +17,7 @@ import itertools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,10 @@ SLAB = 500
 """Replicates per vectorised model: large enough to vectorise well, small enough to stay
 in the processor's cache. A larger chunk is computed slab by slab; the rows are the same
 for any slab size, since a replicate's run does not depend on the others."""
+
+
+ScenarioKey = tuple[str, tuple[tuple[str, Any], ...], tuple[tuple[str, str], ...]]
+"""A scenario as a batch runs it: name, parameter values and forced choices."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,11 @@ class Chunk:
     stop: int  # one past the last
 
     @property
+    def key(self) -> ScenarioKey:
+        """The chunk's scenario as the batch runs it (see ``scenario_keys``)."""
+        return (self.scenario, self.params, self.force)
+
+    @property
     def size(self) -> int:
         """Runs in this chunk."""
         return self.stop - self.start
@@ -123,23 +132,13 @@ def plan(spec: BatchSpec) -> list[Chunk]:
     """Cut a batch into chunks, in a fixed order (scenario, combination, replicates)."""
     chunks: list[Chunk] = []
     first = 0
-    for scenario in spec.scenarios:
-        for combo in spec.combinations():
-            for start in range(0, spec.runs, spec.chunk):
-                stop = min(spec.runs, start + spec.chunk)
-                chunks.append(
-                    Chunk(
-                        len(chunks),
-                        first,
-                        scenario,
-                        tuple(combo.items()),
-                        spec.force,
-                        spec.seed,
-                        start,
-                        stop,
-                    )
-                )
-                first += stop - start
+    for scenario, params, force in scenario_keys(spec):
+        for start in range(0, spec.runs, spec.chunk):
+            stop = min(spec.runs, start + spec.chunk)
+            chunks.append(
+                Chunk(len(chunks), first, scenario, params, force, spec.seed, start, stop)
+            )
+            first += stop - start
     return chunks
 
 
@@ -168,16 +167,12 @@ def check(spec: BatchSpec) -> None:
         _scenario(*key)
 
 
-ScenarioKey = tuple[str, tuple[tuple[str, Any], ...], tuple[tuple[str, str], ...]]
-"""A scenario as a batch runs it: name, parameter values and forced choices."""
-
-
 def scenario_keys(spec: BatchSpec) -> list[ScenarioKey]:
     """Every scenario a batch runs, in plan order."""
     return [(s, tuple(c.items()), spec.force) for s in spec.scenarios for c in spec.combinations()]
 
 
-@lru_cache(maxsize=32)
+@cache  # one batch's scenarios: ``check`` empties it for every batch
 def _scenario(
     name: str, params: tuple[tuple[str, Any], ...], force: tuple[tuple[str, str], ...]
 ) -> CompiledScenario:
@@ -202,13 +197,12 @@ def scenario_from_sources(
     chunk: Chunk, sources: dict[ScenarioKey, dict[str, Any]], batch: str
 ) -> CompiledScenario:
     """A chunk's scenario compiled from its batch's sources, once per process and batch."""
-    key: ScenarioKey = (chunk.scenario, chunk.params, chunk.force)
-    compiled = _FROM_SOURCES.get((batch, key))
+    compiled = _FROM_SOURCES.get((batch, chunk.key))
     if compiled is None:
         if any(b != batch for b, _ in _FROM_SOURCES):
             _FROM_SOURCES.clear()  # a long-lived worker keeps only the current batch's
-        compiled = scenario_from_data(sources[key], chunk.scenario)
-        _FROM_SOURCES[(batch, key)] = compiled
+        compiled = scenario_from_data(sources[chunk.key], chunk.scenario)
+        _FROM_SOURCES[(batch, chunk.key)] = compiled
     return compiled
 
 
@@ -227,7 +221,7 @@ def model_for(
     from the files).
     """
     if scenario is None:
-        scenario = _scenario(chunk.scenario, chunk.params, chunk.force)
+        scenario = _scenario(*chunk.key)
     ids = range(chunk.start, chunk.stop) if replicate_ids is None else replicate_ids
     months = _months_needed(scenario) if lean else None
     return FrontlineModel(
@@ -253,16 +247,6 @@ class Columns:
     events: tuple[str, ...]
     years: tuple[int, ...]
     pairs: tuple[str, ...] = field(default=tuple(pair_name(i, j) for i, j in PAIRS))
-
-    def names(self) -> list[str]:
-        """All column names, in order."""
-        out = ["run", "scenario", "seed", "replicate"]
-        out += [f"set.{p}" for p in self.parameters]
-        out += [f"choice.{d}" for d in self.decisions]
-        out += [f"event.{e}" for e in self.events]
-        out += [f"att.{p}.{y}" for p in self.pairs for y in self.years]
-        out += ["decision_agreement", "phase_agreement", "event_timing_mae_months"]
-        return out
 
 
 def columns_for(spec: BatchSpec) -> Columns:
