@@ -101,9 +101,14 @@ def _prefix_index(keys: Iterable[Loc]) -> dict[Loc, list[Loc]]:
     """Every prefix of the keys -> the keys that start with it (a key is its own prefix)."""
     index: dict[Loc, list[Loc]] = {}
     for key in keys:
-        for n in range(len(key) + 1):
-            index.setdefault(key[:n], []).append(key)
+        _index_add(index, key)
     return index
+
+
+def _index_add(index: dict[Loc, list[Loc]], key: Loc) -> None:
+    """List ``key`` under each of its prefixes."""
+    for n in range(len(key) + 1):
+        index.setdefault(key[:n], []).append(key)
 
 
 def _from_document(doc: Document) -> _Merged:
@@ -850,8 +855,7 @@ def _finish(
                 merged.origins[place] = origin  # places the override created
             merged.origins[loc] = origin
             for place in [*added, loc]:
-                for n in range(len(place) + 1):
-                    index.setdefault(place[:n], []).append(place)
+                _index_add(index, place)
     if force:
         existing = merged.data.setdefault("force", {})
         if isinstance(existing, dict):  # otherwise validation reports the file's 'force'
