@@ -296,18 +296,16 @@ def _difference(manifest: dict[str, Any], spec: BatchSpec) -> str:
 
 
 def _shown(value: Any) -> str:
-    """A spec value as a user would type it."""
-    if isinstance(value, list):
-        return (
-            " ".join(
-                "=".join(str(v) if not isinstance(v, list) else ",".join(map(str, v)) for v in x)
-                if isinstance(x, list)
-                else str(x)
-                for x in value
-            )
-            or "none"
-        )
-    return str(value)
+    """A spec value as a user would type it: ``a b``, ``PATH=V``, ``PATH=V1,V2`` or ``none``."""
+    if not isinstance(value, list):
+        return str(value)
+    items = []
+    for item in value:  # a scenario name, or [path, value] / [path, [values]] / [id, option]
+        if isinstance(item, list):
+            path, given = item
+            item = f"{path}={','.join(map(str, given)) if isinstance(given, list) else given}"
+        items.append(str(item))
+    return " ".join(items) or "none"
 
 
 def _execute_locked(
