@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from frontline.batch import read_manifest
-from frontline.compare import TREND_COLOURS, html_head
+from frontline.compare import TREND_COLOURS, html_head, pyplot
 from frontline.files import write_atomic
 from sim.batch import BatchSpec
 from sim.calendar import parse_month
@@ -52,14 +52,9 @@ def _pair_years(df: pd.DataFrame, pair: str) -> tuple[list[int], np.ndarray]:
     return years, sum(stacks) / len(stacks)
 
 
-def _fan(df: pd.DataFrame, spec: BatchSpec, record: Record, path: Path) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def _fan(groups: list[tuple[str, pd.DataFrame]], record: Record, path: Path) -> list[str]:
+    plt = pyplot()
     pairs = list(dict.fromkeys(p.pair for p in record.phases))[:6] or ["PAK-USSR"]
-    groups = _groups(df, spec)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     fig, axes = plt.subplots(len(pairs), 1, figsize=(10, 2.6 * len(pairs) + 0.6), squeeze=False)
     for ax, pair in zip(axes[:, 0], pairs, strict=True):
@@ -92,11 +87,7 @@ def _fan(df: pd.DataFrame, spec: BatchSpec, record: Record, path: Path) -> list[
 
 
 def _sweep_plot(df: pd.DataFrame, spec: BatchSpec, out: Path) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     names = []
     for k, (param, _) in enumerate(spec.sweeps):
         col = f"set.{param}"
@@ -133,12 +124,13 @@ def write_batch_report(results: Path, record: Record, out: Path) -> Path:
     spec = BatchSpec.from_json(read_manifest(results)["spec"])
     df = pd.read_parquet(results)
     out.mkdir(parents=True, exist_ok=True)
-    _fan(df, spec, record, out / "attitudes.png")
+    groups = _groups(df, spec)
+    _fan(groups, record, out / "attitudes.png")
     sweep_images = _sweep_plot(df, spec, out)
     esc = html.escape
     summary_rows = []
     summary: dict[str, Any] = {"runs": len(df), "groups": {}}
-    for label, part in _groups(df, spec):
+    for label, part in groups:
         d = interval(part["decision_agreement"].to_numpy(dtype=np.float64))
         p = interval(part["phase_agreement"].to_numpy(dtype=np.float64))
         summary["groups"][label] = {
@@ -156,7 +148,7 @@ def write_batch_report(results: Path, record: Record, out: Path) -> Path:
         if col not in df.columns:
             continue
         cells = []
-        for _label, part in _groups(df, spec):
+        for _label, part in groups:
             shares = part[col].fillna("(never arose)").value_counts(normalize=True)
             cells.append(
                 "<ul>"
@@ -171,7 +163,7 @@ def write_batch_report(results: Path, record: Record, out: Path) -> Path:
             + "".join(f"<td>{c}</td>" for c in cells)
             + "</tr>"
         )
-    headers = "".join(f"<th>{esc(label)}</th>" for label, _ in _groups(df, spec))
+    headers = "".join(f"<th>{esc(label)}</th>" for label, _ in groups)
     sweeps = (
         "".join(f'<img src="{n}" alt="response to a swept parameter">' for n in sweep_images)
         or "<p>This batch sweeps no parameter.</p>"

@@ -40,16 +40,22 @@ def html_head(title: str) -> str:
     )
 
 
-def _year(month: int | float) -> float:
-    return float(month) / 12.0
-
-
-def _plot_attitudes(model: FrontlineModel, comparison: Comparison, path: Path) -> None:
+def pyplot() -> Any:
+    """The pyplot module of matplotlib, on the Agg backend (files only: no display is needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def _year(month: int | float) -> float:
+    return float(month) / 12.0
+
+
+def _plot_attitudes(model: FrontlineModel, comparison: Comparison, path: Path) -> None:
+    plt = pyplot()
     pairs = list(dict.fromkeys(p.pair for p in comparison.phases)) or ["PAK-USSR"]
     history = model.attitude_history()
     months = np.array(model.recorded_months, dtype=float)
