@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.actors import N_ACTORS
+from sim.acts import commitment
 from sim.schema import Dynamics
 from sim.state import F64, WorldState
 
@@ -34,10 +35,10 @@ def rowsum(x: F64) -> F64:
 
 @dataclass(frozen=True)
 class Structure:
-    """What the dynamics need that does not change from month to month within a year."""
+    """The coefficients of the dynamics: the scenario's ``dynamics`` and the rules' ``bond``."""
 
-    initial: F64  # (6, 6) starting attitudes
     params: Dynamics
+    bond: float
 
 
 def affinity(s: WorldState) -> F64:
@@ -80,35 +81,43 @@ def balance_pull(a: F64) -> F64:
 
 
 def static_baseline(s: WorldState, st: Structure) -> F64:
-    """The part of the baseline that moves only when camps or ideologies change."""
+    """The part of the baseline that moves only when something happens (not month by month).
+
+    ``history * memory + ideology * 100 * affinity + bloc * 100 * camps + bond * commitments``:
+    what the world remembers, how alike the two states are, whether they stand in the same
+    camp, and the commitments in force between them (``sim.acts.commitment``).
+    """
     p = st.params.baseline
     out: F64 = (
-        p.history * st.initial
+        p.history * s.memory
         + p.ideology * 100.0 * affinity(s)
         + p.bloc * 100.0 * bloc_compat(s.bloc)
+        + st.bond * commitment(s.ties)
     )
     return out
 
 
 class StaticCache:
-    """``static_baseline`` kept until a camp or an ideology moves (which is rare)."""
+    """``static_baseline`` kept until what it reads changes (camps, ideologies, memory, ties)."""
+
+    _FIELDS = ("bloc", "ideology", "memory", "ties")
 
     def __init__(self) -> None:
-        self._bloc: npt.NDArray[np.int8] | None = None
-        self._ideology: F64 | None = None
+        self._seen: tuple[npt.NDArray[np.generic], ...] | None = None
         self._value: F64 | None = None
 
     def get(self, s: WorldState, st: Structure) -> F64:
-        """The static baseline of ``s``, recomputed only if its camps or ideologies changed."""
+        """The static baseline of ``s``, recomputed only if what it reads has changed."""
+        now = tuple(getattr(s, name) for name in self._FIELDS)
         if (
             self._value is None
-            or self._bloc is None
-            or self._ideology is None
-            or self._bloc.shape != s.bloc.shape
-            or not np.array_equal(self._bloc, s.bloc)
-            or not np.array_equal(self._ideology, s.ideology)
+            or self._seen is None
+            or any(
+                a.shape != b.shape or not np.array_equal(a, b)
+                for a, b in zip(self._seen, now, strict=True)
+            )
         ):
-            self._bloc, self._ideology = s.bloc.copy(), s.ideology.copy()
+            self._seen = tuple(a.copy() for a in now)
             self._value = static_baseline(s, st)
         return self._value
 
@@ -150,32 +159,43 @@ def _lookahead(st: Structure, horizon: int) -> tuple[float, float, float, float]
     return c, k, geometric, mixed
 
 
+def _ahead(now: F64, base: F64, pull: F64, received: F64, st: Structure, horizon: int) -> F64:
+    """The look-ahead's closed form for any slice of the attitudes (the one formula).
+
+    With c = 1 - drift - balance and aid decaying by k = 1 - aid_decay a month:
+    ``A_H = c^H A + (drift * static + balance * H(A)) (1 - c^H) / (1 - c)
+    + drift * aid_weight * received * sum_t c^(H-1-t) k^t``, clipped to the scale.
+    """
+    p = st.params
+    c, _, geometric, mixed = _lookahead(st, horizon)
+    out: F64 = np.clip(
+        (c**horizon) * now
+        + geometric * (p.drift * base + p.balance * pull)
+        + (p.drift * p.baseline.aid * mixed) * received,
+        -100.0,
+        100.0,
+    )
+    return out
+
+
 def project(s: WorldState, st: Structure, horizon: int, static: F64 | None = None) -> WorldState:
     """Where the state heads over ``horizon`` months, as the AI foresees it (a new state).
 
-    This is the readable definition; the AI calls ``foresee``, which computes only what
-    one actor's utility needs, with the same bits.
-
-    The AI's look-ahead: the monthly dynamics of ``advance`` summed in closed form, with
-    the balance target held where it stands after the option (a forecaster does not chase
-    second-order ripples) and no events foreseen. With c = 1 - drift - balance and aid
-    decaying by k = 1 - aid_decay a month:
-    ``A_H = c^H A + (drift * static + balance * H(A)) (1 - c^H) / (1 - c)
-    + drift * aid_weight * received * sum_t c^(H-1-t) k^t``.
+    The AI's look-ahead: the monthly dynamics of ``advance`` summed in closed form
+    (``_ahead``), with the balance target held where it stands after the option (a
+    forecaster does not chase second-order ripples). ``foresee`` computes the same for the
+    one actor whose utility the AI needs.
     """
     if horizon <= 0:
         return s.copy()
-    p = st.params
-    c, k, geometric, mixed = _lookahead(st, horizon)
+    k = 1.0 - st.params.aid_decay
     received = np.swapaxes(s.econ_aid + s.mil_aid, 1, 2)
     fixed = static_baseline(s, st) if static is None else static
-    target = p.drift * fixed + p.balance * balance_pull(s.attitudes)
-    ahead = (c**horizon) * s.attitudes + geometric * target
-    ahead = ahead + (p.drift * p.baseline.aid * mixed) * received
+    ahead = _ahead(s.attitudes, fixed, balance_pull(s.attitudes), received, st, horizon)
     # the other arrays do not move in the look-ahead: the projection shares them, read-only
     return replace(
         s,
-        attitudes=np.where(_OFF_DIAGONAL, np.clip(ahead, -100.0, 100.0), 0.0),
+        attitudes=np.where(_OFF_DIAGONAL, ahead, 0.0),
         econ_aid=s.econ_aid * k**horizon,
         mil_aid=s.mil_aid * k**horizon,
     )
@@ -190,30 +210,27 @@ def _weights(i: int, military: F64, economic: F64) -> tuple[F64, F64, F64]:
     return strength, trade, others / others.sum()
 
 
-def utility_of(s: WorldState, i: int, military: F64, economic: F64) -> F64:
-    """Actor i's utility components, shape (R, 4): security, economy, ideology, prestige.
+def _t(x: F64) -> F64:
+    """(R, 6) -> contiguous (6, R): the other actor first, so sums over actors add rows."""
+    return np.ascontiguousarray(x.T)
 
-    security: how the others regard i, each weighted by its strength relative to i's, plus
-    military aid received; economy: aid received plus warm relations with larger economies;
-    ideology: warmth towards the like-minded and coolness towards the opposed; prestige: how
-    the others regard i weighted by their power, plus standing won by events.
+
+def utility_of(s: WorldState, i: int, military: F64, economic: F64) -> F64:
+    """Actor i's utility components now, shape (R, 4): security, economy, ideology, prestige.
+
+    See ``utility`` for the definition.
     """
     a = s.attitudes
-    row = a[:, i, :]  # how i regards each j
-    col = a[:, :, i]  # how each j regards i
-    off = _OFF_DIAGONAL[i]
-    strength, trade, regard = _weights(i, military, economic)
-    scale = 1.0 / (N_ACTORS - 1)
-    mil_in = s.mil_aid[:, :, i]
-    eco_in = s.econ_aid[:, :, i]
-    warmth = np.maximum(0.0, (row + col) * 0.5)
-    x = s.ideology
-    closeness = 1.0 - np.abs(x[:, i][:, None] - x)
-    security = rowsum(strength * col) * scale + rowsum(mil_in)
-    economy = rowsum(eco_in) + rowsum(trade * warmth) * scale
-    ideology = rowsum(np.where(off, closeness, 0.0) * row) * scale
-    prestige = rowsum(regard * col) + s.prestige[:, i]
-    return np.stack([security, economy, ideology, prestige], axis=-1)
+    return utility(
+        _t(a[:, i, :]),
+        _t(a[:, :, i]),
+        _t(s.mil_aid[:, :, i]),
+        _t(s.econ_aid[:, :, i]),
+        s,
+        i,
+        military,
+        economic,
+    )
 
 
 def foresee(
@@ -225,69 +242,51 @@ def foresee(
     economic: F64,
     static: F64 | None = None,
 ) -> F64:
-    """``utility_of(project(s, st, horizon, static), i, military, economic)``, computed fast.
+    """Actor i's utility after ``horizon`` months of the look-ahead, shape (R, 4).
 
-    This is what the AI calls for every option. Actor i's utility reads only row i and
-    column i of the projected attitudes, so only those are projected, laid out as (6, R)
-    arrays (the other actor first) so that every sum over actors adds whole rows. The
-    operations are those of ``project`` and ``utility_of``, in the same order, so the result
-    is the same bit for bit (tests/sim/test_dynamics.py checks it) at a fraction of the cost.
+    This is ``utility_of(project(s, st, horizon, static), i, ...)``, computed for the only
+    part of the state that actor i's utility reads, row i and column i of the attitudes, laid
+    out as (6, R) arrays (the other actor first) so that every sum over actors adds whole
+    rows. It uses the same formula (``_ahead``) and the same utility (``utility``) as the
+    readable path, so both give the same bits (tests/sim/test_dynamics.py checks it).
     """
     if horizon <= 0:
         return utility_of(s, i, military, economic)
-    p = st.params
-    c, k, geometric, mixed = _lookahead(st, horizon)
+    k = 1.0 - st.params.aid_decay
     fixed = static_baseline(s, st) if static is None else static
     a = s.attitudes
-
-    def t_(x: F64) -> F64:
-        """(R, 6) -> contiguous (6, R)."""
-        return np.ascontiguousarray(x.T)
-
-    row, col = t_(a[:, i, :]), t_(a[:, :, i])  # [j, r]: how i regards j, how j regards i
+    row, col = _t(a[:, i, :]), _t(a[:, :, i])  # [j, r]: how i regards j, how j regards i
     # the balance term of row i and column i, as balance_pull computes it
     weight = np.abs(a)
     num = np.matmul(a * weight, a)
-    total = t_(rowsum(weight))
+    total = _t(rowsum(weight))
     row_den = total[i] - np.abs(row)
     row_den *= 100.0
     row_den += 1e-9
     col_den = total - np.abs(col)
     col_den *= 100.0
     col_den += 1e-9
-    eco_in, mil_in = t_(s.econ_aid[:, :, i]), t_(s.mil_aid[:, :, i])
+    eco_in, mil_in = _t(s.econ_aid[:, :, i]), _t(s.mil_aid[:, :, i])
     # row i of ``received`` is the aid i gets, column i the aid i gives
     parts = (
-        (row, t_(fixed[:, i, :]), t_(num[:, i, :]) / row_den, eco_in + mil_in),
+        (row, _t(fixed[:, i, :]), _t(num[:, i, :]) / row_den, eco_in + mil_in),
         (
             col,
-            t_(fixed[:, :, i]),
-            t_(num[:, :, i]) / col_den,
-            t_(s.econ_aid[:, i, :] + s.mil_aid[:, i, :]),
+            _t(fixed[:, :, i]),
+            _t(num[:, :, i]) / col_den,
+            _t(s.econ_aid[:, i, :] + s.mil_aid[:, i, :]),
         ),
     )
     off = _OFF_DIAGONAL[i][:, None]
     ahead_row, ahead_col = (
-        np.where(
-            off,
-            np.clip(
-                (c**horizon) * now
-                + geometric * (p.drift * base + p.balance * pull)
-                + (p.drift * p.baseline.aid * mixed) * received,
-                -100.0,
-                100.0,
-            ),
-            0.0,
-        )
+        np.where(off, _ahead(now, base, pull, received, st, horizon), 0.0)
         for now, base, pull, received in parts
     )
     decay = k**horizon
-    return _utility_t(
-        ahead_row, ahead_col, mil_in * decay, eco_in * decay, s, i, military, economic
-    )
+    return utility(ahead_row, ahead_col, mil_in * decay, eco_in * decay, s, i, military, economic)
 
 
-def _utility_t(
+def utility(
     row: F64,
     col: F64,
     mil_in: F64,
@@ -297,7 +296,16 @@ def _utility_t(
     military: F64,
     economic: F64,
 ) -> F64:
-    """``utility_of`` from (6, R) arrays: row, col and aid into i, the other actor first."""
+    """Actor i's utility components, (R, 4), from (6, R) arrays (the other actor first).
+
+    ``row[j]`` is how i regards j, ``col[j]`` how j regards i, ``mil_in``/``eco_in`` the aid i
+    receives from j. The parts, each on a roughly -100..100 scale:
+    security: how the others regard i, each weighted by its strength relative to i's, plus
+    military aid received; economy: aid received plus warm relations with larger economies;
+    ideology: warmth towards the like-minded and coolness towards the opposed; prestige: how
+    the others regard i weighted by their power, plus standing won by events. Every sum over
+    the actors runs in the same order whatever R is.
+    """
     off = _OFF_DIAGONAL[i]
     strength, trade, regard = (w[:, None] for w in _weights(i, military, economic))
     scale = 1.0 / (N_ACTORS - 1)

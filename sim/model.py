@@ -1,13 +1,17 @@
 """The Frontline State model: six Mesa agents acting on a scenario, R replicates at once.
 
-One step is one calendar month. In each month the scenario's events are tried, the
-decisions that fall due are taken, the attitudes are recorded, and the dynamics move the
-world on to the next month. Every decision, whoever takes it (the AI, a human player, a
-forced counterfactual or a test), goes through ``FrontlineModel.decide``.
+One step is one calendar month. In each month a new leader takes office where the
+scenario's lists say so, the scenario's events are tried, the decisions that fall due are
+taken, the attitudes are recorded, and the dynamics move the world on to the next month.
+Every decision, whoever takes it (the AI, a human player, a forced counterfactual or a
+test), is one ``Choice`` applied by ``FrontlineModel.apply``; a human's answer to the
+pending decision goes there through ``decide``.
 """
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.actors import ACTORS, INDEX, N_ACTORS, NAMES, ActorId
+from sim.acts import Context
 from sim.calendar import format_month, parse_month
 from sim.capabilities import load_capabilities
 from sim.dynamics import (
@@ -29,10 +34,10 @@ from sim.dynamics import (
 )
 from sim.rng import uniform
 from sim.scenario import CompiledDecision, CompiledScenario, scenario_from_data
-from sim.state import F64, B, WorldState
+from sim.state import F64, TIES, B, WorldState
 
 SAVE_FORMAT = "frontline-state/run"
-SAVE_VERSION = 1
+SAVE_VERSION = 2
 
 By = Literal["ai", "human", "forced", "test"]
 
@@ -104,7 +109,12 @@ class Explanation:
 
 @dataclass(frozen=True)
 class LogEntry:
-    """Something that happened in some replicates: an event fired or a decision was taken."""
+    """Something that happened in some replicates: an event fired or a decision was taken.
+
+    A decision's entry keeps the ``explanation`` its actor's scores gave at that moment (for
+    every replicate of the model; the entry's ``replicates`` say where this option was
+    taken). A forced or human choice keeps the AI's scores when they were asked for.
+    """
 
     month: int
     kind: Literal["event", "decision"]
@@ -115,6 +125,7 @@ class LogEntry:
     by: By | None = None
     replicates: tuple[int, ...] = ()
     source: dict[str, Any] = field(default_factory=dict)
+    explanation: Explanation | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data."""
@@ -128,11 +139,13 @@ class LogEntry:
             "by": self.by,
             "replicates": list(self.replicates),
             "source": self.source,
+            "explanation": None if self.explanation is None else self.explanation.to_json(),
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> LogEntry:
         """Inverse of ``to_json``."""
+        explained = d.get("explanation")
         return cls(
             parse_month(d["month"]),
             d["kind"],
@@ -143,6 +156,31 @@ class LogEntry:
             d["by"],
             tuple(d["replicates"]),
             d["source"],
+            None if explained is None else Explanation.from_json(explained),
+        )
+
+    def for_replicates(self, replicates: tuple[int, ...], pick: npt.NDArray[np.intp]) -> LogEntry:
+        """The entry as seen by a branch whose replicate k is this model's ``pick[k]``."""
+        explained = self.explanation
+        if explained is not None:
+            explained = Explanation(
+                explained.decision,
+                explained.actor,
+                explained.options,
+                explained.scores[pick],
+                explained.probabilities[pick],
+            )
+        return LogEntry(
+            self.month,
+            self.kind,
+            self.id,
+            self.title,
+            self.actor,
+            self.option,
+            self.by,
+            replicates,
+            self.source,
+            explained,
         )
 
 
@@ -159,9 +197,29 @@ class PendingDecision:
         return self.decision.spec.id
 
 
+class _ModelCounters(weakref.WeakKeyDictionary[Any, "itertools.count[int]"]):
+    """Mesa's per-model agent-id counters, held weakly so that a finished model is freed.
+
+    Mesa 3.3 keeps one counter per model in ``Agent._ids``, a class attribute, with the
+    model as a strong key: every model would stay in memory for good (about 32 KiB each, and
+    its whole recorded history). ``StateAgent`` overrides that attribute with this mapping,
+    which forgets a model once nothing else holds it; ids still count from 1 per model, as
+    Mesa's do. This is the one place the workaround lives; tests/sim/test_model.py checks
+    that a dropped model is freed.
+    """
+
+    def __getitem__(self, model: Any) -> itertools.count[int]:
+        counter = self.get(model)
+        if counter is None:
+            counter = itertools.count(1)
+            self[model] = counter
+        return counter
+
+
 class StateAgent(mesa.Agent):
     """One of the six states. It reads the model's arrays and chooses at its decision points."""
 
+    _ids = _ModelCounters()  # type: ignore[assignment]  # see _ModelCounters
     model: FrontlineModel
 
     def __init__(self, model: FrontlineModel, actor: ActorId) -> None:
@@ -193,12 +251,16 @@ class StateAgent(mesa.Agent):
         return current
 
     def evaluate(self, decision: CompiledDecision) -> Explanation:
-        """Score every option by the change it makes to this state's utility, looking ahead."""
+        """Score every option by the change it makes to this state's utility, looking ahead.
+
+        The weights and temperature are the state's, as its leader in office modifies them.
+        """
         model = self.model
         horizon = model.scenario.spec.dynamics.lookahead_months
-        weights = model.scenario.weights[self.index]
+        weights, temperature = model.scenario.choosing(self.index, model.month)
 
-        structure = model.structure_for(model.month)
+        structure = model.structure
+        ctx = model.context(model.month)
         mil, eco = model.capabilities_for(model.month + horizon)
 
         def utility_ahead(state: WorldState) -> F64:
@@ -210,11 +272,10 @@ class StateAgent(mesa.Agent):
         everyone = np.ones(model.replicates, dtype=bool)
         for o, option in enumerate(decision.options):
             trial = model.state.trial()
-            for fn in option.effects:
-                fn(trial, everyone)
+            for effect in option.effects:
+                effect.apply(trial, ctx, everyone)
             scores[:, o, :] = (utility_ahead(trial) - base) * weights
         totals = rowsum(scores)
-        temperature = model.scenario.temperatures[self.index]
         logits = (totals - totals.max(axis=1, keepdims=True)) / temperature
         weights_exp = np.exp(logits)
         probabilities = weights_exp / rowsum(weights_exp)[:, None]
@@ -226,10 +287,8 @@ class StateAgent(mesa.Agent):
             probabilities,
         )
 
-    def choose(self, decision: CompiledDecision) -> Choice:
-        """Pick an option per replicate by a seeded softmax over the option scores."""
-        explanation = self.evaluate(decision)
-        self.model.explanations[decision.spec.id] = explanation
+    def choose(self, decision: CompiledDecision, explanation: Explanation) -> Choice:
+        """Pick an option per replicate by a seeded softmax over the explained scores."""
         u = uniform(self.model.seed, self.model.replicate_ids, self.model.month, decision.stream)
         cumulative = np.cumsum(explanation.probabilities, axis=1)
         chosen = np.zeros(self.model.replicates, dtype=np.int64)
@@ -241,6 +300,10 @@ class StateAgent(mesa.Agent):
 class FrontlineModel(mesa.Model):
     """Six states over a scenario's months, for R replicates at once.
 
+    One ``step`` runs one calendar month (Mesa's ``steps`` counts the months done). A
+    human's decision pauses the month: ``run_until_human`` returns it, ``decide`` answers
+    it, and the month goes on.
+
     Args:
         scenario: a compiled scenario (``sim.load_scenario``).
         seed: the run's seed; replicate i of seed s is the same run in any batch or process.
@@ -250,6 +313,8 @@ class FrontlineModel(mesa.Model):
         record_every: record the attitudes every this many months (1: monthly).
         record_months: record only at these months (and the last), instead.
         keep_log: keep the event log (a batch, which reads only the state, turns it off).
+        explain_forced: score forced decisions too, as the AI would have (for measuring the
+            model along the recorded path); the choice stays the forced one.
 
     """
 
@@ -264,6 +329,7 @@ class FrontlineModel(mesa.Model):
         record_every: int = 1,
         record_months: Iterable[int] | None = None,
         keep_log: bool = True,
+        explain_forced: bool = False,
     ) -> None:
         super().__init__(seed=seed)
         self.scenario = scenario
@@ -280,23 +346,21 @@ class FrontlineModel(mesa.Model):
         self.record_every = max(1, int(record_every))
         self.record_months = None if record_months is None else frozenset(record_months)
         self.keep_log = keep_log
+        self.explain_forced = explain_forced
         self.month = scenario.start
         self._cursor = -1  # -1: the month has not begun; k: next due decision of the month
         self.pending: PendingDecision | None = None
         self.log: list[LogEntry] = []
-        self.explanations: dict[str, Explanation] = {}
         self.recorded_months: list[int] = []
         self.recorded_attitudes: list[F64] = []
-        self.state = self._initial_state()
+        self._capabilities = load_capabilities()
+        self._contexts: dict[int, Context] = {}
+        self.structure = Structure(scenario.spec.dynamics, scenario.rules.bond)
         self.static_cache = StaticCache()
+        self._by_month_events, self._by_month_decisions = scenario.schedule
+        self.state = self._initial_state()
         self._assume_the_past()
         self.states = {a: StateAgent(self, a) for a in ACTORS}
-        # Mesa 3.3 keeps every model as a key of Agent's id counters, so a finished model
-        # (and its recorded history) would never be freed; no agent is added after these six.
-        mesa.Agent._ids.pop(self, None)
-        self._capabilities = load_capabilities()
-        self._structure = Structure(scenario.initial_attitudes, scenario.spec.dynamics)
-        self._by_month_events, self._by_month_decisions = scenario.schedule
 
     # ------------------------------------------------------------------ set-up
 
@@ -307,6 +371,8 @@ class FrontlineModel(mesa.Model):
             flags[:, sc.flags.index(name)] = True
         return WorldState(
             attitudes=np.repeat(sc.initial_attitudes[None], r, axis=0),
+            memory=np.repeat(sc.initial_memory[None], r, axis=0),
+            ties=np.zeros((r, len(TIES), N_ACTORS, N_ACTORS)),
             econ_aid=np.zeros((r, N_ACTORS, N_ACTORS)),
             mil_aid=np.zeros((r, N_ACTORS, N_ACTORS)),
             prestige=np.zeros((r, N_ACTORS)),
@@ -319,27 +385,37 @@ class FrontlineModel(mesa.Model):
         )
 
     def _assume_the_past(self) -> None:
-        """Mark what an era scenario says happened before its start (and raise its flags)."""
+        """Mark what a later-starting scenario says happened before its start.
+
+        What lasts of each assumed choice and event (its flags, commitments and camps) is
+        put in place; its passing shocks are not (the scenario's relations hold them).
+        """
         sc, s = self.scenario, self.state
         everyone = np.ones(self.replicates, dtype=bool)
         for d, o in sc.assumed_decisions.items():
             decision = sc.decisions[d]
             s.choice[:, d] = o
             s.choice_month[:, d] = decision.first
-            for fn in decision.options[o].flag_effects:
-                fn(s, everyone)
+            ctx = self.context(decision.first)
+            for effect in decision.options[o].effects:
+                effect.structure(s, ctx, everyone)
         for e in sc.assumed_events:
             s.event_month[:, e] = sc.events[e].first
-            for fn in sc.events[e].flag_effects:
-                fn(s, everyone)
+            ctx = self.context(sc.events[e].first)
+            for effect in sc.events[e].effects:
+                effect.structure(s, ctx, everyone)
 
     def capabilities_for(self, month: int) -> tuple[F64, F64]:
         """Military and economic shares of the six states in a month (the COW record)."""
         return self._capabilities.for_year(month // 12)
 
-    def structure_for(self, month: int) -> Structure:
-        """The structural parameters of the dynamics (constant within a scenario)."""
-        return self._structure
+    def context(self, month: int) -> Context:
+        """What the acts' rules read besides the state, in a month."""
+        ctx = self._contexts.get(month)
+        if ctx is None:
+            military, economic = self.capabilities_for(month)
+            ctx = self._contexts[month] = Context(month, military, economic, self.scenario.rules)
+        return ctx
 
     # ------------------------------------------------------------------ running
 
@@ -349,20 +425,29 @@ class FrontlineModel(mesa.Model):
         return self.month > self.scenario.end
 
     def step(self) -> None:
-        """Run one month (or the rest of it, after a human's decision)."""
+        """Run one calendar month, or the rest of it once a human has decided.
+
+        The month stops early if a human's decision falls due (``pending``); Mesa's
+        ``steps`` counts only the months that are done, whatever the number of calls.
+        """
         if self.done:
             self.running = False
-            return
-        if self.pending is not None:
+        elif self.pending is not None:
             raise RuntimeError(
                 f"decision {self.pending.id!r} is waiting for a human: call decide() first"
             )
+        else:
+            self._advance()
+        self.steps = self.month - self.scenario.start
+
+    def _advance(self) -> None:
+        """Run the current month until it ends or a human's decision falls due."""
         if self._cursor < 0:
+            self._new_leaders()
             self._fire_events()
             self._cursor = 0
-        if not self._take_decisions():
-            return
-        self._end_month()
+        if self._take_decisions():
+            self._end_month()
 
     def run(self) -> FrontlineModel:
         """Run to the end of the scenario (every actor played by the AI or forced)."""
@@ -380,25 +465,37 @@ class FrontlineModel(mesa.Model):
             self.step()
         return self.pending
 
+    def _new_leaders(self) -> None:
+        """Where a new leader takes office this month, move the state's ideology as listed."""
+        for actor, shift in self.scenario.ideology_shifts.get(self.month, ()):
+            s = self.state
+            s.ideology[:, actor] = np.clip(s.ideology[:, actor] + shift, -1.0, 1.0)
+
     def _due(self, decision: CompiledDecision) -> B:
         mask: B = self.state.choice[:, decision.index] < 0
+        if decision.pinned is not None:
+            return mask & (self.month == decision.pinned)
         if decision.when is not None and mask.any():
             mask &= decision.when(self.state, self.month)
         return mask
 
     def _fire_events(self) -> None:
         s, m = self.state, self.month
+        ctx = self.context(m)
         for k in self._by_month_events[m - self.scenario.start]:
             ev = self.scenario.events[k]
             mask: B = s.event_month[:, k] < 0
-            if ev.when is not None and mask.any():
-                mask &= ev.when(s, m)
-            if ev.hazard < 1.0 and mask.any():
-                mask &= uniform(self.seed, self.replicate_ids, m, ev.stream) < ev.hazard
+            if ev.pinned is not None:
+                mask &= m == ev.pinned
+            else:
+                if ev.when is not None and mask.any():
+                    mask &= ev.when(s, m)
+                if ev.hazard < 1.0 and mask.any():
+                    mask &= uniform(self.seed, self.replicate_ids, m, ev.stream) < ev.hazard
             if not mask.any():
                 continue
-            for fn in ev.effects:
-                fn(s, mask)
+            for effect in ev.effects:
+                effect.apply(s, ctx, mask)
             s.event_month[:, k] = np.where(mask, m, s.event_month[:, k])
             if not self.keep_log:
                 continue
@@ -421,62 +518,54 @@ class FrontlineModel(mesa.Model):
             mask = self._due(decision)
             if mask.any():
                 forced = self.scenario.force.get(decision.index)
-                if forced is not None:
-                    self._apply(decision, np.full(self.replicates, forced), mask, "forced")
-                elif decision.spec.actor in self.humans:
+                if forced is None and decision.spec.actor in self.humans:
                     self.pending = PendingDecision(decision, mask)
                     return False
+                agent = self.states[decision.spec.actor]
+                explanation = None
+                if forced is None or self.explain_forced:
+                    explanation = agent.evaluate(decision)
+                if forced is not None:
+                    choice = Choice(decision.spec.id, np.full(self.replicates, forced), "forced")
                 else:
-                    self.decide(self.states[decision.spec.actor].choose(decision), _mask=mask)
+                    assert explanation is not None
+                    choice = agent.choose(decision, explanation)
+                self.apply(choice, mask, explanation)
             self._cursor += 1
         return True
 
-    def decide(self, choice: Choice, *, _mask: B | None = None) -> None:
-        """Take a decision: the one route for humans, the AI, forced choices and tests.
+    def decide(self, choice: Choice) -> None:
+        """A human's answer to the pending decision (ValueError if it answers another)."""
+        if self.pending is None or self.pending.id != choice.decision:
+            waiting = self.pending.id if self.pending else "none"
+            raise ValueError(
+                f"decision {choice.decision!r} is not waiting for a choice (waiting: {waiting})"
+            )
+        self.apply(choice, self.pending.mask)
+        self.pending = None
+        self._cursor += 1
 
-        A human's choice must answer the pending decision; the AI's is made while the model
-        resolves the month. Raises ValueError for an unknown decision or option.
+    def apply(self, choice: Choice, mask: B, explanation: Explanation | None = None) -> None:
+        """Take a decision in the replicates of ``mask``: the one route for every choice.
+
+        The AI's, a forced counterfactual's, a human's (through ``decide``) and a test's
+        choices all come here: the chosen option's acts are applied, the choice is recorded
+        and logged with the ``explanation`` it was made with. Raises ValueError for an
+        unknown decision or option.
         """
-        if _mask is None:
-            if self.pending is None or self.pending.id != choice.decision:
-                waiting = self.pending.id if self.pending else "none"
-                raise ValueError(
-                    f"decision {choice.decision!r} is not waiting for a choice (waiting: {waiting})"
-                )
-            decision, mask = self.pending.decision, self.pending.mask
-        else:
-            decision, mask = self.scenario.decision(choice.decision), _mask
-        if isinstance(choice.option, str):
-            try:
-                index = np.full(self.replicates, decision.option_index(choice.option))
-            except KeyError:
-                known = ", ".join(o.id for o in decision.options)
-                raise ValueError(
-                    f"{choice.option!r} is not an option of {decision.spec.id} (options: {known})"
-                ) from None
-        else:
-            index = np.asarray(choice.option, dtype=np.int64)
-            if (
-                index.shape != (self.replicates,)
-                or index.min() < 0
-                or index.max() >= len(decision.options)
-            ):
-                raise ValueError("expected one option index per replicate")
-        self._apply(decision, index, mask, choice.by)
-        if _mask is None:
-            self.pending = None
-            self._cursor += 1
-
-    def _apply(
-        self, decision: CompiledDecision, index: npt.NDArray[np.int64], mask: B, by: By
-    ) -> None:
+        try:
+            decision = self.scenario.decision(choice.decision)
+        except KeyError:
+            raise ValueError(f"no decision {choice.decision!r} in this scenario") from None
+        index = self._option_indices(decision, choice.option)
         s = self.state
+        ctx = self.context(self.month)
         for option in decision.options:
             chosen = mask & (index == option.index)
             if not chosen.any():
                 continue
-            for fn in option.effects:
-                fn(s, chosen)
+            for effect in option.effects:
+                effect.apply(s, ctx, chosen)
             if not self.keep_log:
                 continue
             self.log.append(
@@ -487,9 +576,10 @@ class FrontlineModel(mesa.Model):
                     option.label,
                     actor=decision.spec.actor,
                     option=option.id,
-                    by=by,
+                    by=choice.by,
                     replicates=self._which(chosen),
                     source=decision.spec.source.model_dump(exclude_none=True),
+                    explanation=explanation,
                 )
             )
         s.choice[:, decision.index] = np.where(mask, index, s.choice[:, decision.index])
@@ -497,12 +587,40 @@ class FrontlineModel(mesa.Model):
             mask, self.month, s.choice_month[:, decision.index]
         )
 
+    def _option_indices(
+        self, decision: CompiledDecision, option: str | npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
+        """One option index per replicate, from an option id or an array of indices."""
+        if isinstance(option, str):
+            try:
+                return np.full(self.replicates, decision.option_index(option))
+            except KeyError:
+                known = ", ".join(o.id for o in decision.options)
+                raise ValueError(
+                    f"{option!r} is not an option of {decision.spec.id} (options: {known})"
+                ) from None
+        index = np.asarray(option, dtype=np.int64)
+        if (
+            index.shape != (self.replicates,)
+            or index.min() < 0
+            or index.max() >= len(decision.options)
+        ):
+            raise ValueError("expected one option index per replicate")
+        return index
+
     def advise(self) -> Explanation:
         """The AI's scores for the pending human decision (the advisor's view)."""
         if self.pending is None:
             raise ValueError("no decision is waiting")
         decision = self.pending.decision
         return self.states[decision.spec.actor].evaluate(decision)
+
+    def describe_option(self, decision_id: str, option_id: str, replicate: int = 0) -> list[str]:
+        """What each act of an option would do now, in words (for the advisor and the class)."""
+        decision = self.scenario.decision(decision_id)
+        option = decision.options[decision.option_index(option_id)]
+        ctx = self.context(self.month)
+        return [e.describe(self.state, ctx, replicate) for e in option.effects]
 
     def _which(self, mask: B) -> tuple[int, ...]:
         return tuple(int(i) for i in np.flatnonzero(mask))
@@ -516,7 +634,7 @@ class FrontlineModel(mesa.Model):
         if wanted or self.month == sc.end:
             self.recorded_months.append(self.month)
             self.recorded_attitudes.append(self.state.attitudes.copy())
-        structure = self.structure_for(self.month)
+        structure = self.structure
         advance(self.state, structure, self.static_cache.get(self.state, structure))
         self.month += 1
         self._cursor = -1
@@ -537,6 +655,13 @@ class FrontlineModel(mesa.Model):
         k = int(self.state.choice[replicate, d.index])
         return d.options[k].id if k >= 0 else None
 
+    def explanation(self, decision_id: str) -> Explanation | None:
+        """The scores of the last time a decision was taken (None if never, or unscored)."""
+        for entry in reversed(self.log):
+            if entry.kind == "decision" and entry.id == decision_id:
+                return entry.explanation
+        return None
+
     # ------------------------------------------------------------------ save, restore, branch
 
     def snapshot(self) -> dict[str, Any]:
@@ -551,6 +676,7 @@ class FrontlineModel(mesa.Model):
             "humans": sorted(self.humans),
             "record_every": self.record_every,
             "record_months": None if self.record_months is None else sorted(self.record_months),
+            "explain_forced": self.explain_forced,
             "month": format_month(self.month),
             "cursor": self._cursor,
             "pending": None
@@ -560,7 +686,6 @@ class FrontlineModel(mesa.Model):
             "recorded_months": [format_month(m) for m in self.recorded_months],
             "recorded_attitudes": [a.tolist() for a in self.recorded_attitudes],
             "log": [e.to_json() for e in self.log],
-            "explanations": {k: v.to_json() for k, v in self.explanations.items()},
         }
 
     @classmethod
@@ -581,6 +706,7 @@ class FrontlineModel(mesa.Model):
             humans=data["humans"],
             record_every=data["record_every"],
             record_months=data.get("record_months"),
+            explain_forced=bool(data.get("explain_forced", False)),
         )
         model.month = parse_month(data["month"])
         model._cursor = int(data["cursor"])
@@ -598,7 +724,7 @@ class FrontlineModel(mesa.Model):
             np.asarray(a, dtype=np.float64) for a in data["recorded_attitudes"]
         ]
         model.log = [LogEntry.from_json(e) for e in data["log"]]
-        model.explanations = {k: Explanation.from_json(v) for k, v in data["explanations"].items()}
+        model.steps = model.month - scenario.start
         model.running = not model.done
         return model
 
@@ -619,6 +745,7 @@ class FrontlineModel(mesa.Model):
             humans=humans,
             record_every=self.record_every,
             record_months=self.record_months,
+            explain_forced=self.explain_forced,
         )
         model.month, model._cursor = self.month, self._cursor
         pick = np.full(replicates, source, dtype=np.intp)
@@ -626,10 +753,7 @@ class FrontlineModel(mesa.Model):
         model.recorded_months = list(self.recorded_months)
         model.recorded_attitudes = [a[pick] for a in self.recorded_attitudes]
         everyone = tuple(range(replicates))
-        model.log = [
-            LogEntry(e.month, e.kind, e.id, e.title, e.actor, e.option, e.by, everyone, e.source)
-            for e in self.log
-            if source in e.replicates
-        ]
+        model.log = [e.for_replicates(everyone, pick) for e in self.log if source in e.replicates]
+        model.steps = self.steps
         model.running = not model.done
         return model

@@ -19,11 +19,21 @@ import numpy as np
 from pydantic import ValidationError
 
 from sim.actors import ACTORS, INDEX, N_ACTORS, Bloc
+from sim.acts import Rules
 from sim.calendar import format_month, parse_month
 from sim.errors import Problem, ScenarioError
 from sim.rng import stream_id
-from sim.schema import DecisionSpec, EventSpec, OptionSpec, Scenario
-from sim.vocabulary import CondFn, EffectFn, Loc, compile_condition, compile_effect, kind_of
+from sim.schema import DecisionSpec, EventSpec, LeaderModifiers, OptionSpec, Scenario
+from sim.vocabulary import (
+    EFFECTS,
+    CondFn,
+    Effect,
+    Loc,
+    compile_condition,
+    compile_effect,
+    flags_of,
+    kind_of,
+)
 from sim.yamlfile import Document, dotted, read_yaml
 
 Origin = tuple[str, int]
@@ -429,6 +439,25 @@ def _validate(merged: _Merged) -> tuple[Scenario | None, list[Problem]]:
 
 # --------------------------------------------------------------------------- compiling
 
+_INSTEAD = {
+    "attitude": "an act that says what happened: state_visit, invite, decline, denounce, "
+    "back_claim, un_vote, settle_border, sign_treaty ...",
+    "aid": "give_aid, offer_aid, accept_aid, extend_credit or suspend_aid",
+    "prestige": "nothing: standing moves by the rules only (state_visit, mediation_succeeds, "
+    "war_outcome, and the cost of breaking a commitment)",
+    "align": "join_bloc or join_alliance (leave_alliance to leave)",
+    "ideology": "an event: a change of regime is not something a state chooses by an act",
+}
+"""For each effect an option may not hold, the acts to use instead."""
+
+
+def _not_an_act(kind: str) -> str:
+    return (
+        f"a decision option is made of acts, whose effects follow from the shared rules, and "
+        f"of flags; '{kind}' writes its effect as a number, which only an event may do. "
+        f"Use instead: {_INSTEAD.get(kind, 'an act')} (`frontline schema` lists every act)"
+    )
+
 
 @dataclass(frozen=True)
 class CompiledOption:
@@ -437,9 +466,8 @@ class CompiledOption:
     index: int
     id: str
     label: str
-    effects: tuple[EffectFn, ...]
+    effects: tuple[Effect, ...]
     historical: bool
-    flag_effects: tuple[EffectFn, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -452,10 +480,10 @@ class CompiledEvent:
     last: int
     hazard: float
     when: CondFn | None
-    effects: tuple[EffectFn, ...]
+    effects: tuple[Effect, ...]
     stream: int
     past: bool = False
-    flag_effects: tuple[EffectFn, ...] = ()
+    pinned: int | None = None  # on the recorded path: fires in this month and no other
 
 
 @dataclass(frozen=True)
@@ -471,6 +499,7 @@ class CompiledDecision:
     options: tuple[CompiledOption, ...]
     stream: int
     past: bool = False
+    pinned: int | None = None  # on the recorded path: arises in this month, whatever `when` says
 
     def option_index(self, option_id: str) -> int:
         """Index of an option by id (KeyError if unknown)."""
@@ -500,6 +529,56 @@ class CompiledScenario:
     weights: np.ndarray
     temperatures: np.ndarray
     initial_bloc: np.ndarray
+    initial_memory: np.ndarray
+    leaders: tuple[tuple[tuple[int, LeaderModifiers | None], ...], ...]
+    """Per actor (in ``ACTORS`` order): (month taking office, modifiers), in order."""
+
+    @property
+    def rules(self) -> Rules:
+        """The acts' shared parameters."""
+        return self.spec.rules
+
+    def leader_modifiers(self, actor: int, month: int) -> LeaderModifiers | None:
+        """The modifiers of the actor's leader in office in a month (None: no modifiers)."""
+        current = None
+        for start, modifiers in self.leaders[actor]:
+            if start > month:
+                break
+            current = modifiers
+        return current
+
+    def choosing(self, actor: int, month: int) -> tuple[np.ndarray, float]:
+        """The actor's utility weights (4,) and softmax temperature in a month.
+
+        The standing values, multiplied by the factors of the leader in office raised to
+        ``rules.leaders`` (0: leaders make no difference; 1: as the scenario writes them).
+        """
+        weights, temperature = self.weights[actor], float(self.temperatures[actor])
+        mod = self.leader_modifiers(actor, month)
+        if mod is None:
+            return weights, temperature
+        power = self.rules.leaders
+        w = mod.weights
+        factors = np.array([w.security, w.economy, w.ideology, w.prestige]) ** power
+        return weights * factors, temperature * mod.temperature**power
+
+    @cached_property
+    def ideology_shifts(self) -> dict[int, list[tuple[int, float]]]:
+        """Month -> (actor, shift of ideology) where a new leader takes office in the period.
+
+        A scenario's ``ideology`` is the state's with the leader in office at the start; at
+        each change of leader it moves by ``rules.leaders`` x (new shift - old shift).
+        """
+        out: dict[int, list[tuple[int, float]]] = {}
+        power = self.rules.leaders
+        for actor, entries in enumerate(self.leaders):
+            previous = 0.0
+            for start, modifiers in entries:
+                shift = modifiers.ideology if modifiers is not None else 0.0
+                if self.start < start <= self.end and shift != previous:
+                    out.setdefault(start, []).append((actor, power * (shift - previous)))
+                previous = shift
+        return out
 
     @property
     def months(self) -> int:
@@ -544,9 +623,7 @@ class _Table:
         holders += [o for d in spec.decisions for o in d.options]
         for item in holders:
             for eff in item.effects:
-                kind = kind_of(eff)
-                if kind == "set_flag":
-                    flags.append(str(getattr(eff, kind)))
+                flags.extend(flags_of(eff))
         self.flag_names = list(dict.fromkeys(flags))
         self.flags = {f: k for k, f in enumerate(self.flag_names)}
 
@@ -636,19 +713,19 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
     def inherited(loc: Loc) -> bool:
         return merged.saved or merged.origin(loc)[0] != file
 
-    def effects(items: list[Any], loc: Loc) -> tuple[tuple[EffectFn, ...], tuple[EffectFn, ...]]:
-        """All compiled effects, and those that only raise or lower flags."""
-        out, flags = [], []
+    def effects(items: list[Any], loc: Loc, *, option: bool = False) -> tuple[Effect, ...]:
+        """The compiled effects; a decision option may hold only acts and flags."""
+        out = []
         for k, item in enumerate(items):
+            kind = kind_of(item)
+            if option and not EFFECTS[kind].act and kind not in ("set_flag", "clear_flag"):
+                table.problem((*loc, k, kind), _not_an_act(kind))
+                continue
             try:
-                fn = compile_effect(item, table, (*loc, k))
+                out.append(compile_effect(item, table, (*loc, k)))
             except ValueError as exc:
                 table.problem((*loc, k), str(exc))
-                continue
-            out.append(fn)
-            if kind_of(item) in ("set_flag", "clear_flag"):
-                flags.append(fn)
-        return tuple(out), tuple(flags)
+        return tuple(out)
 
     groups = [("event", [e.id for e in spec.events]), ("decision", [d.id for d in spec.decisions])]
     for label, ids in groups:
@@ -679,11 +756,9 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
             hazard = 1.0 if ev.chance >= 1 else 1.0 - (1.0 - ev.chance) ** (1.0 / n)
         else:
             hazard = 1.0
-        fns, flag_fns = effects(ev.effects, (*loc, "effects"))
+        fns = effects(ev.effects, (*loc, "effects"))
         events.append(
-            CompiledEvent(
-                k, ev, first, last, hazard, when, fns, stream_id("event:" + ev.id), past, flag_fns
-            )
+            CompiledEvent(k, ev, first, last, hazard, when, fns, stream_id("event:" + ev.id), past)
         )
 
     decisions = []
@@ -691,11 +766,14 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         loc = ("decisions", k)
         first, last, past = _window(dec, start, end, loc, table, inherited(loc))
         when = compile_condition(dec.when, table, (*loc, "when")) if dec.when else None
-        compiled = [
-            effects(o.effects, (*loc, "options", n, "effects")) for n, o in enumerate(dec.options)
-        ]
         options = tuple(
-            CompiledOption(n, o.id, o.label, compiled[n][0], o.historical, compiled[n][1])
+            CompiledOption(
+                n,
+                o.id,
+                o.label,
+                effects(o.effects, (*loc, "options", n, "effects"), option=True),
+                o.historical,
+            )
             for n, o in enumerate(dec.options)
         )
         decisions.append(
@@ -747,6 +825,19 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
     for key, value in spec.relations.items():
         a, b = key.split("->")
         initial[INDEX[a], INDEX[b]] = value
+    memory = initial.copy()
+    for key, value in (spec.memory or {}).items():
+        a, b = key.split("->")
+        memory[INDEX[a], INDEX[b]] = value
+    leaders = tuple(
+        tuple(
+            sorted(
+                (parse_month(leader.start), leader.modifiers)
+                for leader in (spec.actors[a].leaders if a in spec.actors else [])
+            )
+        )
+        for a in ACTORS
+    )
     ideology = np.array([spec.actors[a].ideology if a in spec.actors else 0.0 for a in ACTORS])
     weights = np.zeros((N_ACTORS, 4))
     temperatures = np.full(N_ACTORS, spec.dynamics.temperature)
@@ -786,6 +877,8 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         weights,
         temperatures,
         bloc,
+        memory,
+        leaders,
     )
 
 

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from sim.actors import ACTORS, ActorId, BlocLabel
+from sim.acts import Rules
 from sim.calendar import parse_month
 from sim.vocabulary import CONDITIONS, EFFECTS, Kind, Slug
 
@@ -118,12 +119,45 @@ class Weights(Strict):
     prestige: float = Field(0.1, ge=0, le=10)
 
 
+class WeightFactors(Strict):
+    """Factors by which a leader multiplies the state's weights (1: unchanged)."""
+
+    security: float = Field(1.0, ge=0.2, le=5)
+    economy: float = Field(1.0, ge=0.2, le=5)
+    ideology: float = Field(1.0, ge=0.2, le=5)
+    prestige: float = Field(1.0, ge=0.2, le=5)
+
+
+class LeaderModifiers(Strict):
+    """How a leader changes the way the state chooses, relative to its standing values.
+
+    ``rules.leaders`` scales every leader's modifiers at once (0: leaders make no
+    difference; 1: as written), so that the fit can say how much they matter.
+    """
+
+    weights: WeightFactors = Field(default_factory=WeightFactors)
+    temperature: float = Field(1.0, ge=0.2, le=5, description="factor on the temperature")
+    ideology: float = Field(
+        0.0, ge=-1, le=1, description="shift of the state's ideology when the leader takes office"
+    )
+
+
 class Leader(Strict):
-    """Who led an actor from a month on."""
+    """Who led an actor from a month on, and how the leader changed its choices."""
 
     start: Month = Field(alias="from")
     name: str
     regime: str | None = None
+    modifiers: LeaderModifiers | None = None
+    source: str | None = Field(
+        None, min_length=3, description="where the modifiers come from (required with them)"
+    )
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Leader:
+        if self.modifiers is not None and self.source is None:
+            raise ValueError("a leader with 'modifiers' must give their 'source'")
+        return self
 
 
 class ActorSpec(Strict):
@@ -240,8 +274,13 @@ class Scenario(Strict):
     relations: dict[PairKey, Annotated[float, Field(ge=-100, le=100)]] = Field(
         default_factory=dict, description="starting attitude of FROM->TO, -100..100"
     )
+    memory: dict[PairKey, Annotated[float, Field(ge=-100, le=100)]] | None = Field(
+        None,
+        description="what the world remembers at the start, FROM->TO (default: the relations)",
+    )
     flags: list[Slug] = Field(default_factory=list, description="flags raised at the start")
     dynamics: Dynamics = Field(default_factory=Dynamics)
+    rules: Rules = Field(default_factory=Rules, description="the acts' shared parameters")
     events: list[EventSpec] = Field(default_factory=list)
     decisions: list[DecisionSpec] = Field(default_factory=list)
     assume: Assume = Field(default_factory=Assume, description="the past, for a later start")

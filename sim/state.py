@@ -18,16 +18,29 @@ U64 = npt.NDArray[np.uint64]
 _RECORD = frozenset({"event_month", "choice", "choice_month"})
 """The fields no effect writes: what happened and what was chosen, and when."""
 
+TIES = ("alliance", "treaty", "base", "insurgency", "intervention")
+"""Kinds of commitment in force between two states (the second axis of ``ties``).
+
+``alliance`` and ``treaty`` are symmetric; ``base`` runs from host to user, ``insurgency``
+from sponsor to target, ``intervention`` from the intervening state to the country."""
+
+TIE = {name: k for k, name in enumerate(TIES)}
+
 
 @dataclass
 class WorldState:
     """Everything that changes during a run, for R replicates.
 
     ``attitudes[r, i, j]`` is how actor i regards actor j in replicate r, in [-100, 100].
+    ``memory[r, i, j]`` is the part of the attitudes' baseline that the world's own history
+    has written: it starts at the scenario's relations and every shock leaves a share in it.
+    ``ties[r, k, i, j]`` is 1 where a commitment of kind ``TIES[k]`` binds i to j.
     ``econ_aid[r, i, j]`` and ``mil_aid[r, i, j]`` are aid flowing from i to j (decaying).
     """
 
     attitudes: F64  # (R, 6, 6)
+    memory: F64  # (R, 6, 6)
+    ties: F64  # (R, len(TIES), 6, 6)
     econ_aid: F64  # (R, 6, 6)
     mil_aid: F64  # (R, 6, 6)
     prestige: F64  # (R, 6)

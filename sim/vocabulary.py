@@ -1,24 +1,29 @@
 """The closed vocabulary of scenario conditions and effects.
 
 Each kind is registered once, with the schema of its arguments and one line of
-documentation, by ``@condition(...)`` or ``@effect(...)``. A scenario names a kind as the
-single key of a mapping, e.g. ``{attitude: {from: USSR, to: PAK, below: -20}}``; a kind
-that is not registered fails when the file is loaded, never in the middle of a run.
-Compiling a kind turns its arguments into a function over the replicate arrays; nothing
-a user writes is ever evaluated as code.
+documentation, by ``@condition(...)`` or ``@effect(...)`` (the acts of ``sim.acts`` register
+themselves the same way, marked as acts). A scenario names a kind as the single key of a
+mapping, e.g. ``{attitude: {from: USSR, to: PAK, below: -20}}``; a kind that is not
+registered fails when the file is loaded, never in the middle of a run. Compiling a
+condition gives a function over the replicate arrays; compiling an effect gives an
+``Effect`` object that applies itself, says in words what it does, and knows which flags it
+raises. Nothing a user writes is ever evaluated as code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Any, ForwardRef, Literal, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, ForwardRef, Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from sim.actors import INDEX, ActorId, Bloc, BlocLabel
+from sim.actors import ACTORS, INDEX, NAMES, ActorId, Bloc, BlocLabel
 from sim.state import B, WorldState
+
+if TYPE_CHECKING:
+    from sim.acts import Context
 
 Slug = Annotated[
     str,
@@ -32,8 +37,36 @@ Loc = tuple[str | int, ...]
 CondFn = Callable[[WorldState, int], B]
 """A compiled condition: (state, month) -> one boolean per replicate."""
 
-EffectFn = Callable[[WorldState, B], None]
-"""A compiled effect: applies itself to the replicates where the mask is true."""
+
+class Effect(Protocol):
+    """A compiled effect: it changes the state where the mask is true, and says what it does.
+
+    ``structure`` applies only what lasts and needs no moment to happen in (flags raised or
+    lowered, commitments, camps): a scenario that starts later replays it for what it
+    assumes happened before its start.
+    """
+
+    @property
+    def kind(self) -> str:
+        """The registered kind."""
+        ...
+
+    @property
+    def flags(self) -> tuple[int, ...]:
+        """The flags it raises or lowers."""
+        ...
+
+    def apply(self, s: WorldState, ctx: Context, mask: B) -> None:
+        """Apply the effect to the replicates where ``mask`` is true."""
+        ...
+
+    def structure(self, s: WorldState, ctx: Context, mask: B) -> None:
+        """Apply only the lasting, structural part of the effect (see the class)."""
+        ...
+
+    def describe(self, s: WorldState, ctx: Context, replicate: int = 0) -> str:
+        """What the effect does in this state, in words."""
+        ...
 
 
 class Resolver(Protocol):
@@ -64,12 +97,20 @@ class Args(BaseModel):
 
 @dataclass(frozen=True)
 class Kind:
-    """A registered condition or effect kind."""
+    """A registered condition or effect kind.
+
+    ``flags`` lists the flags an effect kind raises or lowers, given its arguments (so that
+    the compiler knows every flag a scenario can set without knowing any kind by name);
+    ``act`` marks the acts of ``sim.acts``, the only effects a decision option may hold
+    besides flags.
+    """
 
     name: str
     args: Any
     doc: str
     compile: Callable[[Any, Resolver, Loc], Any]
+    flags: Callable[[Any], tuple[str, ...]] = lambda args: ()
+    act: bool = False
 
 
 _CONDITION_LIST: Any = list[ForwardRef("Condition")]  # type: ignore[misc]
@@ -79,24 +120,37 @@ CONDITIONS: dict[str, Kind] = {}
 EFFECTS: dict[str, Kind] = {}
 
 
-def _register(table: dict[str, Kind], name: str, args: Any, doc: str) -> Callable[[Any], Any]:
+def _register(table: dict[str, Kind], kind: Kind) -> None:
+    if kind.name in table:
+        raise RuntimeError(f"kind {kind.name!r} registered twice")
+    table[kind.name] = kind
+
+
+def condition(name: str, args: Any, doc: str) -> Callable[[Any], Any]:
+    """Register a condition kind: its YAML key, argument schema and one-line doc."""
+
     def decorate(fn: Callable[[Any, Resolver, Loc], Any]) -> Callable[[Any, Resolver, Loc], Any]:
-        if name in table:
-            raise RuntimeError(f"kind {name!r} registered twice")
-        table[name] = Kind(name, args, doc, fn)
+        _register(CONDITIONS, Kind(name, args, doc, fn))
         return fn
 
     return decorate
 
 
-def condition(name: str, args: Any, doc: str) -> Callable[[Any], Any]:
-    """Register a condition kind: its YAML key, argument schema and one-line doc."""
-    return _register(CONDITIONS, name, args, doc)
+def effect(
+    name: str,
+    args: Any,
+    doc: str,
+    *,
+    flags: Callable[[Any], tuple[str, ...]] = lambda args: (),
+    act: bool = False,
+) -> Callable[[Any], Any]:
+    """Register an effect kind: its YAML key, argument schema, one-line doc, flags it sets."""
 
+    def decorate(fn: Callable[[Any, Resolver, Loc], Any]) -> Callable[[Any, Resolver, Loc], Any]:
+        _register(EFFECTS, Kind(name, args, doc, fn, flags, act))
+        return fn
 
-def effect(name: str, args: Any, doc: str) -> Callable[[Any], Any]:
-    """Register an effect kind: its YAML key, argument schema and one-line doc."""
-    return _register(EFFECTS, name, args, doc)
+    return decorate
 
 
 def _actors(value: Actors) -> list[int]:
@@ -212,6 +266,50 @@ def _not_test(item: Any, r: Resolver, loc: Loc) -> CondFn:
 # --------------------------------------------------------------------------- effects
 
 
+_IN_A_SENTENCE = {"USA": "the United States", "USSR": "the Soviet Union"}
+
+
+def named(actor: str) -> str:
+    """An actor's name as it reads inside a sentence (``the Soviet Union``, ``Pakistan``)."""
+    return _IN_A_SENTENCE.get(actor, NAMES[actor])
+
+
+def actor_names(indices: list[int] | tuple[int, ...]) -> str:
+    """``Pakistan``, ``India and China``, ``India, China and the US``: names for a sentence."""
+    names = [named(ACTORS[i]) for i in indices]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A compiled effect that is not an act: a shock, a change of camp or regime, a flag.
+
+    Only events may carry the numeric ones (a decision option is made of acts); each keeps
+    the citation of its event.
+    """
+
+    kind: str
+    run: Callable[[WorldState, Context, B], None]
+    text: str
+    lasting: bool = False  # flags and camps: replayed for a scenario's assumed past
+    flags: tuple[int, ...] = field(default=())
+
+    def apply(self, s: WorldState, ctx: Context, mask: B) -> None:
+        """Apply the effect where ``mask`` is true."""
+        self.run(s, ctx, mask)
+
+    def structure(self, s: WorldState, ctx: Context, mask: B) -> None:
+        """Apply it again for an assumed past if it lasts (a flag, a camp); else nothing."""
+        if self.lasting:
+            self.run(s, ctx, mask)
+
+    def describe(self, s: WorldState, ctx: Context, replicate: int = 0) -> str:
+        """What the effect does, in words (it does not depend on the state)."""
+        return self.text
+
+
 class AttitudeShift(Args):
     """A shock to attitudes."""
 
@@ -221,19 +319,30 @@ class AttitudeShift(Args):
     mutual: bool = Field(False, description="also shift TO's attitude towards FROM")
 
 
-@effect("attitude", AttitudeShift, "Shift FROM's attitude to TO by DELTA (both ways if mutual).")
-def _attitude_shift(a: AttitudeShift, r: Resolver, loc: Loc) -> EffectFn:
+@effect(
+    "attitude",
+    AttitudeShift,
+    "Shift FROM's attitude to TO by DELTA (both ways if mutual); a share stays in memory.",
+)
+def _attitude_shift(a: AttitudeShift, r: Resolver, loc: Loc) -> Effect:
     pairs = [(i, j) for i in _actors(a.from_) for j in _actors(a.to) if i != j]
     if a.mutual:
         pairs += [(j, i) for i, j in pairs if (j, i) not in pairs]
     delta = float(a.delta)
 
-    def apply(s: WorldState, mask: B) -> None:
+    def run(s: WorldState, ctx: Context, mask: B) -> None:
+        keep = ctx.rules.memory * delta
         for i, j in pairs:
             v = s.attitudes[:, i, j]
             s.attitudes[:, i, j] = np.where(mask, np.clip(v + delta, -100.0, 100.0), v)
+            m = s.memory[:, i, j]
+            s.memory[:, i, j] = np.where(mask, np.clip(m + keep, -100.0, 100.0), m)
 
-    return apply
+    who = actor_names(sorted({i for i, _ in pairs}))
+    whom = actor_names(sorted({j for _, j in pairs}))
+    verb = "warms" if delta > 0 else "cools"
+    both = " and back" if a.mutual else ""
+    return Plain("attitude", run, f"{who} {verb} towards {whom}{both} by {abs(delta):g}")
 
 
 class Alignment(Args):
@@ -244,13 +353,14 @@ class Alignment(Args):
 
 
 @effect("align", Alignment, "Put ACTOR in BLOC (west, east or non-aligned).")
-def _align(a: Alignment, r: Resolver, loc: Loc) -> EffectFn:
+def _align(a: Alignment, r: Resolver, loc: Loc) -> Effect:
     i, b = INDEX[a.actor], Bloc.from_label(a.bloc).value
 
-    def apply(s: WorldState, mask: B) -> None:
+    def run(s: WorldState, ctx: Context, mask: B) -> None:
         s.bloc[:, i] = np.where(mask, np.int8(b), s.bloc[:, i])
 
-    return apply
+    camp = {"west": "the western camp", "east": "the eastern camp"}.get(a.bloc, "no camp")
+    return Plain("align", run, f"{named(a.actor)} stands in {camp}", lasting=True)
 
 
 class AidFlow(Args):
@@ -263,17 +373,18 @@ class AidFlow(Args):
 
 
 @effect("aid", AidFlow, "Start aid of AMOUNT from FROM to TO; it decays at dynamics.aid_decay.")
-def _aid(a: AidFlow, r: Resolver, loc: Loc) -> EffectFn:
+def _aid(a: AidFlow, r: Resolver, loc: Loc) -> Effect:
     i, j, amount = INDEX[a.from_], INDEX[a.to], float(a.amount)
     if i == j:
         raise ValueError("'from' and 'to' must be different actors")
     military = a.kind == "military"
 
-    def apply(s: WorldState, mask: B) -> None:
+    def run(s: WorldState, ctx: Context, mask: B) -> None:
         target = s.mil_aid if military else s.econ_aid
         target[:, i, j] = np.where(mask, target[:, i, j] + amount, target[:, i, j])
 
-    return apply
+    text = f"{named(a.from_)} sends {a.kind} aid worth {amount:g} to {named(a.to)}"
+    return Plain("aid", run, text)
 
 
 class PrestigeShift(Args):
@@ -284,13 +395,14 @@ class PrestigeShift(Args):
 
 
 @effect("prestige", PrestigeShift, "Change ACTOR's prestige by DELTA points.")
-def _prestige(a: PrestigeShift, r: Resolver, loc: Loc) -> EffectFn:
+def _prestige(a: PrestigeShift, r: Resolver, loc: Loc) -> Effect:
     i, delta = INDEX[a.actor], float(a.delta)
 
-    def apply(s: WorldState, mask: B) -> None:
+    def run(s: WorldState, ctx: Context, mask: B) -> None:
         s.prestige[:, i] = np.where(mask, s.prestige[:, i] + delta, s.prestige[:, i])
 
-    return apply
+    verb = "gains" if delta > 0 else "loses"
+    return Plain("prestige", run, f"{named(a.actor)} {verb} {abs(delta):g} in standing")
 
 
 class IdeologyShift(Args):
@@ -308,36 +420,44 @@ class IdeologyShift(Args):
 
 
 @effect("ideology", IdeologyShift, "Move ACTOR's ideology TO a position or by DELTA (-1..1).")
-def _ideology(a: IdeologyShift, r: Resolver, loc: Loc) -> EffectFn:
+def _ideology(a: IdeologyShift, r: Resolver, loc: Loc) -> Effect:
     i = INDEX[a.actor]
     to, delta = a.to, a.delta
 
-    def apply(s: WorldState, mask: B) -> None:
+    def run(s: WorldState, ctx: Context, mask: B) -> None:
         old = s.ideology[:, i]
         new = np.full_like(old, to) if to is not None else np.clip(old + (delta or 0.0), -1, 1)
         s.ideology[:, i] = np.where(mask, new, old)
 
-    return apply
+    where = f"to {to:+g}" if to is not None else f"by {delta:+g}"
+    return Plain(
+        "ideology", run, f"{named(a.actor)}'s ideology moves {where}", lasting=to is not None
+    )
 
 
-@effect("set_flag", Slug, "Raise the named flag (conditions can test it with 'flag').")
-def _set_flag(name: str, r: Resolver, loc: Loc) -> EffectFn:
+@effect(
+    "set_flag",
+    Slug,
+    "Raise the named flag (conditions can test it with 'flag').",
+    flags=lambda name: (name,),
+)
+def _set_flag(name: str, r: Resolver, loc: Loc) -> Effect:
     k = r.flag(name, loc)
 
-    def apply(s: WorldState, mask: B) -> None:
+    def run(s: WorldState, ctx: Context, mask: B) -> None:
         s.flags[:, k] |= mask
 
-    return apply
+    return Plain("set_flag", run, f"raises the flag {name}", lasting=True, flags=(k,))
 
 
-@effect("clear_flag", Slug, "Lower the named flag.")
-def _clear_flag(name: str, r: Resolver, loc: Loc) -> EffectFn:
+@effect("clear_flag", Slug, "Lower the named flag.", flags=lambda name: (name,))
+def _clear_flag(name: str, r: Resolver, loc: Loc) -> Effect:
     k = r.flag(name, loc)
 
-    def apply(s: WorldState, mask: B) -> None:
+    def run(s: WorldState, ctx: Context, mask: B) -> None:
         s.flags[:, k] &= ~mask
 
-    return apply
+    return Plain("clear_flag", run, f"lowers the flag {name}", lasting=True, flags=(k,))
 
 
 # --------------------------------------------------------------------------- compiling
@@ -355,8 +475,14 @@ def compile_condition(item: BaseModel, r: Resolver, loc: Loc) -> CondFn:
     return fn
 
 
-def compile_effect(item: BaseModel, r: Resolver, loc: Loc) -> EffectFn:
-    """Compile a validated effect mapping into a function over replicate arrays."""
+def compile_effect(item: BaseModel, r: Resolver, loc: Loc) -> Effect:
+    """Compile a validated effect mapping into an ``Effect`` over replicate arrays."""
     name = kind_of(item)
-    fn: EffectFn = EFFECTS[name].compile(getattr(item, name), r, (*loc, name))
-    return fn
+    out: Effect = EFFECTS[name].compile(getattr(item, name), r, (*loc, name))
+    return out
+
+
+def flags_of(item: BaseModel) -> tuple[str, ...]:
+    """The flags a validated effect mapping raises or lowers (its kind says which)."""
+    name = kind_of(item)
+    return EFFECTS[name].flags(getattr(item, name))
