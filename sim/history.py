@@ -17,7 +17,7 @@ For a run, or each of R replicates at once:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,6 +32,7 @@ from sim.errors import Problem, ScenarioError
 from sim.model import FrontlineModel
 from sim.scenario import builtin_dir, clean_loc, describe_error
 from sim.schema import Month, Source
+from sim.view import Decided, Happened, RunView
 from sim.vocabulary import Slug
 from sim.yamlfile import dotted, read_yaml
 
@@ -117,6 +118,10 @@ F64 = npt.NDArray[np.float64]
 Bool = npt.NDArray[np.bool_]
 
 
+def _no_events() -> npt.NDArray[np.int64]:
+    return np.zeros((0, 0), dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class Comparison:
     """How R replicate runs compare with the record, item by item."""
@@ -129,6 +134,8 @@ class Comparison:
     phases: tuple[Phase, ...]
     phase_change: F64  # (R, P)
     phase_match: Bool  # (R, P)
+    unrecorded: tuple[str, ...] = ()  # the scenario's events that the record does not hold
+    unrecorded_month: npt.NDArray[np.int64] = field(default_factory=_no_events)  # (R, U)
 
     @property
     def replicates(self) -> int:
@@ -150,7 +157,10 @@ class Comparison:
         return np.where(self.event_month >= 0, err, np.nan)
 
     def event_timing_mae(self) -> F64:
-        """Mean absolute timing error over the events that happened, per run (NaN if none)."""
+        """Mean absolute timing error over the events that happened, per run (NaN if none).
+
+        Never report it alone: beside it stand ``missed_share`` and ``unrecorded_count``.
+        """
         err = self.event_error()
         happened = ~np.isnan(err)
         total = np.where(happened, err, 0.0).sum(axis=1)
@@ -161,6 +171,15 @@ class Comparison:
         """Which recorded events never happened, (R, E)."""
         return self.event_month < 0
 
+    def missed_share(self) -> F64:
+        """Share of the recorded events that never happened, per run (NaN if none compared)."""
+        return _mean_or_nan(self.missing().astype(np.float64))
+
+    def unrecorded_count(self) -> npt.NDArray[np.int64]:
+        """How many events that the record does not hold happened, per run."""
+        out: npt.NDArray[np.int64] = (self.unrecorded_month >= 0).sum(axis=1)
+        return out
+
     def run_summary(self, r: int = 0) -> dict[str, Any]:
         """The comparison of one run, as JSON data."""
         err = self.event_error()[r]
@@ -168,6 +187,8 @@ class Comparison:
             "decision_agreement": _num(self.decision_agreement()[r]),
             "phase_agreement": _num(self.phase_agreement()[r]),
             "event_timing_mae_months": _num(self.event_timing_mae()[r]),
+            "recorded_events_missed_share": _num(self.missed_share()[r]),
+            "unrecorded_events_happened": int(self.unrecorded_count()[r]),
             "decisions": [
                 {
                     "id": d.id,
@@ -188,6 +209,11 @@ class Comparison:
                 }
                 for k, e in enumerate(self.events)
             ],
+            "unrecorded_events": [
+                {"id": e, "simulated": format_month(int(self.unrecorded_month[r, k]))}
+                for k, e in enumerate(self.unrecorded)
+                if self.unrecorded_month[r, k] >= 0
+            ],
             "phases": [
                 _phase_json(p)
                 | {
@@ -205,6 +231,8 @@ class Comparison:
             "decision_agreement": interval(self.decision_agreement()),
             "phase_agreement": interval(self.phase_agreement()),
             "event_timing_mae_months": interval(self.event_timing_mae()),
+            "recorded_events_missed_share": interval(self.missed_share()),
+            "unrecorded_events_happened": interval(self.unrecorded_count().astype(np.float64)),
             "decisions": [
                 {
                     "id": d.id,
@@ -222,6 +250,10 @@ class Comparison:
                     "median_error_months": _num(_nanmedian(self.event_error()[:, k])),
                 }
                 for k, e in enumerate(self.events)
+            ],
+            "unrecorded_events": [
+                {"id": e, "share_happened": float((self.unrecorded_month[:, k] >= 0).mean())}
+                for k, e in enumerate(self.unrecorded)
             ],
             "phases": [
                 _phase_json(p)
@@ -290,77 +322,80 @@ def pair_series(history: F64, pair: str) -> F64:
     return mutual
 
 
-def compare(model: FrontlineModel, record: Record | None = None) -> Comparison:
-    """Compare a model's runs (after ``run``) with the record, over the scenario's period."""
+def compare(runs: FrontlineModel | RunView, record: Record | None = None) -> Comparison:
+    """Compare runs (a model after ``run``, or its view) with the record, over their period."""
     rec = record if record is not None else load_record()
-    sc = model.scenario
-    start, end = sc.start, sc.end
-    known_decisions = {d.spec.id: d for d in sc.decisions}
+    view = runs if isinstance(runs, RunView) else runs.view()
+    start, end = view.start, view.end
+
+    def within(item: Decided | Happened, month: int) -> bool:
+        return not item.inherited_past and start <= month <= end
+
     decisions = tuple(
         d
         for d in rec.decisions
-        if d.id in known_decisions
-        and not known_decisions[d.id].past
-        and start <= known_decisions[d.id].first <= end
+        if d.id in view.decisions and within(view.decisions[d.id], view.decisions[d.id].first)
     )
-    match = np.zeros((model.replicates, len(decisions)), dtype=bool)
+    match = np.zeros((view.replicates, len(decisions)), dtype=bool)
     chosen: list[tuple[str | None, ...]] = []
     for k, d in enumerate(decisions):
-        cd = known_decisions[d.id]
-        taken = model.state.choice[:, cd.index]
-        try:
-            target = cd.option_index(d.option)
-        except KeyError:
+        decided = view.decisions[d.id]
+        if d.option not in decided.options:
             raise ScenarioError(
                 [Problem("record.yaml", 0, f"decisions.{d.id}", f"unknown option {d.option!r}")]
-            ) from None
-        match[:, k] = taken == target
-        chosen.append(tuple(labels([o.id for o in cd.options], taken)))
+            )
+        match[:, k] = decided.index == decided.options.index(d.option)
+        chosen.append(tuple(decided.chosen.tolist()))
 
-    known_events = {e.spec.id: e for e in sc.events}
+    recorded_ids = {e.id for e in rec.events}
     events = tuple(
         e
         for e in rec.events
-        if e.id in known_events
-        and not known_events[e.id].past
-        and start <= parse_month(e.month) <= end
+        if e.id in view.events and within(view.events[e.id], parse_month(e.month))
     )
     months = (
-        np.stack(
-            [model.state.event_month[:, known_events[e.id].index] for e in events], axis=1
-        ).astype(np.int64)
+        np.stack([view.events[e.id].month for e in events], axis=1)
         if events
-        else np.zeros((model.replicates, 0), dtype=np.int64)
+        else np.zeros((view.replicates, 0), dtype=np.int64)
+    )
+    unrecorded = tuple(
+        e.id
+        for e in view.events.values()
+        if e.id not in recorded_ids and not e.inherited_past and e.first <= end
+    )
+    unrecorded_month = (
+        np.stack([view.events[e].month for e in unrecorded], axis=1)
+        if unrecorded
+        else np.zeros((view.replicates, 0), dtype=np.int64)
     )
 
-    history = model.attitude_history()
-    recorded = model.recorded_months
     phases = tuple(
         p for p in rec.phases if start <= parse_month(p.start) and parse_month(p.end) <= end
     )
-    change = np.zeros((model.replicates, len(phases)))
+    change = np.zeros((view.replicates, len(phases)))
     for k, p in enumerate(phases):
-        series = pair_series(history, p.pair)
-        t0 = _at(recorded, max(parse_month(p.start) - 1, start))
-        t1 = _at(recorded, parse_month(p.end))
+        series = view.pair(p.pair)
+        t0 = view.at(max(parse_month(p.start) - 1, start))
+        t1 = view.at(parse_month(p.end))
         change[:, k] = series[t1] - series[t0]
     tol = rec.tolerance
-    trends = [p.trend for p in phases]
     phase_match = np.zeros_like(change, dtype=bool)
-    for k, trend in enumerate(trends):
+    for k, p in enumerate(phases):
         c = change[:, k]
         phase_match[:, k] = (
             (c > tol)
-            if trend == "improve"
-            else ((c < -tol) if trend == "worsen" else (np.abs(c) <= tol))
+            if p.trend == "improve"
+            else ((c < -tol) if p.trend == "worsen" else (np.abs(c) <= tol))
         )
-    return Comparison(decisions, match, tuple(chosen), events, months, phases, change, phase_match)
-
-
-def _at(recorded: list[int], month: int) -> int:
-    """Index of the last recorded month at or before ``month``."""
-    best = 0
-    for t, m in enumerate(recorded):
-        if m <= month:
-            best = t
-    return best
+    return Comparison(
+        decisions,
+        match,
+        tuple(chosen),
+        events,
+        months,
+        phases,
+        change,
+        phase_match,
+        unrecorded,
+        unrecorded_month,
+    )

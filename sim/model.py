@@ -35,6 +35,7 @@ from sim.dynamics import (
 from sim.rng import uniform
 from sim.scenario import CompiledDecision, CompiledScenario, scenario_from_data
 from sim.state import F64, TIES, B, WorldState
+from sim.view import RunView, view_of
 
 SAVE_FORMAT = "frontline-state/run"
 SAVE_VERSION = 2
@@ -55,16 +56,25 @@ class Choice:
 class Explanation:
     """Why an actor would choose as it does: the change in each part of its utility per option.
 
-    ``scores[r, o, c]`` is the weighted change of component c (``COMPONENTS``) if option o
-    is taken, relative to taking none, after the look-ahead; ``probabilities[r, o]`` is the
-    softmax of the totals at the actor's temperature.
+    ``changes[r, o, c]`` is the change of utility component c (``COMPONENTS``) if option o is
+    taken, relative to taking none, after the look-ahead; ``weights[r, c]`` are the actor's
+    weights then (its leader's modifiers included) and ``temperature[r]`` its softmax
+    temperature; ``probabilities[r, o]`` is the softmax of the weighted totals.
     """
 
     decision: str
     actor: ActorId
     options: tuple[str, ...]
-    scores: F64
+    changes: F64
+    weights: F64
+    temperature: F64
     probabilities: F64
+
+    @property
+    def scores(self) -> F64:
+        """The weighted change of each component, (R, O, 4)."""
+        out: F64 = self.changes * self.weights[:, None, :]
+        return out
 
     @property
     def totals(self) -> F64:
@@ -73,17 +83,30 @@ class Explanation:
 
     def breakdown(self, replicate: int = 0) -> list[dict[str, Any]]:
         """Per option: total, each component and probability, for one replicate."""
+        scores, totals = self.scores, self.totals
         out = []
         for o, option in enumerate(self.options):
             row: dict[str, Any] = {
                 "option": option,
-                "total": float(self.totals[replicate, o]),
+                "total": float(totals[replicate, o]),
                 "probability": float(self.probabilities[replicate, o]),
             }
             for c, name in enumerate(COMPONENTS):
-                row[name] = float(self.scores[replicate, o, c])
+                row[name] = float(scores[replicate, o, c])
             out.append(row)
         return out
+
+    def take(self, pick: npt.NDArray[np.intp]) -> Explanation:
+        """The explanation of the replicates ``pick`` (with repeats allowed)."""
+        return Explanation(
+            self.decision,
+            self.actor,
+            self.options,
+            self.changes[pick],
+            self.weights[pick],
+            self.temperature[pick],
+            self.probabilities[pick],
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data."""
@@ -91,7 +114,9 @@ class Explanation:
             "decision": self.decision,
             "actor": self.actor,
             "options": list(self.options),
-            "scores": self.scores.tolist(),
+            "changes": self.changes.tolist(),
+            "weights": self.weights.tolist(),
+            "temperature": self.temperature.tolist(),
             "probabilities": self.probabilities.tolist(),
         }
 
@@ -102,7 +127,9 @@ class Explanation:
             d["decision"],
             d["actor"],
             tuple(d["options"]),
-            np.asarray(d["scores"], dtype=np.float64),
+            np.asarray(d["changes"], dtype=np.float64),
+            np.asarray(d["weights"], dtype=np.float64),
+            np.asarray(d["temperature"], dtype=np.float64),
             np.asarray(d["probabilities"], dtype=np.float64),
         )
 
@@ -161,15 +188,7 @@ class LogEntry:
 
     def for_replicates(self, replicates: tuple[int, ...], pick: npt.NDArray[np.intp]) -> LogEntry:
         """The entry as seen by a branch whose replicate k is this model's ``pick[k]``."""
-        explained = self.explanation
-        if explained is not None:
-            explained = Explanation(
-                explained.decision,
-                explained.actor,
-                explained.options,
-                explained.scores[pick],
-                explained.probabilities[pick],
-            )
+        explained = None if self.explanation is None else self.explanation.take(pick)
         return LogEntry(
             self.month,
             self.kind,
@@ -216,6 +235,19 @@ class _ModelCounters(weakref.WeakKeyDictionary[Any, "itertools.count[int]"]):
         return counter
 
 
+def softmax(changes: F64, weights: F64, temperature: F64) -> F64:
+    """Choice probabilities (R, O) from utility changes (R, O, 4), weights (R, 4), temps (R,).
+
+    The one definition of how scores become probabilities: the AI's choices and the fit's
+    likelihood (``sim.calibrate``) both use it.
+    """
+    totals = rowsum(changes * weights[:, None, :])
+    logits = (totals - totals.max(axis=1, keepdims=True)) / temperature[:, None]
+    e = np.exp(logits)
+    out: F64 = e / rowsum(e)[:, None]
+    return out
+
+
 class StateAgent(mesa.Agent):
     """One of the six states. It reads the model's arrays and chooses at its decision points."""
 
@@ -257,7 +289,7 @@ class StateAgent(mesa.Agent):
         """
         model = self.model
         horizon = model.scenario.spec.dynamics.lookahead_months
-        weights, temperature = model.scenario.choosing(self.index, model.month)
+        weights, temperature = model.choosing(self.index)
 
         structure = model.structure
         ctx = model.context(model.month)
@@ -268,23 +300,21 @@ class StateAgent(mesa.Agent):
             return foresee(state, structure, horizon, self.index, mil, eco, static)
 
         base = utility_ahead(model.state)
-        scores = np.empty((model.replicates, len(decision.options), len(COMPONENTS)))
+        changes = np.empty((model.replicates, len(decision.options), len(COMPONENTS)))
         everyone = np.ones(model.replicates, dtype=bool)
         for o, option in enumerate(decision.options):
             trial = model.state.trial()
             for effect in option.effects:
                 effect.apply(trial, ctx, everyone)
-            scores[:, o, :] = (utility_ahead(trial) - base) * weights
-        totals = rowsum(scores)
-        logits = (totals - totals.max(axis=1, keepdims=True)) / temperature
-        weights_exp = np.exp(logits)
-        probabilities = weights_exp / rowsum(weights_exp)[:, None]
+            changes[:, o, :] = utility_ahead(trial) - base
         return Explanation(
             decision.spec.id,
             self.actor,
             tuple(o.id for o in decision.options),
-            scores,
-            probabilities,
+            changes,
+            weights,
+            temperature,
+            softmax(changes, weights, temperature),
         )
 
     def choose(self, decision: CompiledDecision, explanation: Explanation) -> Choice:
@@ -315,6 +345,9 @@ class FrontlineModel(mesa.Model):
         keep_log: keep the event log (a batch, which reads only the state, turns it off).
         explain_forced: score forced decisions too, as the AI would have (for measuring the
             model along the recorded path); the choice stays the forced one.
+        weights: each replicate's own utility weights, (R, 6, 4), instead of the scenario's
+            (a null model of random weights runs its draws as replicates); leaders' modifiers
+            still apply.
 
     """
 
@@ -330,6 +363,7 @@ class FrontlineModel(mesa.Model):
         record_months: Iterable[int] | None = None,
         keep_log: bool = True,
         explain_forced: bool = False,
+        weights: F64 | None = None,
     ) -> None:
         super().__init__(seed=seed)
         self.scenario = scenario
@@ -347,6 +381,9 @@ class FrontlineModel(mesa.Model):
         self.record_months = None if record_months is None else frozenset(record_months)
         self.keep_log = keep_log
         self.explain_forced = explain_forced
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+        if self.weights is not None and self.weights.shape != (self.replicates, N_ACTORS, 4):
+            raise ValueError(f"expected weights of shape {(self.replicates, N_ACTORS, 4)}")
         self.month = scenario.start
         self._cursor = -1  # -1: the month has not begun; k: next due decision of the month
         self.pending: PendingDecision | None = None
@@ -408,6 +445,15 @@ class FrontlineModel(mesa.Model):
     def capabilities_for(self, month: int) -> tuple[F64, F64]:
         """Military and economic shares of the six states in a month (the COW record)."""
         return self._capabilities.for_year(month // 12)
+
+    def choosing(self, actor: int) -> tuple[F64, F64]:
+        """An actor's weights (R, 4) and temperatures (R,) this month, per replicate."""
+        r = self.replicates
+        factors, warmth = self.scenario.leader_factors(actor, self.month)
+        temperature = np.full(r, float(self.scenario.temperatures[actor]) * warmth)
+        if self.weights is None:
+            return np.broadcast_to(self.scenario.weights[actor] * factors, (r, 4)), temperature
+        return self.weights[:, actor, :] * factors, temperature
 
     def context(self, month: int) -> Context:
         """What the acts' rules read besides the state, in a month."""
@@ -649,6 +695,10 @@ class FrontlineModel(mesa.Model):
             return np.zeros((0, self.replicates, N_ACTORS, N_ACTORS))
         return np.stack(self.recorded_attitudes)
 
+    def view(self) -> RunView:
+        """The runs as plain data: choices and events by id, attitudes by pair."""
+        return view_of(self)
+
     def chosen_option(self, decision_id: str, replicate: int = 0) -> str | None:
         """The option a replicate took at a decision, or None if it never arose."""
         d = self.scenario.decision(decision_id)
@@ -677,6 +727,7 @@ class FrontlineModel(mesa.Model):
             "record_every": self.record_every,
             "record_months": None if self.record_months is None else sorted(self.record_months),
             "explain_forced": self.explain_forced,
+            "weights": None if self.weights is None else self.weights.tolist(),
             "month": format_month(self.month),
             "cursor": self._cursor,
             "pending": None
@@ -707,6 +758,7 @@ class FrontlineModel(mesa.Model):
             record_every=data["record_every"],
             record_months=data.get("record_months"),
             explain_forced=bool(data.get("explain_forced", False)),
+            weights=None if data.get("weights") is None else np.asarray(data["weights"]),
         )
         model.month = parse_month(data["month"])
         model._cursor = int(data["cursor"])
@@ -746,6 +798,7 @@ class FrontlineModel(mesa.Model):
             record_every=self.record_every,
             record_months=self.record_months,
             explain_forced=self.explain_forced,
+            weights=None if self.weights is None else self.weights[[source] * replicates],
         )
         model.month, model._cursor = self.month, self._cursor
         pick = np.full(replicates, source, dtype=np.intp)

@@ -327,7 +327,7 @@ def apply_set(data: dict[str, Any], path: str, value: Any) -> str | None:
         if not isinstance(node, dict):
             return f"{'.'.join(parts[:k])} holds no keys"
         if part not in node:
-            if (k == 0 and part in ("dynamics", "actors", "relations")) or (
+            if (k == 0 and part in ("dynamics", "actors", "relations", "rules", "memory")) or (
                 k >= 1 and parts[0] in ("dynamics", "actors") and k <= 2
             ):
                 node[part] = {}
@@ -547,20 +547,24 @@ class CompiledScenario:
             current = modifiers
         return current
 
-    def choosing(self, actor: int, month: int) -> tuple[np.ndarray, float]:
-        """The actor's utility weights (4,) and softmax temperature in a month.
+    def leader_factors(self, actor: int, month: int) -> tuple[np.ndarray, float]:
+        """The factors (4,) on the actor's weights and the factor on its temperature in a month.
 
-        The standing values, multiplied by the factors of the leader in office raised to
-        ``rules.leaders`` (0: leaders make no difference; 1: as the scenario writes them).
+        Those of the leader in office, raised to ``rules.leaders`` (0: leaders make no
+        difference; 1: as the scenario writes them); ones where no modifiers are listed.
         """
-        weights, temperature = self.weights[actor], float(self.temperatures[actor])
         mod = self.leader_modifiers(actor, month)
         if mod is None:
-            return weights, temperature
+            return np.ones(4), 1.0
         power = self.rules.leaders
         w = mod.weights
         factors = np.array([w.security, w.economy, w.ideology, w.prestige]) ** power
-        return weights * factors, temperature * mod.temperature**power
+        return factors, float(mod.temperature**power)
+
+    def choosing(self, actor: int, month: int) -> tuple[np.ndarray, float]:
+        """The actor's utility weights (4,) and softmax temperature in a month, leader included."""
+        factors, warmth = self.leader_factors(actor, month)
+        return self.weights[actor] * factors, float(self.temperatures[actor]) * warmth
 
     @cached_property
     def ideology_shifts(self) -> dict[int, list[tuple[int, float]]]:
@@ -588,9 +592,13 @@ class CompiledScenario:
     @cached_property
     def schedule(self) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]]:
         """For each month (from the start), the events and the decisions open in it."""
+
+        def window(item: CompiledEvent | CompiledDecision) -> tuple[int, int]:
+            return (item.first, item.last) if item.pinned is None else (item.pinned, item.pinned)
+
         return (
-            self._by_month([(e.first, e.last) for e in self.events]),
-            self._by_month([(d.first, d.last) for d in self.decisions]),
+            self._by_month([window(e) for e in self.events]),
+            self._by_month([window(d) for d in self.decisions]),
         )
 
     def _by_month(self, windows: list[tuple[int, int]]) -> tuple[tuple[int, ...], ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ def write_scenario(tmp_path: Path, data: dict, name: str = "s.yaml") -> Path:
 
 def test_ai_explains_each_option_by_the_parts_of_its_utility() -> None:
     model = FrontlineModel(load_scenario(TINY), seed=1).run()
-    explanation = model.explanations["pick-a-camp"]
+    explanation = model.explanation("pick-a-camp")
     rows = explanation.breakdown()
     assert [r["option"] for r in rows] == ["west", "east", "neither"]
     for r in rows:
@@ -41,7 +42,7 @@ def test_ai_choices_follow_the_softmax_probabilities_over_replicates() -> None:
     model = FrontlineModel(load_scenario(TINY), seed=5, replicates=4000).run()
     d = model.scenario.decision("pick-a-camp")
     shares = np.bincount(model.state.choice[:, d.index], minlength=3) / 4000
-    expected = model.explanations["pick-a-camp"].probabilities[0]
+    expected = model.explanation("pick-a-camp").probabilities[0]
     assert np.allclose(shares, expected, atol=0.03)
 
 
@@ -157,3 +158,61 @@ def test_a_finished_model_is_freed_when_dropped() -> None:
     del model
     gc.collect()
     assert ref() is None
+
+
+def test_every_kind_of_choice_goes_through_one_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    original = FrontlineModel.apply
+
+    def spy(self: FrontlineModel, choice: Choice, mask: np.ndarray, explanation=None) -> None:  # type: ignore[no-untyped-def]
+        seen.append(choice.by)
+        original(self, choice, mask, explanation)
+
+    monkeypatch.setattr(FrontlineModel, "apply", spy)
+    FrontlineModel(load_scenario(TINY), seed=1).run()
+    FrontlineModel(load_scenario(TINY, force={"pick-a-camp": "east"}), seed=1).run()
+    human = FrontlineModel(load_scenario(TINY), seed=1, humans={"PAK"})
+    human.run_until_human()
+    human.decide(Choice("pick-a-camp", "west"))
+    assert seen == ["ai", "forced", "human"]
+
+
+def test_one_step_is_one_month_and_the_counter_survives_restore_and_branch() -> None:
+    model = FrontlineModel(load_scenario(TINY), seed=1)
+    for _ in range(7):
+        model.step()
+    assert model.steps == 7 == model.month - model.scenario.start
+    restored = FrontlineModel.restore(json.loads(json.dumps(model.snapshot())))
+    assert restored.steps == 7
+    assert model.branch(4, seed=2).steps == 7
+    human = FrontlineModel(load_scenario(TINY), seed=1, humans={"PAK"})
+    human.run_until_human()  # the decision month is under way, not done
+    assert human.steps == human.month - human.scenario.start
+    assert len(human.agents) == 6
+
+
+def test_each_decision_keeps_the_explanation_it_was_made_with() -> None:
+    model = FrontlineModel(load_scenario(TINY), seed=3, replicates=4).run()
+    entries = [e for e in model.log if e.kind == "decision"]
+    assert entries and all(e.explanation is not None for e in entries)
+    explanation = entries[0].explanation
+    assert explanation is not None and explanation.probabilities.shape == (4, 3)
+    forced = FrontlineModel(load_scenario(TINY, force={"pick-a-camp": "east"}), seed=3).run()
+    assert all(e.explanation is None for e in forced.log if e.kind == "decision")
+    scored = FrontlineModel(
+        load_scenario(TINY, force={"pick-a-camp": "east"}), seed=3, explain_forced=True
+    ).run()
+    kept = [e.explanation for e in scored.log if e.kind == "decision"]
+    assert kept[0] is not None
+    assert np.allclose(kept[0].probabilities, explanation.probabilities[:1])
+
+
+def test_weights_can_differ_by_replicate_and_zero_weights_choose_uniformly() -> None:
+    scenario = load_scenario(TINY)
+    weights = np.zeros((3000, 6, 4))
+    model = FrontlineModel(scenario, seed=5, replicates=3000, weights=weights).run()
+    explanation = model.explanation("pick-a-camp")
+    assert explanation is not None
+    assert np.allclose(explanation.probabilities, 1 / 3)
+    shares = np.bincount(model.state.choice[:, 0], minlength=3) / 3000
+    assert np.allclose(shares, 1 / 3, atol=0.03)
