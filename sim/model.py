@@ -153,6 +153,7 @@ class LogEntry:
     replicates: tuple[int, ...] = ()
     source: dict[str, Any] = field(default_factory=dict)
     explanation: Explanation | None = None
+    did: tuple[str, ...] = ()  # what the option's acts did, in words (first such replicate)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data."""
@@ -167,6 +168,7 @@ class LogEntry:
             "replicates": list(self.replicates),
             "source": self.source,
             "explanation": None if self.explanation is None else self.explanation.to_json(),
+            "did": list(self.did),
         }
 
     @classmethod
@@ -184,6 +186,7 @@ class LogEntry:
             tuple(d["replicates"]),
             d["source"],
             None if explained is None else Explanation.from_json(explained),
+            tuple(d.get("did", ())),
         )
 
     def for_replicates(self, replicates: tuple[int, ...], pick: npt.NDArray[np.intp]) -> LogEntry:
@@ -200,6 +203,7 @@ class LogEntry:
             replicates,
             self.source,
             explained,
+            self.did,
         )
 
 
@@ -610,6 +614,10 @@ class FrontlineModel(mesa.Model):
             chosen = mask & (index == option.index)
             if not chosen.any():
                 continue
+            did: tuple[str, ...] = ()
+            if self.keep_log:
+                first = int(np.flatnonzero(chosen)[0])
+                did = tuple(effect.describe(s, ctx, first) for effect in option.effects)
             for effect in option.effects:
                 effect.apply(s, ctx, chosen)
             if not self.keep_log:
@@ -626,6 +634,7 @@ class FrontlineModel(mesa.Model):
                     replicates=self._which(chosen),
                     source=decision.spec.source.model_dump(exclude_none=True),
                     explanation=explanation,
+                    did=did,
                 )
             )
         s.choice[:, decision.index] = np.where(mask, index, s.choice[:, decision.index])

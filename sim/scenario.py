@@ -60,7 +60,7 @@ def builtin_names() -> list[str]:
     names = []
     for path in sorted(root.rglob("*.yaml")):
         rel = path.relative_to(root)
-        if rel.parts[0] == "history":
+        if rel.parts[0] in ("history", "fits"):
             continue
         names.append(rel.with_suffix("").as_posix())
     return names

@@ -25,17 +25,20 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.actors import ACTORS, N_ACTORS
 from sim.calendar import format_month, parse_month
 from sim.errors import Problem, ScenarioError
 from sim.history import Record, compare, interval, load_record
 from sim.model import FrontlineModel, softmax
-from sim.scenario import CompiledScenario, apply_set, scenario_from_data
+from sim.scenario import CompiledScenario, apply_set, builtin_dir, clean_loc, scenario_from_data
 from sim.state import F64
+from sim.yamlfile import dotted, read_yaml
 
 RANDOM_WEIGHT_DRAWS = 100
 """How many random weight sets the ``null_random_weights`` figure is measured against."""
@@ -284,4 +287,83 @@ def null_runs(
             "phase_agreement": interval(comparison.phase_agreement())["median"],
             "recorded_events_missed_share": interval(comparison.missed_share())["median"],
         }
+    return out
+
+
+# --------------------------------------------------------------------------- named fits
+
+HELD_OUT_FIT = "fit-1947-1978"
+"""The parameters fitted on the recorded decisions before 1979 alone: the held-out figures
+are always measured with them, whatever the shipped defaults were fitted on."""
+
+
+class Fit(BaseModel):
+    """A named parameter set kept in ``scenarios/fits/``, with how it was made."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    scenario: str = Field(description="the scenario it was fitted on")
+    fitted_until: str | None = Field(None, description="last month of the decisions fitted")
+    held_out_from: str | None = Field(None, description="first month of the held-out ones")
+    made_by: str = Field(description="the command that made it")
+    set: dict[str, float]
+
+
+def fits_dir() -> Path:
+    """Where the named parameter sets live."""
+    return builtin_dir() / "fits"
+
+
+def load_fit(name: str = HELD_OUT_FIT) -> Fit:
+    """A named parameter set (ScenarioError if it is missing or malformed)."""
+    path = fits_dir() / f"{name}.yaml"
+    doc, problems = read_yaml(path, f"scenarios/fits/{name}.yaml")
+    if doc is None:
+        raise ScenarioError(problems)
+    try:
+        return Fit.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ScenarioError(
+            [
+                Problem(
+                    doc.file,
+                    doc.line_of(clean_loc(e["loc"])),
+                    dotted(clean_loc(e["loc"])),
+                    e["msg"],
+                )
+                for e in exc.errors()
+            ]
+        ) from None
+
+
+def report(
+    scenario: CompiledScenario,
+    record: Record | None = None,
+    *,
+    held_out: str | None = HELD_OUT_FIT,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The skill section of a comparison (``comparison.skill``).
+
+    All the recorded decisions with the scenario's own parameters, and ``held_out`` with the
+    named fit's parameters on the decisions that fit never saw.
+    """
+    rec = record if record is not None else load_record()
+    out = measure(scenario, rec, seed=seed)
+    out["parameters"] = "the scenario's own"
+    if held_out is None:
+        return out
+    try:
+        fit = load_fit(held_out)
+        since = parse_month(fit.held_out_from) if fit.held_out_from else scenario.start
+        trained = with_parameters(scenario, fit.set)
+    except ScenarioError as exc:
+        out["held_out"] = {"parameters": held_out, "error": str(exc)}
+        return out
+    part = measure(trained, rec, since=since, seed=seed)
+    part["parameters"] = f"{fit.id}: {fit.title}"
+    part["from"] = format_month(since)
+    out["held_out"] = part
     return out

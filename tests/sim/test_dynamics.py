@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -9,14 +11,17 @@ from sim import FrontlineModel, load_scenario
 from sim.actors import N_ACTORS
 from sim.dynamics import foresee, project, utility_of
 
+TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml"
+
 
 @pytest.fixture(scope="module")
 def mid_run() -> FrontlineModel:
-    """A baseline ensemble in the 1960s: aid flowing, camps and ideologies apart."""
-    model = FrontlineModel(load_scenario("baseline"), seed=5, replicates=48)
-    for _ in range(200):
+    """An ensemble after Pakistan's choice: aid flowing, a pact in force, camps apart."""
+    model = FrontlineModel(load_scenario(TINY), seed=5, replicates=48)
+    for _ in range(12):
         model.step()
     assert np.abs(model.state.mil_aid).max() > 0  # the aid terms are exercised
+    assert model.state.ties.max() > 0  # and the commitments
     return model
 
 
@@ -26,7 +31,7 @@ def test_foresee_is_project_then_utility_bit_for_bit(
     mid_run: FrontlineModel, actor: int, horizon: int
 ) -> None:
     s = mid_run.state
-    structure = mid_run.structure_for(mid_run.month)
+    structure = mid_run.structure
     mil, eco = mid_run.capabilities_for(mid_run.month + horizon)
     reference = utility_of(project(s, structure, horizon), actor, mil, eco)
     fast = foresee(s, structure, horizon, actor, mil, eco)
@@ -40,7 +45,7 @@ def test_foresee_is_project_then_utility_bit_for_bit(
 def test_the_look_ahead_moves_with_the_state(mid_run: FrontlineModel) -> None:
     """Not a constant: shifting how others regard Pakistan changes its foreseen security."""
     s = mid_run.state
-    structure = mid_run.structure_for(mid_run.month)
+    structure = mid_run.structure
     mil, eco = mid_run.capabilities_for(mid_run.month + 12)
     before = foresee(s, structure, 12, 0, mil, eco)
     warmer = s.copy()
