@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from sim.actors import ACTORS, NAMES, PAIRS, pair_name
+from sim.actors import ACTORS, NAMES
 from sim.calendar import format_month
 from sim.dynamics import COMPONENTS
 from sim.model import FrontlineModel
@@ -13,43 +13,7 @@ from sim.model import FrontlineModel
 
 def result_json(model: FrontlineModel, replicate: int = 0) -> dict[str, Any]:
     """The run's result as the documented JSON object (one replicate)."""
-    sc = model.scenario
-    history = model.attitude_history()
-    attitudes = {
-        pair_name(i, j): [round(float(v), 6) for v in history[:, replicate, i, j]] for i, j in PAIRS
-    }
-    decisions = []
-    for d in sc.decisions:
-        k = int(model.state.choice[replicate, d.index])
-        if k < 0:
-            continue
-        historical = next((o.id for o in d.options if o.historical), None)
-        decisions.append(
-            {
-                "id": d.spec.id,
-                "actor": d.spec.actor,
-                "month": format_month(int(model.state.choice_month[replicate, d.index])),
-                "chosen": d.options[k].id,
-                "historical": historical,
-            }
-        )
-    decisions.sort(key=lambda x: (str(x["month"]), sc.decision(str(x["id"])).index))
-    events = [
-        {"id": e.spec.id, "month": format_month(int(model.state.event_month[replicate, e.index]))}
-        for e in sc.events
-        if model.state.event_month[replicate, e.index] >= 0
-    ]
-    events.sort(key=lambda x: x["month"])
-    return {
-        "scenario": sc.spec.id,
-        "seed": model.seed,
-        "start": format_month(sc.start),
-        "end": format_month(sc.end),
-        "months": [format_month(m) for m in model.recorded_months],
-        "attitudes": attitudes,
-        "decisions": decisions,
-        "events": events,
-    }
+    return model.view().run(replicate)
 
 
 def _signed(x: float) -> str:
@@ -92,7 +56,16 @@ def timeline(model: FrontlineModel, replicate: int = 0) -> str:
             )
             lines.append(prompt)
             lines.append(f"{'':9}chooses:  {entry.title}{verdict}")
-            explanation = model.explanations.get(entry.id)
+            for did in entry.did:
+                lines.append(
+                    textwrap.fill(
+                        did,
+                        width=100,
+                        initial_indent=f"{'':9}does:     ",
+                        subsequent_indent=" " * 19,
+                    )
+                )
+            explanation = entry.explanation
             if entry.by == "ai" and explanation is not None:
                 rows = explanation.breakdown(replicate)
                 chosen = next(r for r in rows if r["option"] == entry.option)

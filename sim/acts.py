@@ -106,13 +106,24 @@ DEPTH = np.array([1.0, 0.6, 0.5, -0.5, 0.0])
 _BOTH_WAYS = np.array([name in ("alliance", "treaty") for name in TIES])
 
 
+def weight_of(count: F64 | float) -> F64:
+    """How much ``count`` ties of one kind hold: 1 for one, 1.5 for two, 1.75 for three ...
+
+    A second pact with the same leader binds a little more, not twice as much.
+    """
+    out: F64 = 2.0 * (1.0 - 0.5 ** np.asarray(count, dtype=np.float64))
+    return out
+
+
 def commitment(ties: F64) -> F64:
     """Net commitment between each pair, (R, 6, 6): the ties in force, weighted by depth.
 
-    A directed tie (a base, an insurgency, an intervention) binds both states of the pair.
+    ``ties`` counts the commitments of each kind (a state may be in several pacts with one
+    leader). A directed tie (a base, an insurgency, an intervention) binds both states of
+    the pair.
     """
     both = ties + np.swapaxes(ties, 2, 3) * ~_BOTH_WAYS[None, :, None, None]
-    out: F64 = np.einsum("k,rkij->rij", DEPTH, np.minimum(both, 1.0))
+    out: F64 = np.einsum("k,rkij->rij", DEPTH, weight_of(both))
     return out
 
 
@@ -304,6 +315,17 @@ def _tie(s: WorldState, kind: str, i: int, j: int, value: float, mask: B) -> F64
     return old
 
 
+def _count(s: WorldState, kind: str, i: int, j: int, step: int, mask: B) -> F64:
+    """Add ``step`` (+1 or -1, never below 0) to a tie count where the mask holds; the old count."""
+    k = TIE[kind]
+    old = s.ties[:, k, i, j].copy()
+    new = np.maximum(old + step, 0.0)
+    s.ties[:, k, i, j] = np.where(mask, new, old)
+    if _BOTH_WAYS[k]:
+        s.ties[:, k, j, i] = np.where(mask, new, s.ties[:, k, j, i])
+    return old
+
+
 def _flag(s: WorldState, k: int, raise_: bool, mask: B) -> None:
     if raise_:
         s.flags[:, k] |= mask
@@ -440,8 +462,8 @@ def _join_alliance(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
     m, lead = INDEX[a.member], INDEX[a.leader]
 
     def rule(s: WorldState, ctx: Context, mask: B, ch: Change) -> None:
-        old = _tie(s, "alliance", m, lead, 1.0, mask)
-        bond = ctx.rules.bond * (1.0 - 0.5 * old)  # a second pact with one leader adds less
+        old = _count(s, "alliance", m, lead, 1, mask)
+        bond = ctx.rules.bond * (weight_of(old + 1) - weight_of(old))  # a second pact adds less
         ch.dyad(m, lead, bond, bond, held=True)
         camp = s.bloc[:, lead]
         _bloc(s, m, np.where(camp != Bloc.NON_ALIGNED.value, camp, s.bloc[:, m]), mask)
@@ -460,11 +482,12 @@ def _leave_alliance(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
     m, lead = INDEX[a.member], INDEX[a.leader]
 
     def rule(s: WorldState, ctx: Context, mask: B, ch: Change) -> None:
-        old = _tie(s, "alliance", m, lead, 0.0, mask)
+        old = _count(s, "alliance", m, lead, -1, mask)
         p = ctx.rules
-        ch.dyad(m, lead, 0.0, -p.betrayal * old * _warm(ch.before[:, lead, m]))
-        ch.standing(m, -p.reputation * old)
-        _bloc(s, m, Bloc.NON_ALIGNED.value, mask & (old > 0))
+        lost = weight_of(old) - weight_of(np.maximum(old - 1, 0.0))  # what this pact held
+        ch.dyad(m, lead, 0.0, -p.betrayal * lost * _warm(ch.before[:, lead, m]))
+        ch.standing(m, -p.reputation * lost)
+        _bloc(s, m, Bloc.NON_ALIGNED.value, mask & (old == 1))  # its last pact in that camp
 
     return rule, f"{_n(a.member)} leaves the pact led by {_n(a.leader)}"
 
@@ -1005,25 +1028,32 @@ class Insurgency(_Two):
 
     sponsor: ActorId
     target: ActorId
+    covert: bool = Field(
+        False, description="deniable: third states do not react, the target half as much"
+    )
     flag: Slug | None = Field(None, description="the programme's flag")
 
 
 @_act(
     "arm_insurgency",
     Insurgency,
-    "SPONSOR arms rebels in TARGET: a lasting hostile tie; the target and its friends cool.",
+    "SPONSOR arms rebels in TARGET: a lasting hostile tie; the target and its friends cool "
+    "(covert: only the target, by half); arming them again escalates.",
     raises="flag",
 )
 def _arm_insurgency(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
     assert isinstance(a, Insurgency)
     sp, t = INDEX[a.sponsor], INDEX[a.target]
 
-    def rule(s: WorldState, ctx: Context, mask: B, ch: Change) -> None:
-        h = ctx.rules.hostility
-        old = _tie(s, "insurgency", sp, t, 1.0, mask)
-        ch.dyad(sp, t, -h * 0.5 * (1 - old), -h * (1 - old))
+    share, spill = (0.5, 0.0) if a.covert else (1.0, 1.0)
 
-    return rule, f"{_n(a.sponsor)} arms the rebels in {_n(a.target)}"
+    def rule(s: WorldState, ctx: Context, mask: B, ch: Change) -> None:
+        h = ctx.rules.hostility * share  # arming them again escalates: each time counts
+        _tie(s, "insurgency", sp, t, 1.0, mask)
+        ch.dyad(sp, t, -h * 0.5, -h, spill=spill)
+
+    how = "secretly arms" if a.covert else "arms"
+    return rule, f"{_n(a.sponsor)} {how} the rebels in {_n(a.target)}"
 
 
 @_act(
@@ -1036,8 +1066,10 @@ def _shelter_insurgency(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]
     assert isinstance(a, Insurgency)
     sp, t = INDEX[a.sponsor], INDEX[a.target]
 
+    share, spill = (0.5, 0.0) if a.covert else (1.0, 1.0)
+
     def rule(s: WorldState, ctx: Context, mask: B, ch: Change) -> None:
-        ch.dyad(sp, t, 0.0, -ctx.rules.hostility * 0.5)
+        ch.dyad(sp, t, 0.0, -ctx.rules.hostility * 0.5 * share, spill=spill)
 
     return rule, f"{_n(a.sponsor)} shelters rebels and refugees from {_n(a.target)}"
 

@@ -4,10 +4,10 @@ The procedure (``frontline calibrate``), which anyone can re-run:
 
 1. **What is fitted.** The shared parameters of the acts' rules and of the dynamics
    (``STRUCTURAL``), the same for every decision of every scenario, and each actor's
-   weights on security, economy and ideology (its prestige weight stays at the value the
-   scenario gives, which sets the scale; the temperature is the scenario's). That is
-   ``len(STRUCTURAL) + 3 x 6`` free parameters, and the report prints the count beside the
-   number of recorded decisions they are fitted to, which must be larger.
+   weights on security, economy and ideology and its temperature (its prestige weight stays
+   at the value the scenario gives). That is ``len(STRUCTURAL) + 4 x 6`` free parameters,
+   and the report prints the count beside the number of recorded decisions they are fitted
+   to, which must be larger.
 2. **What is maximised.** The log-likelihood of history's choices **along the recorded
    path** (``sim.skill``): every earlier recorded choice is forced and every recorded event
    happens in its month, so each decision is scored in the situation history produced.
@@ -17,7 +17,8 @@ The procedure (``frontline calibrate``), which anyone can re-run:
 3. **How.** The recorded path depends on the rules and the dynamics but not on the
    weights, so the search is nested: for each trial of the shared parameters (Powell's
    method, bounded) the path is run once, and the weights are then fitted on it in
-   closed form (L-BFGS with the exact gradient of the softmax likelihood).
+   closed form (L-BFGS with the exact gradient of the softmax likelihood), temperatures
+   included.
 4. **Held out.** By default the fit sees only the decisions before 1979-01, and the
    decisions from 1979 to 1991 are scored with the fitted values, never seen. The shipped
    defaults are then fitted on all the decisions, and the parameters fitted on 1947-78
@@ -62,6 +63,7 @@ FITTED_WEIGHTS = ("security", "economy", "ideology")
 """The weights fitted for each actor (prestige stays as written and sets the scale)."""
 
 WEIGHT_BOUNDS = (1e-3, 50.0)
+TEMPERATURE_BOUNDS = (1e-3, 100.0)
 RIDGE = 0.5
 """Penalty per parameter, on its move from the authors' value (see the module)."""
 
@@ -105,46 +107,55 @@ def starting_values(scenario: CompiledScenario) -> dict[str, float]:
     return out
 
 
-def _fit_weights(points: Sequence[Point], start: F64, temperatures: F64) -> tuple[F64, float]:
-    """The weights (6, 4) that maximise the penalised likelihood of ``points``, and its value.
+def _fit_choices(
+    points: Sequence[Point], start: F64, temperatures: F64, fit: str = "both"
+) -> tuple[F64, F64, float]:
+    """The weights (6, 4) and temperatures (6,) that best explain ``points``, and the fit's value.
 
-    ``start`` holds the authors' weights: the ridge pulls the fitted ones (log scale)
-    towards them; the prestige column is kept as it is.
+    ``start`` and ``temperatures`` hold the authors' values: the ridge pulls the fitted ones
+    (on a log scale) towards them, the temperatures more loosely (``RIDGE / 4``), since
+    how sharply a state chooses is the part the sources say least about; the prestige
+    weights are kept as they are.
     """
-    theta0 = np.log(np.maximum(start[:, :3], WEIGHT_BOUNDS[0]))
-    changes = [p.changes for p in points]
+    w0 = np.log(np.maximum(start[:, :3], WEIGHT_BOUNDS[0])).ravel()
+    t0 = np.log(temperatures)
+    theta0 = np.concatenate([w0, t0])
+    n_w = w0.size
 
-    def unpack(theta: F64) -> F64:
+    def unpack(theta: F64) -> tuple[F64, F64]:
         w = start.copy()
-        w[:, :3] = np.exp(theta.reshape(N_ACTORS, 3))
-        return w
+        w[:, :3] = np.exp(theta[:n_w].reshape(N_ACTORS, 3))
+        return w, np.exp(theta[n_w:])
 
     def objective(theta: F64) -> tuple[float, F64]:
-        w = unpack(theta)
-        loss = RIDGE * float(np.sum((theta - theta0.ravel()) ** 2))
-        grad = 2.0 * RIDGE * (theta - theta0.ravel())
-        g = np.zeros((N_ACTORS, 4))
-        for p, d in zip(points, changes, strict=True):
-            weights = w[p.actor] * p.factors
-            t = temperatures[p.actor] * p.warmth
-            z = d @ weights / t
+        w, temps = unpack(theta)
+        ridge = np.concatenate([np.full(n_w, RIDGE), np.full(N_ACTORS, RIDGE / 4)])
+        loss = float(np.sum(ridge * (theta - theta0) ** 2))
+        grad = 2.0 * ridge * (theta - theta0)
+        g_w = np.zeros((N_ACTORS, 4))
+        g_t = np.zeros(N_ACTORS)
+        for p in points:
+            t = temps[p.actor] * p.warmth
+            z = p.changes @ (w[p.actor] * p.factors) / t
             z = z - z.max()
-            prob = np.exp(z) / np.exp(z).sum()
-            loss -= float(z[p.recorded] - np.log(np.exp(z).sum()))
-            # d(-log p)/d(w_c) = -(D[rec, c] - sum_o p_o D[o, c]) * f_c / t
-            g[p.actor] -= (d[p.recorded] - prob @ d) * p.factors / t
-        grad += (g[:, :3] * w[:, :3]).ravel()
+            e = np.exp(z)
+            prob = e / e.sum()
+            loss -= float(z[p.recorded] - np.log(e.sum()))
+            # -log p: d/dw_c = -(D[rec, c] - sum_o p_o D[o, c]) f_c / t; d/dlog t = z_rec - E z
+            g_w[p.actor] -= (p.changes[p.recorded] - prob @ p.changes) * p.factors / t
+            g_t[p.actor] += z[p.recorded] - prob @ z
+        grad[:n_w] += (g_w[:, :3] * w[:, :3]).ravel()
+        grad[n_w:] += g_t
         return loss, grad
 
     lo, hi = np.log(WEIGHT_BOUNDS[0]), np.log(WEIGHT_BOUNDS[1])
-    result = optimize.minimize(
-        objective,
-        theta0.ravel(),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(lo, hi)] * theta0.size,
-    )
-    return unpack(result.x), -float(result.fun)
+    t_lo, t_hi = np.log(TEMPERATURE_BOUNDS[0]), np.log(TEMPERATURE_BOUNDS[1])
+    fixed_w, fixed_t = fit not in ("weights", "both"), fit not in ("temperatures", "both")
+    bounds = [(v, v) if fixed_w else (lo, hi) for v in w0]
+    bounds += [(v, v) if fixed_t else (t_lo, t_hi) for v in t0]
+    result = optimize.minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
+    w, temps = unpack(result.x)
+    return w, temps, -float(result.fun)
 
 
 def calibrate(
@@ -152,6 +163,7 @@ def calibrate(
     *,
     hold_out_from: int | None = 1979 * 12,
     budget: int = 300,
+    choices: str = "weights",
     record: Record | None = None,
     progress: Callable[[int, float], None] | None = None,
 ) -> Fit:
@@ -170,15 +182,15 @@ def calibrate(
     evaluations = 0
     best: dict[str, Any] = {"score": -np.inf}
 
-    def trial(x: F64) -> tuple[float, F64, list[Point]]:
+    def trial(x: F64) -> tuple[float, tuple[F64, F64], list[Point]]:
         values = {p: float(v) for (p, _, _), v in zip(STRUCTURAL, x, strict=True)}
         sc = with_parameters(base, values)
         points = recorded_path(sc, rec, until=until)
         if hold_out_from is not None:
             points = [p for p in points if p.month < hold_out_from]
-        weights, loglik = _fit_weights(points, sc.weights, sc.temperatures)
+        weights, temps, value = _fit_choices(points, sc.weights, sc.temperatures, choices)
         penalty = RIDGE * 16.0 * float(np.sum(((x - x0) / ranges) ** 2))
-        return loglik - penalty, weights, points
+        return value - penalty, (weights, temps), points
 
     def objective(x: F64) -> float:
         nonlocal evaluations
@@ -201,10 +213,11 @@ def calibrate(
             options={"maxfev": budget - 1, "xtol": 1e-3, "ftol": 1e-4},
         )
     values = {p: float(v) for (p, _, _), v in zip(STRUCTURAL, best["x"], strict=True)}
-    weights: F64 = best["weights"]
+    weights, temps = best["weights"]
     for i, actor in enumerate(ACTORS):
         for c, name in enumerate(FITTED_WEIGHTS):
             values[f"actors.{actor}.weights.{name}"] = float(weights[i, c])
+        values[f"actors.{actor}.temperature"] = float(temps[i])
     fitted = with_parameters(base, values)
     points: list[Point] = best["points"]
     train = measure(fitted, rec, before=hold_out_from)
@@ -212,9 +225,14 @@ def calibrate(
     return Fit(
         values,
         len(points),
-        log_score(points, probabilities(points, weights, fitted.temperatures)) * len(points),
+        log_score(points, probabilities(points, weights, temps)) * len(points),
         train,
         held,
         evaluations,
-        len(STRUCTURAL) + len(FITTED_WEIGHTS) * N_ACTORS,
+        len(STRUCTURAL)
+        + N_ACTORS
+        * (
+            len(FITTED_WEIGHTS) * (choices in ("weights", "both"))
+            + (choices in ("temperatures", "both"))
+        ),
     )
