@@ -106,13 +106,22 @@ DEPTH = np.array([1.0, 0.6, 0.5, -0.5, 0.0])
 _BOTH_WAYS = np.array([name in ("alliance", "treaty") for name in TIES])
 
 
+_MOST_TIES = 16
+_WEIGHTS = 2.0 * (1.0 - 0.5 ** np.arange(_MOST_TIES + 1, dtype=np.float64))
+
+
 def weight_of(count: F64 | float) -> F64:
     """How much ``count`` ties of one kind hold: 1 for one, 1.5 for two, 1.75 for three ...
 
-    A second pact with the same leader binds a little more, not twice as much.
+    A second pact with the same leader binds a little more, not twice as much. (Counts are
+    whole numbers; a table gives the weights.)
     """
-    out: F64 = 2.0 * (1.0 - 0.5 ** np.asarray(count, dtype=np.float64))
+    index = np.minimum(np.asarray(count), _MOST_TIES).astype(np.intp)
+    out: F64 = _WEIGHTS[index]
     return out
+
+
+_COUNTED = [k for k, depth in enumerate(DEPTH) if depth != 0.0]
 
 
 def commitment(ties: F64) -> F64:
@@ -122,8 +131,10 @@ def commitment(ties: F64) -> F64:
     leader). A directed tie (a base, an insurgency, an intervention) binds both states of
     the pair.
     """
-    both = ties + np.swapaxes(ties, 2, 3) * ~_BOTH_WAYS[None, :, None, None]
-    out: F64 = np.einsum("k,rkij->rij", DEPTH, weight_of(both))
+    out: F64 = np.zeros(ties.shape[:1] + ties.shape[2:])
+    for k in _COUNTED:
+        both = ties[:, k] if _BOTH_WAYS[k] else ties[:, k] + np.swapaxes(ties[:, k], 1, 2)
+        out += DEPTH[k] * weight_of(both)
     return out
 
 
@@ -140,7 +151,7 @@ class Change:
     def __init__(self, s: WorldState, ctx: Context) -> None:
         r = s.replicates
         self.ctx = ctx
-        self.before = s.attitudes.copy()
+        self.before = s.attitudes  # read-only: commit() replaces the array, never writes it
         self.kept = np.zeros((r, N_ACTORS, N_ACTORS))  # shocks: a share is remembered
         self.held = np.zeros((r, N_ACTORS, N_ACTORS))  # warmth a commitment holds
         self.prestige = np.zeros((r, N_ACTORS))

@@ -80,34 +80,44 @@ def balance_pull(a: F64) -> F64:
     return num
 
 
-def static_baseline(s: WorldState, st: Structure) -> F64:
-    """The part of the baseline that moves only when something happens (not month by month).
+def structural_baseline(s: WorldState, st: Structure) -> F64:
+    """The part of the baseline that moves only when camps, ideologies or commitments do.
 
-    ``history * memory + ideology * 100 * affinity + bloc * 100 * camps + bond * commitments``:
-    what the world remembers, how alike the two states are, whether they stand in the same
-    camp, and the commitments in force between them (``sim.acts.commitment``).
+    ``ideology * 100 * affinity + bloc * 100 * camps + bond * commitments``: how alike two
+    states are, whether they stand in the same camp, and the commitments in force between
+    them (``sim.acts.commitment``).
     """
     p = st.params.baseline
     out: F64 = (
-        p.history * s.memory
-        + p.ideology * 100.0 * affinity(s)
+        p.ideology * 100.0 * affinity(s)
         + p.bloc * 100.0 * bloc_compat(s.bloc)
         + st.bond * commitment(s.ties)
     )
     return out
 
 
-class StaticCache:
-    """``static_baseline`` kept until what it reads changes (camps, ideologies, memory, ties)."""
+def static_baseline(s: WorldState, st: Structure, structural: F64 | None = None) -> F64:
+    """The baseline less the aid term: ``history * memory`` plus ``structural_baseline``.
 
-    _FIELDS = ("bloc", "ideology", "memory", "ties")
+    What the world remembers moves with every shock; the rest only when something
+    structural happens, so a caller may pass ``structural`` when it knows it is current.
+    """
+    fixed = structural_baseline(s, st) if structural is None else structural
+    out: F64 = st.params.baseline.history * s.memory + fixed
+    return out
+
+
+class StaticCache:
+    """``static_baseline``, with its structural part kept until camps, ideologies or ties move."""
+
+    _FIELDS = ("bloc", "ideology", "ties")
 
     def __init__(self) -> None:
         self._seen: tuple[npt.NDArray[np.generic], ...] | None = None
         self._value: F64 | None = None
 
     def get(self, s: WorldState, st: Structure) -> F64:
-        """The static baseline of ``s``, recomputed only if what it reads has changed."""
+        """The static baseline of ``s`` (its structural part recomputed only when it moved)."""
         now = tuple(getattr(s, name) for name in self._FIELDS)
         if (
             self._value is None
@@ -118,8 +128,8 @@ class StaticCache:
             )
         ):
             self._seen = tuple(a.copy() for a in now)
-            self._value = static_baseline(s, st)
-        return self._value
+            self._value = structural_baseline(s, st)
+        return static_baseline(s, st, self._value)
 
 
 def advance(s: WorldState, st: Structure, static: F64 | None = None) -> None:
