@@ -56,6 +56,57 @@ def builtin_names() -> list[str]:
     return names
 
 
+@dataclass(frozen=True)
+class KnownIds:
+    """The event ids, and the decision ids with their option ids, that some scenario has."""
+
+    events: frozenset[str]
+    decisions: dict[str, frozenset[str]]
+
+
+def builtin_ids() -> KnownIds:
+    """Every event and decision id of the built-in scenarios, read from the files as written.
+
+    The files are parsed, not compiled (a record's ids are checked against these, and a
+    typo in a record must not pass because some scenario is shorter).
+    """
+    events: set[str] = set()
+    decisions: dict[str, set[str]] = {}
+    for name in builtin_names():
+        doc = _builtin_document(builtin_dir() / f"{name}.yaml")
+        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+        for item in _items(data.get("events")):
+            events.add(item["id"])
+        for item in _items(data.get("decisions")):
+            decisions.setdefault(item["id"], set()).update(
+                o["id"] for o in _items(item.get("options"))
+            )
+    return KnownIds(frozenset(events), {k: frozenset(v) for k, v in decisions.items()})
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    """The mappings with a text ``id`` in a list (anything else is left to validation)."""
+    if not isinstance(value, list):
+        return []
+    return [x for x in value if isinstance(x, dict) and isinstance(x.get("id"), str)]
+
+
+_DOCUMENTS: dict[tuple[Path, int, int], Document | None] = {}
+"""Built-in files as parsed, by path, modification time and size (read once a process)."""
+
+
+def _builtin_document(path: Path) -> Document | None:
+    """A built-in file as parsed YAML (None if it cannot be read or parsed)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    key = (path, info.st_mtime_ns, info.st_size)
+    if key not in _DOCUMENTS:
+        _DOCUMENTS[key] = read_yaml(path, _shown(path))[0]
+    return _DOCUMENTS[key]
+
+
 def resolve_name(name_or_path: str | Path) -> Path:
     """A path for a built-in name or a file path; a missing one is a ScenarioError."""
     text = str(name_or_path)
@@ -559,6 +610,10 @@ class CompiledScenario:
     weights: np.ndarray
     temperatures: np.ndarray
     initial_bloc: np.ndarray
+    decision_places: dict[str, tuple[str, int, str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Each decision's file, line and path as its file numbers it, for messages."""
 
     @property
     def months(self) -> int:
@@ -579,6 +634,15 @@ class CompiledScenario:
             for m in range(max(first, self.start), min(last, self.end) + 1):
                 table[m - self.start].append(k)
         return tuple(tuple(row) for row in table)
+
+    def origin_of_decision(self, decision_id: str) -> tuple[str, int]:
+        """The file and line a decision was written at (line 0 if unknown)."""
+        file, line, _ = self.decision_places.get(decision_id, (self.file, 0, ""))
+        return file, line
+
+    def shown_decision(self, decision_id: str) -> str:
+        """A decision's location as its file numbers it (``decisions[3]``)."""
+        return self.decision_places.get(decision_id, ("", 0, "decisions"))[2]
 
     def decision(self, decision_id: str) -> CompiledDecision:
         """A decision by id (KeyError if unknown)."""
@@ -807,6 +871,10 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         raise ScenarioError(table.problems)
     data = copy.deepcopy(merged.data)
     data.pop("set", None)
+    places = {
+        d.id: (*merged.origin(("decisions", k)), merged.shown(("decisions", k)))
+        for k, d in enumerate(spec.decisions)
+    }
     return CompiledScenario(
         spec,
         data,
@@ -824,6 +892,7 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         weights,
         temperatures,
         bloc,
+        places,
     )
 
 
