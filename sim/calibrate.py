@@ -117,6 +117,8 @@ class Fit:
     train: list[EraScore]
     held_out: list[EraScore]
     evaluations: int
+    """Parameter sets scored on the training eras (at most the budget; the first is the
+    starting values). The held-out eras are scored once more, at the end."""
     history: list[float] = field(default_factory=list)
 
     def set_block(self) -> dict[str, float]:
@@ -200,8 +202,11 @@ def calibrate(
         penalty = ridge * float(np.mean(drift)) if drift else 0.0
         return float(np.mean([s.score for s in scores])) - penalty
 
-    best = total(evaluate(values, train), values)
+    best_scores = evaluate(values, train)
+    best = total(best_scores, values)
     trace = [best]
+    if progress is not None:
+        progress(evaluations, best)
     rng = np.random.default_rng(seed)
     while evaluations < budget and step >= 0.01:
         improved = False
@@ -216,20 +221,22 @@ def calibrate(
                 trial[p] = float(min(hi, max(lo, base * factor)))
                 if trial[p] == current:
                     continue
-                s = total(evaluate(trial, train), trial)
+                scores = evaluate(trial, train)
+                s = total(scores, trial)
                 if s > best + 1e-9:
-                    best, values, improved = s, trial, True
+                    best, best_scores, values, improved = s, scores, trial, True
                     break
             trace.append(best)
             if progress is not None:
                 progress(evaluations, best)
         if not improved:
             step /= 2
+    searched = evaluations  # the held-out era's scoring below is no part of the search
     return Fit(
         values,
-        evaluate(values, train),
-        evaluate(values, held_out) if held_out else [],
-        evaluations,
+        best_scores,
+        [score_era(build(n, values), n, rec, runs, seed) for n in held_out],
+        searched,
         trace,
     )
 

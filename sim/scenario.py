@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sim.actors import ACTORS, INDEX, N_ACTORS, Bloc
 from sim.calendar import format_month, parse_month
 from sim.errors import Problem, ScenarioError, echo, shorten
+from sim.limits import MAX_MONTHS
 from sim.rng import stream_id
 from sim.schema import MONTH_PATTERN, DecisionSpec, EventSpec, OptionSpec, Scenario
 from sim.vocabulary import CondFn, EffectFn, Loc, compile_condition, compile_effect, kind_of
@@ -105,6 +106,65 @@ def _builtin_document(path: Path) -> Document | None:
     if key not in _DOCUMENTS:
         _DOCUMENTS[key] = read_yaml(path, _shown(path))[0]
     return _DOCUMENTS[key]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A built-in scenario's id, title and period, as its files' headers give them."""
+
+    name: str
+    id: str = ""
+    title: str = ""
+    start: str = ""
+    end: str = ""
+    problem: str | None = None
+
+    @property
+    def months(self) -> int:
+        """How many months it runs (0 if its header is not sound)."""
+        if self.problem is not None:
+            return 0
+        return parse_month(self.end) - parse_month(self.start) + 1
+
+
+def summary(name: str) -> Summary:
+    """A built-in scenario's header, read from its file and those it extends, uncompiled.
+
+    Only ``id``, ``title``, ``start`` and ``end`` are read and checked (a child's win over
+    its parent's); ``problem`` says what is wrong with them. The rest of the scenario is
+    not checked here: ``load_scenario`` (``frontline validate``) checks it all.
+    """
+    path = builtin_dir() / f"{name}.yaml"
+    header: dict[str, Any] = {}
+    seen: list[Path] = []
+    while True:
+        doc = _builtin_document(path)
+        if doc is None or not isinstance(doc.data, dict):
+            return Summary(name, problem=f"{_shown(path)} cannot be read as a scenario")
+        for key in ("id", "title", "start", "end"):
+            header.setdefault(key, doc.data.get(key))
+        ref = doc.data.get("extends")
+        if ref is None:
+            break
+        seen.append(path.resolve())
+        try:
+            path = _resolve_extends(
+                str(ref), path, [builtin_dir().resolve()], _shown(path), doc.line_of(("extends",))
+            )
+        except ScenarioError as exc:
+            return Summary(name, problem=str(exc))
+        if path.resolve() in seen or len(seen) > MAX_EXTENDS_DEPTH:
+            return Summary(name, problem="its extends: chain loops or is too deep")
+    values = {k: header.get(k) for k in ("id", "title", "start", "end")}
+    if not all(isinstance(v, str) and v for v in values.values()):
+        missing = [k for k, v in values.items() if not (isinstance(v, str) and v)]
+        return Summary(name, problem=f"no text for {', '.join(missing)}")
+    start, end = _month_or_none(values["start"]), _month_or_none(values["end"])
+    if start is None or end is None:
+        return Summary(name, problem="its start or end is not a month YYYY-MM")
+    if not 0 <= end - start < MAX_MONTHS:
+        return Summary(name, problem=f"its period {values['start']} to {values['end']} is wrong")
+    return Summary(name, *(str(values[k]) for k in ("id", "title", "start", "end")))
 
 
 def resolve_name(name_or_path: str | Path) -> Path:
@@ -905,20 +965,23 @@ def load_scenario(
     overrides: Mapping[str, Any] | None = None,
     force: Mapping[str, str] | None = None,
     file_set: bool = True,
+    override_labels: Mapping[str, str] | None = None,
 ) -> CompiledScenario:
     """Load, validate and compile a scenario by built-in name or path.
 
     ``overrides`` are ``set:`` entries (``{"dynamics.balance": 0.05}``) applied after the
     file's own; ``force`` maps decision ids to option ids. ``file_set=False`` leaves out
     the files' own ``set:`` blocks (calibration starts from the values written in the
-    body, not from an earlier fit). Raises ``ScenarioError`` listing every problem found.
+    body, not from an earlier fit). ``override_labels`` names where an override came from
+    in messages (``{"dynamics.balance": "--sweep"}``; the default is ``--set``). Raises
+    ``ScenarioError`` listing every problem found.
     """
     path = resolve_name(name_or_path)
     roots = [builtin_dir().resolve(), path.resolve().parent]
     merged = _read_merged(path, roots, [])
     if not file_set:
         merged.data.pop("set", None)
-    return _finish(merged, _shown(path), overrides, force)
+    return _finish(merged, _shown(path), overrides, force, override_labels)
 
 
 def scenario_from_data(data: dict[str, Any], name: str = "<saved scenario>") -> CompiledScenario:
@@ -986,12 +1049,6 @@ def _finish(
             problems += exc.problems
         raise ScenarioError(problems)
     return _compile(spec, merged, shown)
-
-
-MAX_MONTHS = 1200
-"""The longest scenario, in months (a century; the 1947-1991 baseline runs 533). Every
-month of every run is kept in memory and every year is a batch column, so a scenario from
-year 0 to 9999 is refused rather than run."""
 
 
 def _month_or_none(value: Any) -> int | None:

@@ -19,15 +19,8 @@ import numpy.typing as npt
 from sim.actors import ACTORS, N_ACTORS, Bloc
 from sim.calendar import format_month, parse_month
 from sim.errors import echo, shorten
+from sim.limits import MAX_DEPTH, MAX_SEED
 from sim.scenario import CompiledScenario
-
-MAX_SEED = 2**63
-"""Seeds run from 0 to 2**63 - 1: batch columns are int64, and the random streams would
-read 2**64 as 0."""
-
-MAX_DEPTH = 64
-"""The deepest nesting of lists and mappings a saved run may hold (its scenario's
-conditions included); deeper data is refused before anything recurses into it."""
 
 _BY = ("ai", "human", "forced", "test", None)
 

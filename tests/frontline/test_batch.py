@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import frontline.batch
 import sim.batch
 from frontline.cli import main
 from frontline.launch import _local_workers
@@ -55,7 +56,9 @@ def test_a_batch_writes_one_parquet_file_per_chunk_and_a_manifest(tmp_path: Path
     out = tmp_path / "b"
     assert batch(out, "--runs", "40", "--chunk", "10", "--workers", "1") == 0
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["_manifest.json"] + [f"chunk-{k:06d}.parquet" for k in range(4)]
+    chunks = [f"chunk-{k:06d}" for k in range(4)]
+    assert files == ["_chunks", "_manifest.json"] + [f"{c}.parquet" for c in chunks]
+    assert sorted(p.name for p in (out / "_chunks").iterdir()) == [f"{c}.json" for c in chunks]
     df = load(out)
     assert len(df) == 40 and list(df["run"]) == list(range(40))
     assert list(df["replicate"]) == list(range(40))
@@ -245,12 +248,66 @@ def test_two_batches_never_write_into_one_folder_at_once(
 ) -> None:
     out = tmp_path / "b"
     out.mkdir()
-    (out / ".lock").write_text(str(os.getpid()))  # a live process holds it
-    assert batch(out, "--runs", "8", "--workers", "1") == 2
-    assert "another frontline batch" in capsys.readouterr().err
-    (out / ".lock").write_text("999999999")  # left behind by a killed batch
+    with frontline.batch._lock(out):  # another batch holds the folder
+        assert batch(out, "--runs", "8", "--workers", "1") == 2
+    assert f"another frontline batch (process {os.getpid()})" in capsys.readouterr().err
+    (out / ".lock").write_text("999999999")  # left behind by a killed batch: nobody holds it
     assert batch(out, "--runs", "8", "--workers", "1") == 0
     assert len(load(out)) == 8 and not (out / ".lock").exists()
+
+
+def _contend(out: Path, barrier: Any, inside: Any, most: Any, taken: Any, rounds: int) -> None:
+    """Try for the folder's lock at the same moment as the others, round after round."""
+    for _ in range(rounds):
+        barrier.wait()
+        try:
+            with frontline.batch._lock(out):
+                with inside.get_lock():
+                    inside.value += 1
+                    most.value = max(most.value, inside.value)
+                    taken.value += 1
+                time.sleep(0.001)
+                with inside.get_lock():
+                    inside.value -= 1
+        except frontline.batch.BatchError:
+            pass
+        barrier.wait()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="starts the contenders by fork")
+def test_the_lock_admits_one_of_several_processes_started_at_once(tmp_path: Path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    contenders, rounds = 6, 60
+    barrier = ctx.Barrier(contenders)
+    inside, most, taken = ctx.Value("i", 0), ctx.Value("i", 0), ctx.Value("i", 0)
+    args = (tmp_path, barrier, inside, most, taken, rounds)
+    procs = [ctx.Process(target=_contend, args=args) for _ in range(contenders)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+    assert all(p.exitcode == 0 for p in procs)
+    assert most.value == 1, "two processes held the lock at once"
+    assert taken.value >= rounds  # in every round, one of them got it
+
+
+def test_batches_started_together_into_one_folder_give_one_whole_dataset(tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    args = ["--runs", "40", "--chunk", "10", "--workers", "1", "--quiet", "--resume"]
+    command = [sys.executable, "-m", "frontline.cli", "batch", TINY, "--out", str(out), *args]
+    procs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    results = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
+    assert all(code in (0, 2) for code, _ in results), results
+    assert any(code == 0 for code, _ in results)
+    assert all("another frontline batch" in err for code, err in results if code == 2)
+    assert "Traceback" not in "".join(err for _, err in results)
+    assert batch(tmp_path / "alone", "--runs", "40", "--chunk", "10", "--workers", "1") == 0
+    pd.testing.assert_frame_equal(load(out), load(tmp_path / "alone"), check_exact=True)
 
 
 @pytest.mark.parametrize(
