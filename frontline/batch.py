@@ -230,9 +230,15 @@ def chunk_problem(out: Path, chunk: Chunk, batch: str, table_schema: Any | None)
     if not isinstance(size, int) or size < 0:
         return "its checksum record is damaged"
     try:
+        actual = path.stat().st_size
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if actual != size:
+        return f"it is {actual:,} bytes where {size:,} were written (truncated or replaced)"
+    try:
         content = read_bounded(path, size)
     except OSError as exc:
-        return f"{exc}".replace("the file is", "it is")
+        return str(exc)
     if hashlib.sha256(content).hexdigest() != record.get("sha256"):
         return "its content does not match its checksum (damaged, truncated or replaced)"
     try:
@@ -389,13 +395,15 @@ def execute(
     resume: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
     on_notice: Callable[[str], None] | None = None,
+    on_checked: Callable[[], None] | None = None,
 ) -> Progress:
     """Run a batch into ``out`` (see module). Returns the final progress.
 
     With ``dask="local"`` the LocalCluster starts in a thread while this process checks the
     batch; a scheduler's address is connected to once the batch has been checked.
     ``on_notice`` is told of each chunk that failed verification and is recomputed (by
-    default, on standard error).
+    default, on standard error); ``on_checked`` is called once the batch has been checked,
+    before anything is written.
     """
     if on_notice is None:
         on_notice = _notice
@@ -405,6 +413,8 @@ def execute(
         if dask_start is None and n > 1 and spec.total_runs > spec.chunk:
             start_early()
         check(spec)
+        if on_checked is not None:
+            on_checked()
         chunks = make_plan(spec)
         columns = columns_for(spec)
         table_schema = schema(spec, columns)

@@ -414,7 +414,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     assert out is not None
     workers = args.workers or default_workers()
     where = f"Dask at {args.dask}" if args.dask else f"{workers} local worker(s)"
-    sys.stderr.write(f"frontline batch: {spec.total_runs:,} runs on {where} into {out}\n")
+
+    def announce() -> None:
+        sys.stderr.write(f"frontline batch: {spec.total_runs:,} runs on {where} into {out}\n")
+
     started = time.perf_counter()
     try:
         progress = execute(
@@ -424,6 +427,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             dask=args.dask,
             resume=args.resume,
             on_progress=None if args.quiet else tqdm_progress(),
+            on_checked=announce,
         )
     except KeyboardInterrupt:
         sys.stderr.write(

@@ -198,10 +198,12 @@ def argument_problems(spec: BatchSpec) -> list[Problem]:
         except (ScenarioError, OSError):
             continue  # reported when the scenarios are loaded
         if file in files:
-            bad(
-                "SCENARIO",
-                f"{echo(name)} is the same scenario as {echo(files[file])}; give it once",
+            same = (
+                "is given twice"
+                if name == files[file]
+                else f"is the same file as {echo(files[file])}"
             )
+            bad("SCENARIO", f"{echo(name)} {same}; give each scenario once")
         files.setdefault(file, name)
     if problems:
         return problems

@@ -142,7 +142,8 @@ def summary(name: str) -> Summary:
         if doc is None or not isinstance(doc.data, dict):
             return Summary(name, problem=f"{_shown(path)} cannot be read as a scenario")
         for key in ("id", "title", "start", "end"):
-            header.setdefault(key, doc.data.get(key))
+            if key in doc.data:
+                header.setdefault(key, doc.data[key])
         ref = doc.data.get("extends")
         if ref is None:
             break
