@@ -217,6 +217,8 @@ def calibrate(
             current = values[p]
             base = current if current != 0 else 0.05
             for factor in (1 + step, 1 - step):
+                if evaluations >= budget:
+                    break  # the budget is the most evaluations, not a point to pass
                 trial = dict(values)
                 trial[p] = float(min(hi, max(lo, base * factor)))
                 if trial[p] == current:
