@@ -368,21 +368,43 @@ def test_a_set_interrupted_at_any_step_is_never_mixed_and_the_next_run_completes
     assert steps > 8  # every step of a write was interrupted once
 
 
-def test_a_run_killed_while_writing_its_set_never_leaves_a_mixed_set(tmp_path: Path) -> None:
+_SLOW_RENAMES = """
+import os, sys, time
+real = os.replace
+def replace(*args, **kwargs):  # each rename as it happens, then time for a SIGKILL to land
+    real(*args, **kwargs)
+    with open(sys.argv[1], "a") as log:
+        log.write("renamed\\n")
+    time.sleep(0.3)
+os.replace = replace
+from frontline.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("renames", [1, 2])
+def test_a_run_killed_with_sigkill_while_writing_never_leaves_a_mixed_set(
+    tmp_path: Path, renames: int
+) -> None:
     import signal
     import subprocess
     import sys
     import time
 
-    out = tmp_path / "o"
+    out, log = tmp_path / "o", tmp_path / "renames.log"
     assert main(["run", TINY, "--out", str(out), "--seed", "1", "--json"]) == 0
-    for delay in (0.5, 0.9):
-        command = [sys.executable, "-m", "frontline.cli", "run", TINY, "--out", str(out)]
-        proc = subprocess.Popen([*command, "--seed", "2"], stdout=subprocess.DEVNULL)
-        time.sleep(delay)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        assert len(set(_set_of(out).values())) == 1, _set_of(out)
+    argv = ["run", TINY, "--out", str(out), "--seed", "2", "--json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_RENAMES, str(log), *argv], stdout=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log.exists() and log.read_text().count("renamed") >= renames:
+            break
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)  # while the run writes its set
+    proc.wait()
+    assert len(set(_set_of(out).values())) == 1, _set_of(out)
     assert main(["run", TINY, "--out", str(out), "--seed", "3", "--json"]) == 0
     assert set(_set_of(out).values()) == {3}
     assert sorted(p.name for p in out.iterdir()) == ["result.json", "run.json", "timeline.txt"]
