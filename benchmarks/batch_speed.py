@@ -24,7 +24,8 @@ import mesa
 from frontline.batch import execute
 from frontline.workers import start_early
 from sim import FrontlineModel, load_scenario
-from sim.batch import DEFAULT_CHUNK, BatchSpec
+from sim.batch import BatchSpec
+from sim.limits import DEFAULT_CHUNK
 
 
 @cache

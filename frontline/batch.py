@@ -1,19 +1,25 @@
 """``frontline batch``: run a batch on this machine's cores or on Dask, into resumable Parquet.
 
 The results folder holds ``_manifest.json`` (what the batch is, with a fingerprint of the
-scenarios and the code version) and one Parquet file per chunk, each written to a
-temporary name and renamed when complete. ``--resume`` runs only the missing chunks; the
-finished dataset is the same as an uninterrupted one. Load it with
-``pandas.read_parquet(DIR)``.
+scenarios, the code version and a checksum of the manifest itself), one Parquet file per
+chunk, and ``_chunks/`` with each chunk's checksum. A chunk's file is written to a
+temporary name and renamed when complete, after its checksum. A chunk counts as done only
+once verified: readable, holding exactly the run ids it should, and matching its checksum.
+``--resume`` verifies every chunk, recomputes the missing and the damaged ones (a damaged
+file is moved to ``_damaged/``), and the finished dataset is the same as an uninterrupted
+one. An OS lock on ``.lock`` keeps two batches out of one folder. Load the dataset with
+``pandas.read_parquet(DIR)`` (it skips names that begin with ``_`` or ``.``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import itertools
 import json
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -26,7 +32,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from frontline.files import write_atomic
+from frontline.errors import BatchError
+from frontline.files import WriteError, make_folder, write_atomic
 from frontline.workers import context, start_early
 from sim.batch import (
     BatchSpec,
@@ -34,7 +41,6 @@ from sim.batch import (
     Columns,
     ScenarioKey,
     check,
-    chunks_done,
     columns_for,
     fingerprint,
     run_chunk,
@@ -42,10 +48,20 @@ from sim.batch import (
     sources_for,
 )
 from sim.batch import plan as make_plan
+from sim.errors import echo
+from sim.files import read_bounded
+from sim.limits import DEFAULT_CHUNK
 
 MANIFEST = "_manifest.json"  # a leading underscore: Parquet readers skip it
 LOCK = ".lock"  # a leading dot: Parquet readers skip it
+CHECKSUMS = "_chunks"  # each chunk's checksum, as chunk-NNNNNN.json
+DAMAGED = "_damaged"  # chunk files that failed verification, kept for inspection
 FORMAT = "frontline-state/batch"
+VERSION = 2
+"""Version 2 adds the chunks' checksums and the manifest's own; version 1 is refused."""
+
+MAX_MANIFEST_BYTES = 16_000_000
+"""A manifest is a few kilobytes; anything this large is not one."""
 
 
 LOCAL_CLUSTER_CONFIG = {
@@ -64,10 +80,6 @@ LOCAL_CLUSTER_CONFIG = {
 """Dask settings for ``--dask local`` (the README gives them for a cluster started by hand)."""
 
 
-class BatchError(Exception):
-    """A batch cannot start or resume; the message says why and what to do."""
-
-
 def _work_and_write(
     chunk: Chunk,
     columns: Columns,
@@ -82,7 +94,7 @@ def _work_and_write(
     ``sim.batch.sources_for``).
     """
     scenario = scenario_from_sources(chunk, sources, batch)
-    write_chunk(out, chunk, run_chunk(chunk, columns, scenario), table_schema)
+    write_chunk(out, chunk, run_chunk(chunk, columns, scenario), table_schema, batch)
     return chunk.index
 
 
@@ -147,25 +159,100 @@ def schema(spec: BatchSpec, columns: Columns) -> Any:
     return pa.schema(fields)
 
 
-def write_chunk(out: Path, chunk: Chunk, data: dict[str, Any], table_schema: Any) -> None:
-    """Write a chunk's rows under a temporary name, then rename it into place."""
+def write_chunk(
+    out: Path, chunk: Chunk, data: dict[str, Any], table_schema: Any, batch: str
+) -> None:
+    """Write a chunk's rows and its checksum; the rows appear under their name only whole.
+
+    The Parquet bytes are made in memory and hashed; the checksum (``_chunks/``) is
+    written, then the rows under a temporary name, flushed to disk and renamed into place.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pydict(data, schema=table_schema)
+    sink = pa.BufferOutputStream()
+    # per-column dictionaries and statistics cost more than they give on 1,500 columns
+    pq.write_table(table, sink, compression="snappy", use_dictionary=False, write_statistics=False)
+    content = sink.getvalue()
+    record = {
+        "chunk": chunk.index,
+        "first_run": chunk.first_run,
+        "runs": chunk.size,
+        "bytes": content.size,
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "batch": batch,
+    }
     final = out / chunk.name
+    write_atomic(_checksum_path(out, chunk), json.dumps(record, indent=1) + "\n")
     tmp = out / f".{chunk.name}.{os.getpid()}.tmp"
     try:
-        # per-column dictionaries and statistics cost more than they give on 1,500 columns
-        pq.write_table(
-            table, tmp, compression="snappy", use_dictionary=False, write_statistics=False
-        )
-        with open(tmp, "rb") as f:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+        with os.fdopen(fd, "wb") as f:
+            f.write(memoryview(content))
+            f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, final)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WriteError(final, exc.strerror or str(exc)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _checksum_path(out: Path, chunk: Chunk) -> Path:
+    return out / CHECKSUMS / f"{Path(chunk.name).stem}.json"
+
+
+def chunk_problem(out: Path, chunk: Chunk, batch: str, table_schema: Any | None) -> str | None:
+    """Why a chunk's file cannot be counted as done (None if it can).
+
+    It must exist as a regular file, have a checksum record of this batch and this chunk,
+    match that checksum, be readable Parquet with the batch's columns (when
+    ``table_schema`` is given), and hold exactly the chunk's run ids in order.
+    """
+    import pyarrow.parquet as pq
+
+    path = out / chunk.name
+    if not path.exists() and not path.is_symlink():
+        return "missing"
+    try:
+        record = json.loads(read_bounded(_checksum_path(out, chunk), 10_000))
+    except (OSError, ValueError):
+        return "it has no readable checksum record (it may not have been finished)"
+    expected = {"chunk": chunk.index, "first_run": chunk.first_run, "runs": chunk.size}
+    if not isinstance(record, dict) or record.get("batch") != batch:
+        return "its checksum record belongs to another batch"
+    if any(record.get(k) != v for k, v in expected.items()):
+        return "its checksum record belongs to another chunk"
+    size = record.get("bytes")
+    if not isinstance(size, int) or size < 0:
+        return "its checksum record is damaged"
+    try:
+        actual = path.stat().st_size
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if actual != size:
+        return f"it is {actual:,} bytes where {size:,} were written (truncated or replaced)"
+    try:
+        content = read_bounded(path, size)
+    except OSError as exc:
+        return str(exc)
+    if hashlib.sha256(content).hexdigest() != record.get("sha256"):
+        return "its content does not match its checksum (damaged, truncated or replaced)"
+    try:
+        import pyarrow as pa
+
+        parquet = pq.ParquetFile(pa.BufferReader(content))
+        if table_schema is not None and not parquet.schema_arrow.equals(table_schema):
+            return "its columns are not the batch's"
+        runs = parquet.read(columns=["run"]).column("run").to_pylist()
+    except Exception as exc:  # pyarrow raises several kinds for a damaged file
+        return f"it is not readable Parquet ({type(exc).__name__})"
+    if runs != list(range(chunk.first_run, chunk.first_run + chunk.size)):
+        return f"it does not hold runs {chunk.first_run} to {chunk.first_run + chunk.size - 1}"
+    return None
 
 
 def code_version() -> str:
@@ -176,18 +263,117 @@ def code_version() -> str:
         return "unknown"
 
 
-def read_manifest(out: Path) -> dict[str, Any]:
-    """The manifest of a results folder (BatchError if there is none or it is not one)."""
+def _checksum(manifest: dict[str, Any]) -> str:
+    """The checksum of a manifest's fields other than the checksum itself."""
+    fields = {k: v for k, v in manifest.items() if k != "checksum"}
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def read_manifest(out: Path) -> Manifest:
+    """The manifest of a results folder, checked (BatchError if it is missing or not sound).
+
+    A manifest edited by hand no longer matches the checksum it was written with, and is
+    refused as edited: its batch's chunks were computed from what it said before.
+    """
     path = out / MANIFEST
+    if not out.is_dir():
+        raise BatchError(f"{out} is not a folder of batch results")
+    if not path.exists():
+        raise BatchError(f"{out} holds no batch ({MANIFEST} is missing)")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BatchError(f"{out} holds no batch ({MANIFEST} is missing)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BatchError(f"{path} is not a batch manifest ({exc})") from None
+        data = json.loads(read_bounded(path, MAX_MANIFEST_BYTES))
+    except OSError as exc:
+        raise BatchError(f"{path}: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise BatchError(f"{path} is not a batch manifest (not JSON: {exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BatchError(f"{path} is not a Frontline State batch manifest")
-    return data
+    if data.get("version") == 1:
+        raise BatchError(
+            f"{path}: this batch was written by an earlier version of frontline (batch format "
+            "1, without checksums), so its chunks cannot be verified. Its Parquet files can "
+            "still be read with pandas; run the batch again into a new folder to compare, "
+            "replay or resume it"
+        )
+    if data.get("version") != VERSION:
+        raise BatchError(
+            f"{path}: batch format {echo(data.get('version'))} is not one this version reads "
+            f"({VERSION})"
+        )
+    if data.get("checksum") != _checksum(data):
+        raise BatchError(
+            f"{path} was edited by hand: it no longer matches the checksum it was written "
+            "with, so it no longer says what its chunks were computed from. Restore it, or "
+            "run the batch again into another folder"
+        )
+    try:
+        spec = BatchSpec.from_json(data.get("spec"))
+    except ValueError as exc:
+        raise BatchError(f"{path}: {exc}") from None
+    return Manifest(spec, str(data.get("fingerprint")), data)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A results folder's manifest, checked: the batch's arguments and its fingerprint."""
+
+    spec: BatchSpec
+    fingerprint: str
+    data: dict[str, Any]
+
+
+def verified_batch(results: Path) -> tuple[Manifest, list[Path]]:
+    """A batch's manifest and its chunk files, every one verified (BatchError otherwise).
+
+    A report of a batch with a missing or damaged chunk would quietly leave runs out, so
+    each problem is listed with the command that repairs the batch.
+    """
+    manifest = read_manifest(results)
+    chunks = make_plan(manifest.spec)
+    problems = []
+    verified = 0
+    for chunk in chunks:
+        problem = chunk_problem(results, chunk, manifest.fingerprint, None)
+        if problem is None:
+            verified += chunk.size
+        else:
+            problems.append(
+                f"{chunk.name} (runs {chunk.first_run} to "
+                f"{chunk.first_run + chunk.size - 1}): {problem}"
+            )
+    names = {c.name for c in chunks}
+    problems += [
+        f"{p.name}: no chunk of this batch"
+        for p in sorted(results.glob("*.parquet"))
+        if p.name not in names
+    ]
+    if problems:
+        shown = problems[:10] + ([f"and {len(problems) - 10} more"] if len(problems) > 10 else [])
+        raise BatchError(
+            f"{results} is incomplete or damaged ({verified:,} of "
+            f"{manifest.spec.total_runs:,} runs verified):\n  "
+            + "\n  ".join(shown)
+            + "\nRepair it (the missing and damaged chunks are recomputed) with:\n  "
+            + resume_command(manifest.spec, results)
+        )
+    return manifest, [results / c.name for c in chunks]
+
+
+def resume_command(spec: BatchSpec, out: Path) -> str:
+    """The ``frontline batch`` command that resumes a batch, as a user would type it."""
+    words = ["frontline", "batch", *spec.scenarios, "--runs", str(spec.runs)]
+    words += ["--seed", str(spec.seed)] if spec.seed else []
+    words += [w for path, value in spec.sets for w in ("--set", f"{path}={value}")]
+    words += [
+        w
+        for path, values in spec.sweeps
+        for w in ("--sweep", f"{path}={','.join(map(str, values))}")
+    ]
+    words += [w for decision, option in spec.force for w in ("--force", f"{decision}={option}")]
+    words += ["--chunk", str(spec.chunk)] if spec.chunk != DEFAULT_CHUNK else []
+    words += ["--out", str(out), "--resume"]
+    return shlex.join(words)
 
 
 @dataclass
@@ -208,18 +394,27 @@ def execute(
     dask: str | None = None,
     resume: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
+    on_notice: Callable[[str], None] | None = None,
+    on_checked: Callable[[], None] | None = None,
 ) -> Progress:
     """Run a batch into ``out`` (see module). Returns the final progress.
 
     With ``dask="local"`` the LocalCluster starts in a thread while this process checks the
     batch; a scheduler's address is connected to once the batch has been checked.
+    ``on_notice`` is told of each chunk that failed verification and is recomputed (by
+    default, on standard error); ``on_checked`` is called once the batch has been checked,
+    before anything is written.
     """
+    if on_notice is None:
+        on_notice = _notice
     n = workers or default_workers()
     with contextlib.ExitStack() as stack:
         dask_start = stack.enter_context(_DaskStart(dask, n)) if dask else None
         if dask_start is None and n > 1 and spec.total_runs > spec.chunk:
             start_early()
         check(spec)
+        if on_checked is not None:
+            on_checked()
         chunks = make_plan(spec)
         columns = columns_for(spec)
         table_schema = schema(spec, columns)
@@ -233,10 +428,14 @@ def execute(
         }
         # a cluster that cannot be reached fails the batch before the folder is touched
         client = dask_start.client() if dask_start is not None else None
-        out.mkdir(parents=True, exist_ok=True)
+        make_folder(out)
         with _lock(out):
             _manifest(spec, out, chunks, table_schema, print_, resume)
-            return _execute_locked(spec, out, chunks, shared, n, client, on_progress)
+            return _execute_locked(spec, out, chunks, shared, n, client, on_progress, on_notice)
+
+
+def _notice(message: str) -> None:
+    sys.stderr.write(f"frontline batch: {message}\n")
 
 
 def _manifest(
@@ -249,14 +448,14 @@ def _manifest(
             raise BatchError(
                 f"{out} already holds a batch: add --resume to finish it, or choose another --out"
             )
-        if old.get("fingerprint") != print_:
-            raise BatchError(f"{out} holds a different batch: {_difference(old, spec)}")
+        if old.fingerprint != print_:
+            raise BatchError(f"{out} holds a different batch: {_difference(old.data, spec)}")
     else:
         if any(p.suffix == ".parquet" for p in out.iterdir()):
             raise BatchError(f"{out} holds Parquet files but no {MANIFEST}; choose another --out")
         manifest = {
             "format": FORMAT,
-            "version": 1,
+            "version": VERSION,
             "spec": spec.to_json(),
             "fingerprint": print_,
             "code_version": code_version(),
@@ -264,6 +463,7 @@ def _manifest(
             "chunks": len(chunks),
             "columns": len(table_schema),
         }
+        manifest["checksum"] = _checksum(manifest)
         write_atomic(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
 
 
@@ -308,6 +508,48 @@ def _shown(value: Any) -> str:
     return " ".join(items) or "none"
 
 
+def verified_chunks(
+    out: Path,
+    chunks: list[Chunk],
+    batch: str,
+    table_schema: Any,
+    on_notice: Callable[[str], None],
+) -> set[int]:
+    """The indices of the chunks whose files pass ``chunk_problem``.
+
+    A file that fails (and any Parquet file that is no chunk of this batch) is moved to
+    ``_damaged/``, and ``on_notice`` is told which and why, so that it is recomputed.
+    """
+    done: set[int] = set()
+    names = {c.name for c in chunks}
+    for chunk in chunks:
+        problem = chunk_problem(out, chunk, batch, table_schema)
+        if problem is None:
+            done.add(chunk.index)
+        elif problem != "missing":
+            _set_aside(out, chunk.name)
+            on_notice(
+                f"{chunk.name} ({chunk.size} runs from run {chunk.first_run}): {problem}; "
+                f"it is recomputed (the file is kept in {DAMAGED}/)"
+            )
+    for stray in sorted(out.glob("*.parquet")):
+        if stray.name not in names:
+            _set_aside(out, stray.name)
+            on_notice(f"{stray.name} is no chunk of this batch; it is moved to {DAMAGED}/")
+    return done
+
+
+def _set_aside(out: Path, name: str) -> None:
+    """Move a file that failed verification out of the dataset, into ``_damaged/``."""
+    make_folder(out / DAMAGED)
+    try:
+        os.replace(out / name, out / DAMAGED / name)
+    except IsADirectoryError:
+        raise BatchError(f"{out / name} is a folder, not a chunk file; remove it") from None
+    except OSError as exc:
+        raise WriteError(out / name, f"cannot move it to {DAMAGED}/: {exc.strerror}") from None
+
+
 def _execute_locked(
     spec: BatchSpec,
     out: Path,
@@ -316,15 +558,16 @@ def _execute_locked(
     n: int,
     client: Any,
     on_progress: Callable[[Progress], None] | None,
+    on_notice: Callable[[str], None],
 ) -> Progress:
     """The part of ``execute`` that runs while this process holds the folder's lock.
 
     ``shared`` holds ``_work_and_write``'s arguments other than the chunk; ``client`` is a
     Dask client to run them on, or None to run them here.
     """
-    for stale in out.glob(".chunk-*.tmp"):
-        stale.unlink(missing_ok=True)
-    done = chunks_done([p.name for p in out.iterdir()], chunks)
+    for stale in [*out.glob(".chunk-*.tmp"), *out.glob(f"{CHECKSUMS}/.*.tmp")]:
+        stale.unlink(missing_ok=True)  # left by a batch that was killed (this one holds the lock)
+    done = verified_chunks(out, chunks, shared["batch"], shared["table_schema"], on_notice)
     todo = [c for c in chunks if c.index not in done]
     progress = Progress(
         sum(c.size for c in chunks if c.index in done), spec.total_runs, time.perf_counter(), 0
@@ -349,42 +592,72 @@ def _execute_locked(
 
 @contextlib.contextmanager
 def _lock(out: Path) -> Iterator[None]:
-    """Hold ``out/.lock`` so that two batches never write into one folder at once."""
+    """Hold an OS lock on ``out/.lock`` so that two batches never write into one folder.
+
+    The lock belongs to the open file, so the system releases it when its process ends,
+    however it ends: a lock file left by a killed batch is simply locked again. The
+    file holds the holder's process id, for the message. A releasing batch removes the
+    file while it still holds the lock; a batch that locked a file already removed tries
+    again on the new one.
+    """
     path = out / LOCK
-    for _ in range(2):
+    while True:
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            try:
-                holder = int(path.read_text().strip() or "0")
-            except (OSError, ValueError):
-                holder = 0
-            if holder and _alive(holder):
-                raise BatchError(
-                    f"another frontline batch (process {holder}) is writing into {out}; wait "
-                    "for it to finish or stop it"
-                ) from None
-            path.unlink(missing_ok=True)  # left by a batch that was killed
-            continue
-        with os.fdopen(fd, "w") as f:
-            f.write(str(os.getpid()))
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise WriteError(path, exc.strerror or str(exc)) from None
         try:
-            yield
-        finally:
-            path.unlink(missing_ok=True)
-        return
-    raise BatchError(f"cannot take the lock {path}")
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process exists."""
+            _lock_file(fd)
+        except OSError:
+            holder = _holder(fd)
+            os.close(fd)
+            who = f" (process {holder})" if holder else ""
+            raise BatchError(
+                f"another frontline batch{who} is writing into {out}; wait for it to finish "
+                "or stop it"
+            ) from None
+        try:
+            current = os.stat(path)
+        except FileNotFoundError:
+            current = None
+        if current is not None and os.path.samestat(os.fstat(fd), current):
+            break
+        os.close(fd)  # the file was removed by the batch that held it before: lock the new one
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        if os.name == "posix":
+            with contextlib.suppress(OSError):
+                path.unlink()  # while still locked: nobody can hold a lock on it meanwhile
+            os.close(fd)
+        else:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                path.unlink()  # Windows refuses if another batch has opened it: that is fine
+
+
+def _lock_file(fd: int) -> None:
+    """Lock an open file without waiting (OSError if another process holds the lock)."""
+    if os.name == "nt":
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _holder(fd: int) -> int:
+    """The process id a lock file holds (0 if it holds none)."""
+    try:
+        text = os.pread(fd, 32, 0) if hasattr(os, "pread") else b""
+        return int(text.decode().strip() or 0)
+    except (OSError, ValueError):
+        return 0
 
 
 def default_workers() -> int:

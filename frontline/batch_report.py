@@ -17,12 +17,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from frontline.batch import read_manifest
+from frontline.batch import verified_batch
 from frontline.compare import TREND_COLOURS, html_head, pyplot
 from frontline.files import write_atomic
 from sim.batch import BatchSpec
 from sim.calendar import parse_month
 from sim.history import Record, interval
+
+
+def _read(files: list[Path]) -> pd.DataFrame:
+    """The rows of a batch's chunk files, in run order (the files were verified)."""
+    import pyarrow.dataset as ds
+
+    return ds.dataset([str(f) for f in files], format="parquet").to_table().to_pandas()
 
 
 def _groups(df: pd.DataFrame, spec: BatchSpec) -> list[tuple[str, pd.DataFrame]]:
@@ -121,8 +128,9 @@ def _sweep_plot(df: pd.DataFrame, spec: BatchSpec, out: Path) -> list[str]:
 
 def write_batch_report(results: Path, record: Record, out: Path) -> Path:
     """Write the report of a batch's results folder into ``out``; return the HTML path."""
-    spec = BatchSpec.from_json(read_manifest(results)["spec"])
-    df = pd.read_parquet(results)
+    manifest, files = verified_batch(results)
+    spec = manifest.spec
+    df = _read(files)
     out.mkdir(parents=True, exist_ok=True)
     groups = _groups(df, spec)
     _fan(groups, record, out / "attitudes.png")

@@ -1,7 +1,8 @@
 """The ``frontline`` command: run scenarios, validate them, list them, export their schema.
 
 Exit status: 0 on success, 2 on bad input (a scenario's problems are listed as
-``file:line: path: message``), never a traceback for anything a user wrote.
+``file:line: path: message``), never a traceback for anything a user wrote. Every
+argument is checked before anything is run or written.
 """
 
 from __future__ import annotations
@@ -10,69 +11,80 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from frontline.batch import BatchError
-from frontline.files import write_atomic
-from frontline.report import comparison_text, result_json, timeline
-from sim.batch import DEFAULT_CHUNK
-from sim.calendar import format_month
-from sim.errors import ScenarioError
-from sim.history import compare, load_record
-from sim.model import FrontlineModel
-from sim.scenario import CompiledScenario, builtin_names, load_scenario
-from sim.schema import json_schema
+from frontline.errors import BatchError, UsageError
+from frontline.files import WriteError, write_atomic, write_set
+from sim.calendar import format_month, parse_month
+from sim.errors import Problem, ScenarioError, echo
+from sim.files import UnreadableFile, read_bounded
+from sim.limits import (
+    DEFAULT_CHUNK,
+    MAX_BUDGET,
+    MAX_CHUNK,
+    MAX_COMPARE_RUNS,
+    MAX_RUN_BYTES,
+    MAX_RUNS,
+    MAX_SEED,
+)
+from sim.scenario import CompiledScenario, builtin_names, load_scenario, summary
+
+if TYPE_CHECKING:
+    from sim.history import Record
+    from sim.model import FrontlineModel
 
 EXIT_BAD_INPUT = 2
 
 
-class UsageError(Exception):
-    """A command-line argument is wrong; the message says how."""
+# --------------------------------------------------------------------------- arguments
 
 
-_LOADED: dict[str, CompiledScenario] = {}
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {echo(text)}") from None
 
 
-def _load(name: str, overrides: dict[str, Any], force: dict[str, str]) -> CompiledScenario:
-    """Load a scenario, reusing one ``default_scenario`` already read when nothing is changed."""
-    if not overrides and not force and name in _LOADED:
-        return _LOADED[name]
-    return load_scenario(name, overrides=overrides, force=force)
+def _seed(text: str) -> int:
+    """A seed from the command line: 0 to 2**63 - 1 (parquet columns are int64)."""
+    value = _whole(text)
+    if not 0 <= value < MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 0 to 2**63 - 1, got {echo(text)}"
+        )
+    return value
 
 
-def default_scenario() -> str:
-    """The longest top-level built-in scenario (the main job runs it).
+def _between(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
 
-    Eras and counterfactual presets live in sub-folders and are variants of a top-level
-    scenario, never longer, so only the top level is read.
-    """
-    best, best_months = "", -1
-    for name in builtin_names():
-        if "/" in name:
-            continue
-        try:
-            _LOADED[name] = load_scenario(name)
-        except ScenarioError:
-            continue
-        months = _LOADED[name].months
-        if months > best_months:
-            best, best_months = name, months
-    if not best:
-        raise UsageError("no valid built-in scenario is installed")
-    return best
+    def parse(text: str) -> int:
+        value = _whole(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from {low:,} to {high:,}, got {echo(text)}"
+            )
+        return value
+
+    return parse
 
 
 def _parse_pairs(items: Sequence[str], what: str) -> dict[str, str]:
-    out = {}
+    """``KEY=VALUE`` arguments as a mapping; a key given twice is an error, not a rewrite."""
+    out: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
         if not sep or not key or not value:
-            raise UsageError(f"{what}: expected KEY=VALUE, got {item!r}")
-        out[key.strip()] = value.strip()
+            raise UsageError(f"{what}: expected KEY=VALUE, got {echo(item)}")
+        if key in out:
+            raise UsageError(f"{what}: {echo(key)} is given more than once; give it once")
+        out[key] = value
     return out
 
 
@@ -84,144 +96,330 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def _replay(args: argparse.Namespace) -> FrontlineModel:
-    """One run of a batch, alone, with its full monthly detail (bit for bit the batch's)."""
-    from frontline.batch import read_manifest
-    from sim.batch import BatchSpec, check, find_run, fingerprint, model_for
+def _out_folder(value: str | None, option: str = "--out") -> Path | None:
+    """An output folder, refused at once if a file is in its way (nothing is created yet)."""
+    if value is None:
+        return None
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option}: {value} exists and is not a folder")
+    return path
 
-    if args.scenario or args.set or args.force:
+
+# --------------------------------------------------------------------------- scenarios
+
+
+_LOADED: dict[str, CompiledScenario] = {}
+
+
+def default_scenario() -> str:
+    """The longest top-level built-in scenario (the main job runs it).
+
+    Eras and counterfactual presets live in sub-folders and are variants of a top-level
+    scenario, never longer, so only the top level is read, and only the headers
+    (``sim.scenario.summary``): the chosen scenario is checked in full when it is loaded.
+    """
+    best, best_months = "", 0
+    for name in builtin_names():
+        if "/" in name:
+            continue
+        months = summary(name).months
+        if months > best_months:
+            best, best_months = name, months
+    if not best:
+        raise UsageError("no valid built-in scenario is installed")
+    return best
+
+
+def _record(path: str | None, scenarios: Sequence[CompiledScenario]) -> Record:
+    """The record to compare with, checked against the scenarios before anything runs.
+
+    Against a record given with ``--record``, the record is blamed for what does not
+    match; against the built-in record, the scenario is (it renamed a recorded option).
+    """
+    from sim.history import load_record, record_problems
+
+    record = load_record(path)
+    problems = record_problems(record, scenarios, blame="record" if path else "scenario")
+    if problems:
+        raise ScenarioError(problems)
+    return record
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _replay(args: argparse.Namespace) -> tuple[FrontlineModel, dict[str, Any]]:
+    """One run of a batch, alone, with its full monthly detail (bit for bit the batch's).
+
+    Returns the model, not yet run, and what it replays (for the header and the JSON).
+    """
+    from frontline.batch import read_manifest
+    from sim.batch import check, find_run, fingerprint, model_for
+
+    given = [
+        option
+        for option, value in (
+            ("SCENARIO", args.scenario),
+            ("--set", args.set),
+            ("--force", args.force),
+            ("--seed", args.seed is not None),
+        )
+        if value
+    ]
+    if given:
         raise UsageError(
-            "--from replays a batch's run as it was: give no SCENARIO, --set or --force"
+            f"--from replays a batch's run as it was: give no {', '.join(given)} "
+            "(the batch's own are used)"
         )
     if args.run is None:
         raise UsageError("--from DIR needs --run ID (the 'run' column of the results)")
     manifest = read_manifest(Path(args.from_dir))
-    spec = BatchSpec.from_json(manifest["spec"])
+    spec = manifest.spec
+    if spec.total_runs > MAX_RUNS:
+        raise UsageError(f"{args.from_dir}: the batch is larger than any batch can be")
     try:
         chunk, replicate = find_run(spec, args.run)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
     check(spec)  # the files as they are now
-    if fingerprint(spec) != manifest.get("fingerprint"):
+    if fingerprint(spec) != manifest.fingerprint:
         raise UsageError(
             f"the scenario files of {args.from_dir} have changed since the batch ran, so a "
             "replay would not be its run: restore the files, or run the batch again"
         )
-    model = model_for(chunk, [replicate]).run()
-    return model
+    replay = {
+        "batch": str(args.from_dir),
+        "run": args.run,
+        "scenario": chunk.scenario,
+        "seed": spec.seed,
+        "replicate": replicate,
+        "set": {path: value for path, value in chunk.params},
+        "force": dict(chunk.force),
+    }
+    return model_for(chunk, [replicate]), replay
+
+
+def _replay_header(replay: dict[str, Any]) -> str:
+    """The line that says which batch and run a replay is."""
+    settings = [f"{p}={v}" for p, v in replay["set"].items()]
+    settings += [f"{d}={o} (forced)" for d, o in replay["force"].items()]
+    return (
+        f"Replay of run {replay['run']} of the batch in {replay['batch']}: scenario "
+        f"{replay['scenario']}, seed {replay['seed']}, replicate {replay['replicate']}"
+        + (f", {', '.join(settings)}" if settings else "")
+        + " (the batch's run, bit for bit)\n\n"
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario for one seed and print its timeline or JSON."""
+    from frontline import fidelity
+    from frontline.report import comparison_text, result_json, timeline
+    from sim.history import compare
+    from sim.model import FrontlineModel
+
+    out = _out_folder(args.out)
+    replay = None
     if args.from_dir is not None:
-        model = _replay(args)
+        model, replay = _replay(args)
     else:
         if args.run is not None:
             raise UsageError("--run needs --from DIR (a batch's results folder)")
         name = args.scenario or default_scenario()
         overrides = {k: _parse_value(v) for k, v in _parse_pairs(args.set, "--set").items()}
         force = _parse_pairs(args.force, "--force")
-        scenario = _load(name, overrides, force)
-        model = FrontlineModel(scenario, seed=args.seed).run()
+        scenario = load_scenario(name, overrides=overrides, force=force)
+        model = FrontlineModel(scenario, seed=args.seed or 0)
+    record = _record(args.record, [model.scenario])
+    model.run()
     result = result_json(model)
-    record = load_record(args.record)
-    summary = compare(model, record).run_summary(0)
-    result["comparison"] = summary
+    summary_ = compare(model, record).run_summary(0)
+    found = fidelity.measures(model.scenario, record)
+    summary_["skill"], summary_["nulls"] = found["skill"], found["nulls"]
+    result["comparison"] = summary_
     text = (
         timeline(model)
         + "\n"
-        + comparison_text(summary, args.record or "scenarios/history/record.yaml")
+        + comparison_text(summary_, args.record or "scenarios/history/record.yaml")
+        + fidelity.text(found["skill"], found["nulls"], summary_)
     )
-    if args.out:
-        out = Path(args.out)
-        write_atomic(out / "result.json", json.dumps(result, indent=1) + "\n")
-        write_atomic(out / "timeline.txt", text)
-        write_atomic(out / "run.json", json.dumps(model.snapshot()) + "\n")
+    if replay is not None:
+        result["replay"] = replay
+        text = _replay_header(replay) + text
+    if out is not None:
+        write_set(
+            out,
+            {
+                "result.json": json.dumps(result, indent=1) + "\n",
+                "timeline.txt": text,
+                "run.json": json.dumps(model.snapshot()) + "\n",
+            },
+        )
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")
     else:
         sys.stdout.write(text)
-        if args.out:
-            sys.stdout.write(f"\nWrote result.json, timeline.txt and run.json to {args.out}\n")
+        if out is not None:
+            sys.stdout.write(f"\nWrote result.json, timeline.txt and run.json to {out}\n")
     return 0
 
 
-def _load_run(path: Path) -> FrontlineModel:
-    """A saved run (``run.json``, or a folder holding one) as a model."""
-    file = path / "run.json" if path.is_dir() else path
+# --------------------------------------------------------------------------- compare
+
+
+def _load_run(file: Path) -> FrontlineModel:
+    """A saved run (``run.json``) as a model, every field checked (UsageError if not one)."""
+    from sim.model import FrontlineModel
+
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = json.loads(read_bounded(file, MAX_RUN_BYTES))
+    except UnreadableFile as exc:
+        raise UsageError(f"{file}: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else f"not JSON: {exc}"
+        raise UsageError(f"{file}: not a saved run ({reason})") from None
+    try:
         return FrontlineModel.restore(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{file}: not a saved run (not JSON: {exc})") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"{file}: not a saved run ({exc})") from None
+    except ScenarioError as exc:
+        raise ScenarioError(
+            [
+                Problem(str(file), 0, "scenario." + p.path if p.path else "scenario", p.message)
+                for p in exc.problems
+            ]
+        ) from None
+    except ValueError as exc:
+        problems = getattr(exc, "problems", [str(exc)])
+        raise UsageError(
+            f"{file}: not a saved run this version can read:\n  " + "\n  ".join(problems)
+        ) from None
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Run a scenario N times (or read a saved run) and write an HTML comparison report."""
+    """Run a scenario N times (or read a saved run or a batch) and write an HTML report."""
     from frontline.compare import write_report
 
+    out = _out_folder(args.out)
+    assert out is not None
     target = Path(args.target)
-    if target.is_dir() and (target / "_manifest.json").exists():
+    kind = "scenario"
+    if target.is_dir():
+        kind = "batch" if (target / "_manifest.json").exists() else "saved run"
+    elif target.suffix == ".json":
+        kind = "saved run"
+    if kind != "scenario" and (args.runs is not None or args.seed is not None):
+        raise UsageError(f"--runs and --seed apply to a scenario; {target} is a {kind}")
+    if kind == "batch":
         from frontline.batch_report import write_batch_report
 
-        index = write_batch_report(target, load_record(args.record), Path(args.out))
-        sys.stdout.write(f"Wrote {index}\n")
-        return 0
-    if target.is_dir() or (target.suffix == ".json" and target.exists()):
-        model = _load_run(target)
+        record = _record(args.record, [])
+        index = write_batch_report(target, record, out)
+    elif kind == "saved run":
+        file = target / "run.json" if target.is_dir() else target
+        if target.is_dir() and not file.exists():
+            raise UsageError(
+                f"{target} holds neither a saved run (run.json) nor a batch (_manifest.json)"
+            )
+        model = _load_run(file)
         if not model.done:
-            raise UsageError(f"{target}: the saved run has not finished")
+            raise UsageError(f"{file}: the saved run has not finished")
+        record = _record(args.record, [model.scenario])
         title = f"Comparison with history: saved run of {model.scenario.spec.id}"
+        index = write_report(model, record, out, title)
     else:
-        if args.runs < 1:
-            raise UsageError("--runs must be at least 1")
+        from sim.model import FrontlineModel
+
+        runs = args.runs if args.runs is not None else 200
         scenario = load_scenario(args.target)
-        model = FrontlineModel(scenario, seed=args.seed, replicates=args.runs).run()
-        title = f"Comparison with history: {scenario.spec.id}, {args.runs} runs"
-    index = write_report(model, load_record(args.record), Path(args.out), title)
+        record = _record(args.record, [scenario])
+        model = FrontlineModel(scenario, seed=args.seed or 0, replicates=runs).run()
+        title = f"Comparison with history: {scenario.spec.id}, {runs} runs"
+        index = write_report(model, record, out, title)
     sys.stdout.write(f"Wrote {index}\n")
     return 0
 
 
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Fit parameters on training eras, report the held-out era, write a set: block."""
-    from sim.calibrate import calibrate, era_windows
+# --------------------------------------------------------------------------- calibrate
 
-    names = [*args.train, *args.hold_out]
-    windows = era_windows(names)
+
+def _month_arg(text: str) -> int | None:
+    """``YYYY-MM`` as a month number, or ``none`` (argparse type)."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return parse_month(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a month YYYY-MM or none, got {text!r}"
+        ) from None
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the shared rules, dynamics and weights by likelihood; report the held-out decisions."""
+    from sim.calibrate import calibrate
+    from sim.skill import recorded_path
+
+    if args.out is not None and Path(args.out).is_dir():
+        raise UsageError(f"--out: {args.out} is a folder; give a file name")
+    scenario = load_scenario(args.scenario, file_set=False)
+    record = _record(args.record, [scenario])
+    hold = args.hold_out_from
+    points = recorded_path(scenario, record)
+    train = [p for p in points if hold is None or p.month < hold]
+    if not train:
+        raise UsageError(
+            f"{args.scenario} has no recorded decision before {format_month(hold or 0)} to fit"
+        )
+    held = len(points) - len(train)
+    where = "all of them" if hold is None else f"those before {format_month(hold)}"
     sys.stderr.write(
-        "calibrating on "
-        + ", ".join(f"{n} ({windows[n]})" for n in args.train)
-        + "; held out: "
-        + ", ".join(f"{n} ({windows[n]})" for n in args.hold_out)
-        + "\n"
+        f"calibrating {scenario.spec.id} on {len(train)} recorded decisions ({where}); "
+        f"{held} held out\n"
     )
 
     def progress(evaluations: int, best: float) -> None:
-        sys.stderr.write(f"\r  {evaluations}/{args.budget} evaluations, best score {best:.3f}")
+        sys.stderr.write(f"\r  {evaluations}/{args.budget} evaluations, best {best:.3f}")
 
     fit = calibrate(
-        args.train,
-        args.hold_out,
-        runs=args.runs,
-        seed=args.seed,
-        budget=args.budget,
-        progress=progress,
+        scenario, hold_out_from=hold, budget=args.budget, record=record, progress=progress
     )
     sys.stderr.write("\n")
+    if fit.free_parameters >= fit.train_points:
+        sys.stderr.write(
+            f"frontline: warning: {fit.free_parameters} free parameters for only "
+            f"{fit.train_points} decisions: the fit explains nothing it was not given\n"
+        )
+
+    def line(label: str, part: dict[str, Any] | None) -> str:
+        if not part or not part.get("decisions"):
+            return f"# {label}: no decisions"
+        return (
+            f"# {label}: {part['decisions']} decisions, log score {part['log_score']} "
+            f"(uniform null {part['log_score_uniform']}), Brier skill {part['brier_skill']} "
+            f"(uniform null 0), beats {round(100 * part['null_random_weights'])}% of 100 "
+            "random weight sets"
+        )
+
     lines = [
-        "# Fitted by `frontline calibrate` (see sim/calibrate.py for the procedure).",
-        f"# runs per era {args.runs}, seed {args.seed}, {fit.evaluations} evaluations.",
+        f"# Fitted by `frontline calibrate` on {scenario.spec.id} (see sim/calibrate.py).",
+        f"# {fit.free_parameters} free parameters for {fit.train_points} recorded decisions; "
+        f"{fit.evaluations} evaluations (budget {args.budget}).",
+        line("fitted on", fit.train),
     ]
-    for label, scores in (("train", fit.train), ("held out", fit.held_out)):
-        for sc in scores:
-            lines.append(
-                f"# {label:<8} {sc.name:<14} {windows[sc.name]}: decision agreement "
-                f"{sc.decision_agreement:.3f}, phase agreement {sc.phase_agreement:.3f}"
-            )
-    text = "\n".join(lines) + "\n" + yaml.safe_dump({"set": fit.set_block()}, sort_keys=False)
+    if hold is not None:
+        lines.append(line(f"held out from {format_month(hold)}", fit.held_out))
+    body = {
+        "id": "my-fit" if hold is None else f"fit-to-{format_month(hold - 1)}",
+        "title": "Fitted by frontline calibrate",
+        "scenario": scenario.spec.id,
+        "fitted_until": None if hold is None else format_month(hold - 1),
+        "held_out_from": None if hold is None else format_month(hold),
+        "made_by": "frontline calibrate "
+        + f"--hold-out-from {'none' if hold is None else format_month(hold)} "
+        + f"--budget {args.budget}",
+        "set": fit.set_block(),
+    }
+    text = "\n".join(lines) + "\n" + yaml.safe_dump(body, sort_keys=False)
     if args.out:
         write_atomic(Path(args.out), text)
         sys.stdout.write(f"Wrote {args.out}\n")
@@ -229,10 +427,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- batch
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run a batch of runs into a resumable Parquet dataset."""
-    from frontline.batch import execute, tqdm_progress
-    from sim.batch import BatchSpec, parse_sweep
+    from frontline.batch import default_workers, execute, tqdm_progress
+    from sim.batch import BatchSpec, argument_problems, parse_sweep
 
     sets = tuple((k, _parse_value(v)) for k, v in _parse_pairs(args.set, "--set").items())
     try:
@@ -241,18 +442,27 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise UsageError(f"--sweep: {exc}") from None
     force = tuple(_parse_pairs(args.force, "--force").items())
     spec = BatchSpec(tuple(args.scenarios), args.runs, args.seed, sets, sweeps, force, args.chunk)
-    out = Path(args.out)
-    where = f"Dask at {args.dask}" if args.dask else f"{args.workers or 'all'} local worker(s)"
-    sys.stderr.write(f"frontline batch: {spec.total_runs} runs on {where} into {out}\n")
+    problems = argument_problems(spec)
+    if problems:
+        raise ScenarioError(problems)
+    out = _out_folder(args.out)
+    assert out is not None
+    workers = args.workers or default_workers()
+    where = f"Dask at {args.dask}" if args.dask else f"{workers} local worker(s)"
+
+    def announce() -> None:
+        sys.stderr.write(f"frontline batch: {spec.total_runs:,} runs on {where} into {out}\n")
+
     started = time.perf_counter()
     try:
         progress = execute(
             spec,
             out,
-            workers=args.workers,
+            workers=workers,
             dask=args.dask,
             resume=args.resume,
             on_progress=None if args.quiet else tqdm_progress(),
+            on_checked=announce,
         )
     except KeyboardInterrupt:
         sys.stderr.write(
@@ -269,49 +479,101 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- validate
+
+
+def _is_record(name: str) -> bool:
+    """Whether a file given to ``validate`` is a recorded history rather than a scenario."""
+    from sim.history import looks_like_record
+    from sim.scenario import resolve_name
+    from sim.yamlfile import read_yaml
+
+    try:
+        doc, _ = read_yaml(resolve_name(name))
+    except ScenarioError:
+        return False
+    return doc is not None and looks_like_record(doc.data)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check scenario files; print every problem; status 2 if any."""
+    """Check scenario and record files; print every problem; status 2 if any.
+
+    A scenario is also checked against the built-in record (a renamed recorded option);
+    a record against the built-in scenarios and the scenarios given with it.
+    """
+    from sim.history import load_record, record_problems
+
     count, bad = 0, 0
-    for f in args.files:
-        try:
-            load_scenario(f)
-        except ScenarioError as exc:
-            for p in exc.problems:
+    scenarios: list[CompiledScenario] = []
+    records: list[str] = []
+
+    def report(name: str, problems: list[Problem], what: str = "") -> None:
+        nonlocal count, bad
+        if problems:
+            for p in sorted(set(problems)):
                 sys.stderr.write(f"{p}\n")
-            count, bad = count + len(exc.problems), bad + 1
+            count, bad = count + len(set(problems)), bad + 1
         else:
-            sys.stdout.write(f"{f}: ok\n")
+            sys.stdout.write(f"{name}: ok{what}\n")
+
+    for name in args.files:
+        if _is_record(name):
+            records.append(name)
+            continue
+        try:
+            scenario = load_scenario(name)
+            problems = record_problems(load_record(), [scenario], blame="scenario")
+        except ScenarioError as exc:
+            problems = exc.problems
+        else:
+            scenarios.append(scenario)
+        report(name, problems)
+    for name in records:
+        try:
+            problems = record_problems(load_record(name), scenarios)
+        except ScenarioError as exc:
+            problems = exc.problems
+        report(name, problems, " (a recorded history)")
     if count:
         sys.stderr.write(f"{count} problem(s) in {bad} file(s)\n")
         return EXIT_BAD_INPUT
     return 0
 
 
+# --------------------------------------------------------------------------- scenarios, schema
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    """List the built-in scenarios with their periods."""
+    """List the built-in scenarios with their periods (from their headers: nothing compiled)."""
     rows = []
     for name in builtin_names():
-        try:
-            sc = load_scenario(name)
-        except ScenarioError as exc:
-            rows.append((name, "invalid", f"{len(exc.problems)} problem(s)"))
-            continue
-        period = f"{format_month(sc.start)} to {format_month(sc.end)}"
-        rows.append((name, period, sc.spec.title))
+        s = summary(name)
+        if s.problem is not None:
+            rows.append((name, "invalid", f"{s.problem} (run: frontline validate {name})"))
+        else:
+            rows.append((name, f"{s.start} to {s.end}", s.title))
     width = max((len(r[0]) for r in rows), default=4)
     for name, period, title in rows:
         sys.stdout.write(f"{name:<{width}}  {period}  {title}\n")
+    sys.stdout.write(
+        "\nRead from the files' headers; `frontline validate NAME` checks a scenario in full.\n"
+    )
     return 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Write the JSON Schema of the scenario format."""
+    from sim.schema import json_schema
+
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.out:
         write_atomic(Path(args.out), text)
     else:
         sys.stdout.write(text)
     return 0
+
+
+# --------------------------------------------------------------------------- the parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -321,10 +583,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Frontline State: Pakistan and the Soviet Union, 1947-1991, as six agents.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    seed_help = "random seed, 0 to 2**63 - 1 (default 0)"
 
     run = sub.add_parser("run", help="run a scenario and print its timeline")
     run.add_argument("scenario", nargs="?", help="built-in name or path (default: the longest)")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("--seed", type=_seed, help=seed_help)
     run.add_argument("--json", action="store_true", help="print one JSON object instead")
     run.add_argument("--out", metavar="DIR", help="also write result.json, timeline.txt, run.json")
     run.add_argument(
@@ -345,47 +608,64 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--from", dest="from_dir", metavar="DIR", help="replay one run of a batch (with --run ID)"
     )
-    run.add_argument("--run", type=int, metavar="ID", help="the run to replay (with --from)")
+    run.add_argument(
+        "--run", type=_between(0, MAX_RUNS), metavar="ID", help="the run to replay (with --from)"
+    )
     run.set_defaults(func=cmd_run)
 
     comp = sub.add_parser("compare", help="write an HTML report comparing runs with history")
     comp.add_argument(
         "target",
         metavar="SCENARIO_OR_RESULTS",
-        help="a scenario (name or path) to run, or a saved run (run.json or its folder)",
+        help="a scenario (name or path) to run, a saved run (run.json or its folder), or a "
+        "batch's results folder",
     )
-    comp.add_argument("--runs", type=int, default=200, help="runs of a scenario (default 200)")
-    comp.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    comp.add_argument(
+        "--runs",
+        type=_between(1, MAX_COMPARE_RUNS),
+        help=f"runs of a scenario, 1 to {MAX_COMPARE_RUNS:,} (default 200)",
+    )
+    comp.add_argument("--seed", type=_seed, help=seed_help)
     comp.add_argument("--out", metavar="DIR", required=True, help="folder for the report")
     comp.add_argument("--record", metavar="FILE", help="the recorded history to compare with")
     comp.set_defaults(func=cmd_compare)
 
-    cal = sub.add_parser("calibrate", help="fit parameters to history, with a held-out era")
-    cal.add_argument(
-        "--train",
-        nargs="+",
-        default=["eras/1954", "eras/1965", "eras/1971"],
-        metavar="ERA",
-        help="eras to fit on (default: 1954, 1965, 1971)",
+    cal = sub.add_parser(
+        "calibrate", help="fit the rules and weights to history's choices, with a held-out period"
     )
     cal.add_argument(
-        "--hold-out",
-        nargs="*",
-        default=["eras/1979"],
-        metavar="ERA",
-        help="eras to report on, never fitted (default: 1979)",
+        "scenario",
+        nargs="?",
+        default="baseline",
+        help="the scenario fitted on (default: baseline; its set: block is left out)",
     )
-    cal.add_argument("--runs", type=int, default=64, help="runs per era and evaluation")
-    cal.add_argument("--budget", type=int, default=200, help="evaluations at most")
-    cal.add_argument("--seed", type=int, default=0)
-    cal.add_argument("--out", metavar="FILE", help="write the set: block to FILE")
+    cal.add_argument(
+        "--hold-out-from",
+        type=_month_arg,
+        default=1979 * 12,
+        metavar="YYYY-MM",
+        help="fit on the decisions before this month, report on the rest (default 1979-01; "
+        "none: fit on all)",
+    )
+    cal.add_argument(
+        "--budget",
+        type=_between(1, MAX_BUDGET),
+        default=300,
+        help=f"runs of the recorded path at most (default 300, at most {MAX_BUDGET:,})",
+    )
+    cal.add_argument("--out", metavar="FILE", help="write the fitted parameter set to FILE")
     cal.add_argument("--record", metavar="FILE", help="the recorded history to fit to")
     cal.set_defaults(func=cmd_calibrate)
 
     batch = sub.add_parser("batch", help="run many seeds, sweeps and scenarios into Parquet")
     batch.add_argument("scenarios", nargs="+", metavar="SCENARIO")
-    batch.add_argument("--runs", type=int, required=True, help="runs (seeds) per combination")
-    batch.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    batch.add_argument(
+        "--runs",
+        type=_between(1, MAX_RUNS),
+        required=True,
+        help=f"runs (seeds) per combination; at most {MAX_RUNS:,} in a batch",
+    )
+    batch.add_argument("--seed", type=_seed, default=0, help="base " + seed_help)
     batch.add_argument(
         "--set",
         action="append",
@@ -401,20 +681,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="run every listed value (sweeps multiply)",
     )
     batch.add_argument("--force", action="append", default=[], metavar="DECISION=OPTION")
-    batch.add_argument("--workers", type=int, default=0, help="local processes (default: cores)")
+    batch.add_argument(
+        "--workers",
+        type=_between(1, 1024),
+        help="local processes, 1 to 1,024 (default: this machine's cores)",
+    )
     batch.add_argument("--dask", metavar="ADDRESS", help="a Dask scheduler, or 'local'")
     batch.add_argument(
         "--chunk",
-        type=int,
+        type=_between(1, MAX_CHUNK),
         default=DEFAULT_CHUNK,
-        help=f"runs per chunk and file (default {DEFAULT_CHUNK})",
+        help=f"runs per chunk and file, 1 to {MAX_CHUNK:,} (default {DEFAULT_CHUNK:,})",
     )
     batch.add_argument("--out", metavar="DIR", required=True, help="results folder")
     batch.add_argument("--resume", action="store_true", help="run only the missing chunks")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(func=cmd_batch)
 
-    validate = sub.add_parser("validate", help="check scenario files and list every problem")
+    validate = sub.add_parser(
+        "validate", help="check scenario and record files and list every problem"
+    )
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(func=cmd_validate)
 
@@ -436,14 +722,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for p in exc.problems:
             sys.stderr.write(f"{p}\n")
         return EXIT_BAD_INPUT
-    except BatchError as exc:
-        sys.stderr.write(f"frontline: {exc}\n")
-        return EXIT_BAD_INPUT
-    except UsageError as exc:
+    except (BatchError, UsageError, WriteError) as exc:
         sys.stderr.write(f"frontline: {exc}\n")
         return EXIT_BAD_INPUT
     except OSError as exc:
-        sys.stderr.write(f"frontline: {exc.strerror or exc}: {exc.filename or ''}\n")
+        where = f" {exc.filename}:" if exc.filename else ""
+        sys.stderr.write(f"frontline:{where} {exc.strerror or exc}\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("frontline: interrupted\n")

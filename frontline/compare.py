@@ -28,7 +28,7 @@ table { border-collapse: collapse; width: 100%; margin: 1em 0; }
 td, th { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }
 th { background: #f0f0f0; } .ci { color: #666; font-size: 90%; }
 li.hist { font-weight: bold; } ul { margin: 0; padding-left: 1.2em; }
-img { max-width: 100%; }
+img { max-width: 100%; } td:first-child { white-space: nowrap; }
 """
 
 
@@ -133,10 +133,23 @@ def _fmt(interval: dict[str, Any], digits: int = 2) -> str:
     )
 
 
+def _nulls(nulls: dict[str, Any], key: str) -> str:
+    """The two null models' medians of a measure, as two table cells."""
+    cells = []
+    for name in ("uniform", "random_weights"):
+        value = nulls[name][key]
+        cells.append(f"<td>{'n/a' if value is None else f'{value:.2f}'}</td>")
+    return "".join(cells)
+
+
 def write_report(model: FrontlineModel, record: Record, out: Path, title: str) -> Path:
     """Write the comparison report of a model's runs into ``out``; return the HTML path."""
+    from frontline import fidelity
+
     comparison = compare(model, record)
     dist = comparison.distribution()
+    found = fidelity.measures(model.scenario, record, seed=model.seed)
+    dist["skill"], dist["nulls"] = found["skill"], found["nulls"]
     out.mkdir(parents=True, exist_ok=True)
     _plot_attitudes(model, comparison, out / "attitudes.png")
     _plot_events(comparison, out / "events.png")
@@ -171,13 +184,28 @@ def write_report(model: FrontlineModel, record: Record, out: Path, title: str) -
 (2025), &ldquo;The Changing Dynamics of Pakistan's Relations with the Former Soviet Union
 1947-91&rdquo;, <i>Global Foreign Policies Review</i> VIII(III), 15&ndash;22.</p>
 <h2>How close to history</h2>
-<table><tr><th>measure</th><th>median over runs</th><th>what it means</th></tr>
+<p>Free runs of this model, beside free runs of two models that know nothing: the uniform
+null (every option equally likely) and the random-weights null (each actor's weights drawn
+at random, same rules); {found["nulls"]["uniform"]["runs"]} runs each, medians.</p>
+<table><tr><th>measure</th><th>median over runs</th><th>uniform null</th>
+<th>random-weights null</th><th>what it means</th></tr>
 <tr><td>decision agreement</td><td>{_fmt(dist["decision_agreement"])}</td>
+{_nulls(found["nulls"], "decision_agreement")}
 <td>share of decision points where the run chose as history did</td></tr>
 <tr><td>phase agreement</td><td>{_fmt(dist["phase_agreement"])}</td>
+{_nulls(found["nulls"], "phase_agreement")}
 <td>share of the paper's phases in which the relationship moved the way the paper says</td></tr>
-<tr><td>event timing</td><td>{_fmt(dist["event_timing_mae_months"], 1)}</td>
-<td>mean months between a simulated event and the recorded one</td></tr></table>
+<tr><td>recorded events that did not happen</td>
+<td>{_fmt(dist["recorded_events_missed_share"])}</td>
+{_nulls(found["nulls"], "recorded_events_missed_share")}
+<td>share of the {len(dist["events"])} recorded events of the period that never happened</td></tr>
+<tr><td>events the record does not hold</td>
+<td>{_fmt(dist["unrecorded_events_happened"], 1)}</td><td></td><td></td>
+<td>how many of the scenario's events off the record happened in a run</td></tr>
+<tr><td>event timing</td><td>{_fmt(dist["event_timing_mae_months"], 1)}</td><td></td><td></td>
+<td>mean months between a simulated event and the recorded one, over the recorded events
+that happened (read it with the two rows above)</td></tr></table>
+{fidelity.html_section(sc, record, found)}
 <h2>Attitudes and the paper's phases</h2>
 <img src="attitudes.png" alt="attitude trajectories with the paper's phases">
 <table><tr><th>pair</th><th>phase</th><th>paper's trend</th><th>median change</th>

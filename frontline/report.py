@@ -115,11 +115,18 @@ def comparison_text(summary: dict[str, Any], record_name: str) -> str:
     lines.append(f"  phase agreement      {share('phase_agreement', summary['phases'])}")
     happened = [e for e in summary["events"] if e["simulated"] is not None]
     never = [e["id"] for e in summary["events"] if e["simulated"] is None]
+    unrecorded = summary.get("unrecorded_events", [])
     mae = summary["event_timing_mae_months"]
+    # timing is never shown alone: beside it, what did not happen and what was not recorded
     timing = "n/a" if mae is None else f"{mae:.1f} months mean error over {len(happened)} events"
-    lines.append(f"  event timing         {timing}")
+    lines.append(
+        f"  event timing         {timing}; {len(never)} of {len(summary['events'])} recorded "
+        f"events did not happen; {len(unrecorded)} event(s) the record does not hold did"
+    )
     if never:
         lines.append(f"  never happened:      {', '.join(never)}")
+    if unrecorded:
+        lines.append(f"  not in the record:   {', '.join(e['id'] for e in unrecorded)}")
     if summary["decisions"]:
         lines.append("  decisions (history / this run):")
         for d in summary["decisions"]:

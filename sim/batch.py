@@ -15,25 +15,22 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sim.actors import PAIRS, pair_name
 from sim.calendar import format_month, parse_month
-from sim.errors import Problem, ScenarioError
-from sim.history import compare, labels, load_record
+from sim.errors import Problem, ScenarioError, echo
+from sim.history import compare, labels, load_record, record_problems
+from sim.limits import DEFAULT_CHUNK, MAX_CHUNK, MAX_CHUNKS, MAX_COMBINATIONS, MAX_RUNS
 from sim.model import FrontlineModel
-from sim.scenario import CompiledScenario, load_scenario, scenario_from_data
-
-DEFAULT_CHUNK = 1000
-"""Runs per chunk, the unit of work, of files and of resuming.
-
-Each chunk's file costs about as much to write for 500 runs as for 1,000 (the 1,485
-columns, not the rows, set the cost), so a chunk is two slabs."""
+from sim.scenario import CompiledScenario, load_scenario, resolve_name, scenario_from_data
+from sim.snapshot import seed_problem
 
 SLAB = 500
 """Replicates per vectorised model: large enough to vectorise well, small enough to stay
@@ -67,17 +64,28 @@ class BatchSpec:
         return d
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> BatchSpec:
-        """Inverse of ``to_json``."""
-        return cls(
-            tuple(d["scenarios"]),
-            int(d["runs"]),
-            int(d["seed"]),
-            tuple((str(p), v) for p, v in d["sets"]),
-            tuple((str(p), tuple(v)) for p, v in d["sweeps"]),
-            tuple((str(a), str(b)) for a, b in d["force"]),
-            int(d["chunk"]),
-        )
+    def from_json(cls, d: Any) -> BatchSpec:
+        """Inverse of ``to_json`` (ValueError if ``d`` is not such data)."""
+        try:
+            spec = cls(
+                tuple(str(n) for n in d["scenarios"]),
+                d["runs"],
+                d["seed"],
+                tuple((str(p), v) for p, v in d["sets"]),
+                tuple((str(p), tuple(v)) for p, v in d["sweeps"]),
+                tuple((str(a), str(b)) for a, b in d["force"]),
+                d["chunk"],
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a batch's arguments ({type(exc).__name__}: {exc})") from None
+        if not all(isinstance(n, int) for n in (spec.runs, spec.seed, spec.chunk)):
+            raise ValueError("not a batch's arguments (runs, seed and chunk must be numbers)")
+        return spec
+
+    @property
+    def combination_count(self) -> int:
+        """How many combinations of swept values there are (without listing them)."""
+        return math.prod(len(v) for _, v in self.sweeps)
 
     @property
     def parameter_paths(self) -> list[str]:
@@ -96,7 +104,7 @@ class BatchSpec:
     @property
     def total_runs(self) -> int:
         """How many runs the batch holds."""
-        return len(self.scenarios) * len(self.combinations()) * self.runs
+        return len(self.scenarios) * self.combination_count * self.runs
 
 
 @dataclass(frozen=True)
@@ -150,21 +158,94 @@ def find_run(spec: BatchSpec, run: int) -> tuple[Chunk, int]:
     raise KeyError(f"no run {run} in this batch (runs are 0 to {spec.total_runs - 1})")
 
 
-def check(spec: BatchSpec) -> None:
-    """Load every scenario with every combination before anything runs (ScenarioError)."""
+def argument_problems(spec: BatchSpec) -> list[Problem]:
+    """What is wrong with a batch's arguments, before any scenario is read or file written.
+
+    Each problem names its argument (``--runs``, ``--sweep`` ...). The limits are
+    ``MAX_RUNS``, ``MAX_CHUNK``, ``MAX_CHUNKS`` and ``MAX_COMBINATIONS``.
+    """
     problems: list[Problem] = []
-    if spec.runs < 1:
-        problems.append(Problem("--runs", 0, "", f"expected at least 1 run, got {spec.runs}"))
-    if spec.chunk < 1:
-        problems.append(Problem("--chunk", 0, "", f"expected at least 1, got {spec.chunk}"))
-    for name, values in spec.sweeps:
+
+    def bad(argument: str, message: str, path: str = "") -> None:
+        problems.append(Problem(argument, 0, path, message))
+
+    if not isinstance(spec.runs, int) or spec.runs < 1:
+        bad("--runs", f"expected at least 1 run, got {echo(spec.runs)}")
+    if not isinstance(spec.chunk, int) or not 1 <= spec.chunk <= MAX_CHUNK:
+        bad("--chunk", f"expected 1 to {MAX_CHUNK:,} runs per chunk, got {echo(spec.chunk)}")
+    if (message := seed_problem(spec.seed)) is not None:
+        bad("--seed", message)
+    given: dict[str, str] = {}
+    for argument, items in (("--set", spec.sets), ("--sweep", spec.sweeps)):
+        for path, _ in items:
+            if path in given:
+                also = "" if given[path] == argument else f" (also given to {given[path]})"
+                bad(argument, f"given more than once{also}; give each path once", path)
+            given.setdefault(path, argument)
+    for path, values in spec.sweeps:
         if not values:
-            problems.append(Problem("--sweep", 0, name, "expected at least one value"))
+            bad("--sweep", "expected at least one value", path)
+        repeated = [v for k, v in enumerate(values) if v in values[:k]]
+        if repeated:
+            bad("--sweep", f"the value {echo(repeated[0])} is given more than once", path)
+    forced = [decision for decision, _ in spec.force]
+    for decision in dict.fromkeys(d for k, d in enumerate(forced) if d in forced[:k]):
+        bad("--force", "given more than once; force each decision once", decision)
+    files: dict[Path, str] = {}
+    for name in spec.scenarios:
+        try:
+            file = resolve_name(name).resolve()
+        except (ScenarioError, OSError):
+            continue  # reported when the scenarios are loaded
+        if file in files:
+            same = (
+                "is given twice"
+                if name == files[file]
+                else f"is the same file as {echo(files[file])}"
+            )
+            bad("SCENARIO", f"{echo(name)} {same}; give each scenario once")
+        files.setdefault(file, name)
+    if problems:
+        return problems
+    combinations = len(spec.scenarios) * spec.combination_count
+    if combinations > MAX_COMBINATIONS:
+        bad(
+            "--sweep",
+            f"{combinations:,} scenario and sweep combinations; at most {MAX_COMBINATIONS:,}",
+        )
+    elif spec.total_runs > MAX_RUNS:
+        bad("--runs", f"{spec.total_runs:,} runs in all; at most {MAX_RUNS:,} in one batch")
+    elif combinations * -(-spec.runs // spec.chunk) > MAX_CHUNKS:
+        chunks = combinations * -(-spec.runs // spec.chunk)
+        bad("--chunk", f"{chunks:,} chunks; at most {MAX_CHUNKS:,} (use a larger --chunk)")
+    return problems
+
+
+def check(spec: BatchSpec) -> None:
+    """Check the arguments, then load every scenario with every combination (ScenarioError).
+
+    Every problem is collected: the arguments' first, then those of each combination's
+    scenario (a swept value is reported as ``--sweep``), then whether the recorded history
+    still matches each scenario's decisions, all before anything runs.
+    """
+    problems = argument_problems(spec)
     if problems:
         raise ScenarioError(problems)
-    _scenario.cache_clear()  # a batch reads the files as they are now, in any process
+    _SCENARIOS.clear()  # a batch reads the files as they are now, in any process
+    labels = {path: "--sweep" for path, _ in spec.sweeps}
     for key in scenario_keys(spec):
-        _scenario(*key)
+        name, params, force = key
+        try:
+            _SCENARIOS[key] = load_scenario(
+                name, overrides=dict(params), force=dict(force) or None, override_labels=labels
+            )
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    problems = record_problems(load_record(), list(_SCENARIOS.values()), blame="scenario")
+    if problems:
+        raise ScenarioError(problems)
 
 
 def scenario_keys(spec: BatchSpec) -> list[ScenarioKey]:
@@ -172,11 +253,17 @@ def scenario_keys(spec: BatchSpec) -> list[ScenarioKey]:
     return [(s, tuple(c.items()), spec.force) for s in spec.scenarios for c in spec.combinations()]
 
 
-@cache  # one batch's scenarios: ``check`` empties it for every batch
+_SCENARIOS: dict[ScenarioKey, CompiledScenario] = {}
+"""One batch's compiled scenarios: ``check`` empties it and loads them for every batch."""
+
+
 def _scenario(
     name: str, params: tuple[tuple[str, Any], ...], force: tuple[tuple[str, str], ...]
 ) -> CompiledScenario:
-    return load_scenario(name, overrides=dict(params), force=dict(force) or None)
+    key = (name, params, force)
+    if key not in _SCENARIOS:
+        _SCENARIOS[key] = load_scenario(name, overrides=dict(params), force=dict(force) or None)
+    return _SCENARIOS[key]
 
 
 def sources_for(spec: BatchSpec) -> dict[ScenarioKey, dict[str, Any]]:
@@ -370,9 +457,3 @@ def parse_sweep(text: str) -> tuple[str, tuple[Any, ...]]:
         except yaml.YAMLError:
             parsed.append(v.strip())
     return path.strip(), tuple(parsed)
-
-
-def chunks_done(names: Sequence[str], chunks: Sequence[Chunk]) -> set[int]:
-    """Indices of the chunks whose files are present."""
-    present = set(names)
-    return {c.index for c in chunks if c.name in present}

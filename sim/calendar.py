@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+r"""ASCII digits only: ``\d`` would also read Arabic-Indic and other digits as a year."""
 
 
 def parse_month(text: str) -> int:
@@ -14,7 +15,7 @@ def parse_month(text: str) -> int:
         ValueError: if the text is not ``YYYY-MM`` with a month from 01 to 12.
 
     """
-    m = _MONTH.match(text)
+    m = _MONTH.fullmatch(text) if isinstance(text, str) else None
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValueError(f"expected a month as YYYY-MM, got {text!r}")
     return int(m.group(1)) * 12 + int(m.group(2)) - 1

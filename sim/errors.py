@@ -19,6 +19,23 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
+ECHO_LIMIT = 60
+"""Characters of a user's value echoed in a message; longer values are cut (a key of a
+megabyte is shown by its start and its length, not whole)."""
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text``, or its start and its length if it is longer than ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def echo(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A value as a message echoes it: its ``repr``, cut to ``limit`` characters."""
+    return shorten(repr(value), limit)
+
+
 class ScenarioError(Exception):
     """A scenario could not be loaded; ``problems`` lists every reason found."""
 

@@ -16,7 +16,8 @@ For a run, or each of R replicates at once:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -24,21 +25,44 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from sim.actors import ACTORS, INDEX
 from sim.calendar import format_month, parse_month
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, echo
 from sim.model import FrontlineModel
-from sim.scenario import builtin_dir, clean_loc, describe_error
+from sim.scenario import CompiledScenario, builtin_dir, builtin_ids, clean_loc, describe_error
 from sim.schema import Month, Source
 from sim.view import Decided, Happened, RunView
 from sim.vocabulary import Slug
-from sim.yamlfile import dotted, read_yaml
+from sim.yamlfile import Document, dotted, read_yaml
 
 Trend = Literal["improve", "worsen", "stable"]
 _ACT = "|".join(ACTORS)
-PairSpec = Annotated[str, StringConstraints(pattern=rf"^({_ACT})(->|-)({_ACT})$")]
+
+
+def _two_actors(pair: str) -> str:
+    a, _, b = pair.replace("->", "-").partition("-")
+    if a == b:
+        raise ValueError(f"expected two different actors, got {pair!r}")
+    return pair
+
+
+PairSpec = Annotated[
+    str,
+    StringConstraints(pattern=rf"^({_ACT})(->|-)({_ACT})$"),
+    AfterValidator(_two_actors),
+]
 
 
 class _Strict(BaseModel):
@@ -72,6 +96,14 @@ class Phase(_Strict):
     wording: str = Field(min_length=1, description="the paper's own words")
     source: Source
 
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: str, info: ValidationInfo) -> str:
+        start = info.data.get("start")
+        if isinstance(start, str) and parse_month(end) < parse_month(start):
+            raise ValueError(f"'to' ({end}) is before 'from' ({start})")
+        return end
+
 
 class Record(_Strict):
     """The recorded history."""
@@ -80,6 +112,27 @@ class Record(_Strict):
     events: list[RecordedEvent] = Field(default_factory=list)
     decisions: list[RecordedDecision] = Field(default_factory=list)
     phases: list[Phase] = Field(default_factory=list)
+    _document: Document | None = PrivateAttr(None)
+
+    def where(self, loc: tuple[str | int, ...]) -> tuple[str, int]:
+        """The file and line of a place in the record (line 0 if it was not read from a file)."""
+        if self._document is None:
+            return "record", 0
+        return self._document.file, self._document.line_of(loc)
+
+
+_SCENARIO_KEYS = ("id", "title", "start", "end", "extends")
+"""Keys a scenario has and a record never has: how a scenario given as a record is told."""
+
+
+def looks_like_record(data: Any) -> bool:
+    """Whether YAML data is a record rather than a scenario (``frontline validate`` asks)."""
+    if not isinstance(data, dict) or any(k in data for k in _SCENARIO_KEYS):
+        return False
+    if "phases" in data or "tolerance" in data:
+        return True
+    items = [*(data.get("events") or []), *(data.get("decisions") or [])]
+    return any(isinstance(i, dict) and ("month" in i or "option" in i) for i in items)
 
 
 def record_path() -> Path:
@@ -98,8 +151,21 @@ def _load_record(path: Path) -> Record:
     doc, problems = read_yaml(path, str(path.name if path == record_path().resolve() else path))
     if doc is None:
         raise ScenarioError(problems)
+    if isinstance(doc.data, dict) and any(k in doc.data for k in _SCENARIO_KEYS):
+        raise ScenarioError(
+            [
+                Problem(
+                    doc.file,
+                    0,
+                    "",
+                    "this is a scenario file, not a recorded history: a record holds "
+                    "'events' with months, 'decisions' with options and 'phases' (like "
+                    "scenarios/history/record.yaml)",
+                )
+            ]
+        )
     try:
-        return Record.model_validate(doc.data)
+        record = Record.model_validate(doc.data)
     except ValidationError as exc:
         raise ScenarioError(
             [
@@ -111,7 +177,114 @@ def _load_record(path: Path) -> Record:
                 )
                 for e in exc.errors()
             ]
+            + _repeated_ids(doc)
         ) from None
+    record._document = doc
+    repeated = _repeated_ids(doc)
+    if repeated:
+        raise ScenarioError(repeated)
+    return record
+
+
+def _repeated_ids(doc: Document) -> list[Problem]:
+    """Ids given twice within a list of the record, each at its repetition."""
+    problems = []
+    data = doc.data if isinstance(doc.data, dict) else {}
+    for key in ("events", "decisions", "phases"):
+        items = data.get(key)
+        seen: dict[str, int] = {}
+        for k, item in enumerate(items if isinstance(items, list) else []):
+            item_id = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(item_id, str):
+                continue
+            if item_id in seen:
+                problems.append(
+                    Problem(
+                        doc.file,
+                        doc.line_of((key, k, "id")),
+                        f"{key}[{k}].id",
+                        f"duplicate id {echo(item_id)} (first at {key}[{seen[item_id]}])",
+                    )
+                )
+            seen.setdefault(item_id, k)
+    return problems
+
+
+def record_problems(
+    record: Record,
+    scenarios: Sequence[CompiledScenario] = (),
+    *,
+    blame: Literal["record", "scenario"] = "record",
+) -> list[Problem]:
+    """What in a record names nothing, or names an option its scenario does not have.
+
+    An event or decision id must be one of the built-in scenarios' or of ``scenarios``'
+    (a record may hold items outside a scenario's period: they are not compared). Where
+    a scenario has a recorded decision, it must have the option history took. ``blame``
+    says which file is reported as wrong when they disagree: the record (a record given
+    with ``--record``) or the scenario (one checked against the built-in record).
+    """
+    known = builtin_ids()
+    events = set(known.events).union(*({e.spec.id for e in sc.events} for sc in scenarios))
+    decisions = set(known.decisions).union(*({d.spec.id for d in sc.decisions} for sc in scenarios))
+    problems = []
+
+    def unknown(loc: tuple[str | int, ...], what: str, name: str, names: Iterable[str]) -> None:
+        hint = difflib.get_close_matches(name, sorted(names), n=1)
+        problems.append(
+            Problem(
+                *record.where(loc),
+                dotted(loc),
+                f"unknown {what} {echo(name)}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+            )
+        )
+
+    for k, e in enumerate(record.events):
+        if e.id not in events:
+            unknown(("events", k, "id"), "event", e.id, events)
+    for k, d in enumerate(record.decisions):
+        if d.id not in decisions:
+            unknown(("decisions", k, "id"), "decision", d.id, decisions)
+            continue
+        having = [sc for sc in scenarios if d.id in {cd.spec.id for cd in sc.decisions}]
+        if not having:  # only built-in scenarios have it: their options as written
+            if d.option not in known.decisions[d.id]:
+                unknown(
+                    ("decisions", k, "option"),
+                    f"option of {d.id!r}",
+                    d.option,
+                    known.decisions[d.id],
+                )
+            continue
+        for sc in having:
+            have = [o.id for o in sc.decision(d.id).options]
+            if d.option in have:
+                continue
+            file, line = record.where(("decisions", k, "option"))
+            if blame == "scenario":
+                problems.append(
+                    Problem(
+                        *sc.origin_of_decision(d.id),
+                        f"{sc.shown_decision(d.id)}.options",
+                        f"the recorded history ({file}:{line}) says history took "
+                        f"{d.option!r} here, which is not an option (options: "
+                        f"{', '.join(have)}); keep that option's id, or compare with a record "
+                        "of your own (--record)",
+                    )
+                )
+            else:
+                hint = difflib.get_close_matches(d.option, have, n=1)
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f"decisions[{k}].option",
+                        f"unknown option {echo(d.option)} of {d.id!r} in {sc.file} "
+                        f"(options: {', '.join(have)})"
+                        + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                    )
+                )
+    return problems
 
 
 F64 = npt.NDArray[np.float64]
@@ -340,9 +513,11 @@ def compare(runs: FrontlineModel | RunView, record: Record | None = None) -> Com
     chosen: list[tuple[str | None, ...]] = []
     for k, d in enumerate(decisions):
         decided = view.decisions[d.id]
-        if d.option not in decided.options:
+        if d.option not in decided.options:  # the callers check first (record_problems)
+            scenarios = [runs.scenario] if isinstance(runs, FrontlineModel) else []
             raise ScenarioError(
-                [Problem("record.yaml", 0, f"decisions.{d.id}", f"unknown option {d.option!r}")]
+                record_problems(rec, scenarios)
+                or [Problem(*rec.where(()), "decisions", f"unknown option {echo(d.option)}")]
             )
         match[:, k] = decided.index == decided.options.index(d.option)
         chosen.append(tuple(decided.chosen.tolist()))

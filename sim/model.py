@@ -32,8 +32,10 @@ from sim.dynamics import (
     foresee,
     rowsum,
 )
+from sim.errors import echo, shorten
 from sim.rng import uniform
 from sim.scenario import CompiledDecision, CompiledScenario, scenario_from_data
+from sim.snapshot import SavedRunError, check_arrays, check_envelope, depth_problem, seed_problem
 from sim.state import F64, TIES, B, WorldState
 from sim.view import RunView, view_of
 
@@ -369,10 +371,14 @@ class FrontlineModel(mesa.Model):
         explain_forced: bool = False,
         weights: F64 | None = None,
     ) -> None:
+        if (problem := seed_problem(seed)) is not None:
+            raise ValueError(f"seed: {problem}")
         super().__init__(seed=seed)
         self.scenario = scenario
         self.seed = int(seed)
         ids = np.arange(replicates) if replicate_ids is None else np.fromiter(replicate_ids, int)
+        if ids.size and ids.min() < 0:
+            raise ValueError("replicate ids must be 0 or more")
         self.replicate_ids = ids.astype(np.uint64)
         self.replicates = len(self.replicate_ids)
         if self.replicates < 1:
@@ -750,15 +756,28 @@ class FrontlineModel(mesa.Model):
 
     @classmethod
     def restore(cls, data: dict[str, Any]) -> FrontlineModel:
-        """Rebuild a run from ``snapshot`` data (ValueError if it is not such data)."""
+        """Rebuild a run from ``snapshot`` data.
+
+        Every field is checked first (``sim.snapshot``): a SavedRunError (a ValueError)
+        lists each field that is wrong, and a ScenarioError the problems of its scenario.
+        """
         if not isinstance(data, dict) or data.get("format") != SAVE_FORMAT:
-            raise ValueError("not a Frontline State saved run")
+            raise SavedRunError(["not a Frontline State saved run"])
         if data.get("version") != SAVE_VERSION:
-            raise ValueError(
-                f"saved run version {data.get('version')!r} is not supported "
-                f"(this version reads {SAVE_VERSION})"
+            raise SavedRunError(
+                [
+                    f"saved run version {echo(data.get('version'))} is not supported "
+                    f"(this version reads {SAVE_VERSION})"
+                ]
             )
-        scenario = scenario_from_data(data["scenario"], data.get("scenario_file", "<saved>"))
+        problems = check_envelope(data)
+        deep = depth_problem(data)
+        if problems or deep:
+            raise SavedRunError(problems + ([deep] if deep else []))
+        scenario = scenario_from_data(data["scenario"], shorten(data["scenario_file"]))
+        problems = check_arrays(data, scenario)
+        if problems:
+            raise SavedRunError(problems)
         model = cls(
             scenario,
             data["seed"],
@@ -772,9 +791,6 @@ class FrontlineModel(mesa.Model):
         model.month = parse_month(data["month"])
         model._cursor = int(data["cursor"])
         model.state = WorldState.from_json(data["state"])
-        expected = (model.replicates, len(scenario.events))
-        if model.state.event_month.shape != expected:
-            raise ValueError("saved state does not match its scenario")
         if data["pending"] is not None:
             model.pending = PendingDecision(
                 scenario.decision(data["pending"]["decision"]),

@@ -21,9 +21,17 @@ from pydantic import ValidationError
 from sim.actors import ACTORS, INDEX, N_ACTORS, Bloc
 from sim.acts import Rules
 from sim.calendar import format_month, parse_month
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, echo, shorten
+from sim.limits import MAX_MONTHS
 from sim.rng import stream_id
-from sim.schema import DecisionSpec, EventSpec, LeaderModifiers, OptionSpec, Scenario
+from sim.schema import (
+    MONTH_PATTERN,
+    DecisionSpec,
+    EventSpec,
+    LeaderModifiers,
+    OptionSpec,
+    Scenario,
+)
 from sim.vocabulary import (
     EFFECTS,
     CondFn,
@@ -66,6 +74,117 @@ def builtin_names() -> list[str]:
     return names
 
 
+@dataclass(frozen=True)
+class KnownIds:
+    """The event ids, and the decision ids with their option ids, that some scenario has."""
+
+    events: frozenset[str]
+    decisions: dict[str, frozenset[str]]
+
+
+def builtin_ids() -> KnownIds:
+    """Every event and decision id of the built-in scenarios, read from the files as written.
+
+    The files are parsed, not compiled (a record's ids are checked against these, and a
+    typo in a record must not pass because some scenario is shorter).
+    """
+    events: set[str] = set()
+    decisions: dict[str, set[str]] = {}
+    for name in builtin_names():
+        doc = _builtin_document(builtin_dir() / f"{name}.yaml")
+        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+        for item in _items(data.get("events")):
+            events.add(item["id"])
+        for item in _items(data.get("decisions")):
+            decisions.setdefault(item["id"], set()).update(
+                o["id"] for o in _items(item.get("options"))
+            )
+    return KnownIds(frozenset(events), {k: frozenset(v) for k, v in decisions.items()})
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    """The mappings with a text ``id`` in a list (anything else is left to validation)."""
+    if not isinstance(value, list):
+        return []
+    return [x for x in value if isinstance(x, dict) and isinstance(x.get("id"), str)]
+
+
+_DOCUMENTS: dict[tuple[Path, int, int], Document | None] = {}
+"""Built-in files as parsed, by path, modification time and size (read once a process)."""
+
+
+def _builtin_document(path: Path) -> Document | None:
+    """A built-in file as parsed YAML (None if it cannot be read or parsed)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    key = (path, info.st_mtime_ns, info.st_size)
+    if key not in _DOCUMENTS:
+        _DOCUMENTS[key] = read_yaml(path, _shown(path))[0]
+    return _DOCUMENTS[key]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A built-in scenario's id, title and period, as its files' headers give them."""
+
+    name: str
+    id: str = ""
+    title: str = ""
+    start: str = ""
+    end: str = ""
+    problem: str | None = None
+
+    @property
+    def months(self) -> int:
+        """How many months it runs (0 if its header is not sound)."""
+        if self.problem is not None:
+            return 0
+        return parse_month(self.end) - parse_month(self.start) + 1
+
+
+def summary(name: str) -> Summary:
+    """A built-in scenario's header, read from its file and those it extends, uncompiled.
+
+    Only ``id``, ``title``, ``start`` and ``end`` are read and checked (a child's win over
+    its parent's); ``problem`` says what is wrong with them. The rest of the scenario is
+    not checked here: ``load_scenario`` (``frontline validate``) checks it all.
+    """
+    path = builtin_dir() / f"{name}.yaml"
+    header: dict[str, Any] = {}
+    seen: list[Path] = []
+    while True:
+        doc = _builtin_document(path)
+        if doc is None or not isinstance(doc.data, dict):
+            return Summary(name, problem=f"{_shown(path)} cannot be read as a scenario")
+        for key in ("id", "title", "start", "end"):
+            if key in doc.data:
+                header.setdefault(key, doc.data[key])
+        ref = doc.data.get("extends")
+        if ref is None:
+            break
+        seen.append(path.resolve())
+        try:
+            path = _resolve_extends(
+                str(ref), path, [builtin_dir().resolve()], _shown(path), doc.line_of(("extends",))
+            )
+        except ScenarioError as exc:
+            return Summary(name, problem=str(exc))
+        if path.resolve() in seen or len(seen) > MAX_EXTENDS_DEPTH:
+            return Summary(name, problem="its extends: chain loops or is too deep")
+    values = {k: header.get(k) for k in ("id", "title", "start", "end")}
+    if not all(isinstance(v, str) and v for v in values.values()):
+        missing = [k for k, v in values.items() if not (isinstance(v, str) and v)]
+        return Summary(name, problem=f"no text for {', '.join(missing)}")
+    start, end = _month_or_none(values["start"]), _month_or_none(values["end"])
+    if start is None or end is None:
+        return Summary(name, problem="its start or end is not a month YYYY-MM")
+    if not 0 <= end - start < MAX_MONTHS:
+        return Summary(name, problem=f"its period {values['start']} to {values['end']} is wrong")
+    return Summary(name, *(str(values[k]) for k in ("id", "title", "start", "end")))
+
+
 def resolve_name(name_or_path: str | Path) -> Path:
     """A path for a built-in name or a file path; a missing one is a ScenarioError."""
     text = str(name_or_path)
@@ -78,7 +197,9 @@ def resolve_name(name_or_path: str | Path) -> Path:
     known = builtin_names()
     hint = difflib.get_close_matches(text, known, n=1)
     extra = f" (did you mean {hint[0]!r}?)" if hint else f"; built-in scenarios: {', '.join(known)}"
-    raise ScenarioError([Problem(text, 0, "", f"no such scenario file or built-in name{extra}")])
+    raise ScenarioError(
+        [Problem(shorten(text), 0, "", f"no such scenario file or built-in name{extra}")]
+    )
 
 
 # --------------------------------------------------------------------------- merging
@@ -92,6 +213,8 @@ class _Merged:
     origins: dict[Loc, Origin] = field(default_factory=dict)
     saved: bool = False  # data kept in a save: already validated, inherited or not
     renames: dict[Loc, Loc] = field(default_factory=dict)  # merged item -> its own file's
+    problems: list[Problem] = field(default_factory=list)  # found while reading and merging
+    overridden: set[Loc] = field(default_factory=set)  # places a set: entry or --set wrote
 
     def shown(self, loc: Loc) -> str:
         """A location as its own file numbers it (``events[0]`` of a child, not of the merge)."""
@@ -211,7 +334,7 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
         else:
             data[key] = merge_map(p, c, (key,))
             origins[(key,)] = child.origins.get((key,), ("?", 0))
-    return _Merged(data, origins, renames=renames)
+    return _Merged(data, origins, renames=renames, problems=parent.problems + child.problems)
 
 
 def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
@@ -234,13 +357,26 @@ def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
     own = _from_document(doc)
     parent_ref = doc.data.get("extends")
     if parent_ref is None:
+        if doc.data.get("remove"):
+            own.problems.append(
+                Problem(
+                    shown,
+                    doc.line_of(("remove",)),
+                    "remove",
+                    "'remove' drops events and decisions inherited from a parent, so it needs "
+                    "'extends'",
+                )
+            )
         return own
     line = doc.line_of(("extends",))
     if not isinstance(parent_ref, str) or not parent_ref:
         raise ScenarioError(
             [
                 Problem(
-                    shown, line, "extends", f"expected a scenario name or path, got {parent_ref!r}"
+                    shown,
+                    line,
+                    "extends",
+                    f"expected a scenario name or path, got {echo(parent_ref)}",
                 )
             ]
         )
@@ -253,7 +389,35 @@ def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
             [Problem(shown, line, "extends", f"more than {MAX_EXTENDS_DEPTH} levels of extends")]
         )
     parent = _read_merged(parent_path, roots, [*chain, path.resolve()])
+    own.problems += _unknown_removals(doc, parent)
     return _merge(parent, own)
+
+
+def _unknown_removals(doc: Document, parent: _Merged) -> list[Problem]:
+    """Ids in a child's ``remove:`` that name nothing its parent has (a typo removes nothing)."""
+    remove = doc.data.get("remove")
+    if not isinstance(remove, list):
+        return []  # validation reports a 'remove' that is not a list
+    inherited = [
+        item["id"]
+        for key in _ID_LISTS
+        for item in (parent.data.get(key) or [])
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    ]
+    problems = []
+    for k, item_id in enumerate(remove):
+        if isinstance(item_id, str) and item_id not in inherited:
+            hint = difflib.get_close_matches(item_id, inherited, n=1)
+            problems.append(
+                Problem(
+                    doc.file,
+                    doc.line_of(("remove", k)),
+                    f"remove[{k}]",
+                    f"nothing inherited has the id {echo(item_id)} to remove"
+                    + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                )
+            )
+    return problems
 
 
 def _resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: int) -> Path:
@@ -269,7 +433,7 @@ def _resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: 
                         shown,
                         line,
                         "extends",
-                        f"{ref!r} points outside the scenarios' folders; "
+                        f"{echo(ref)} points outside the scenarios' folders; "
                         "extends may name a built-in scenario or a file "
                         "beside this one",
                     )
@@ -277,7 +441,7 @@ def _resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: 
             )
         if resolved.is_file():
             return resolved
-    raise ScenarioError([Problem(shown, line, "extends", f"no scenario {ref!r} to extend")])
+    raise ScenarioError([Problem(shown, line, "extends", f"no scenario {echo(ref)} to extend")])
 
 
 def _shown(path: Path) -> str:
@@ -305,6 +469,15 @@ def _kind(value: Any) -> str:
 
 # --------------------------------------------------------------------------- set: overrides
 
+_NOT_SETTABLE = {
+    "extends": "the parent is read before any override applies; write a file that extends "
+    "the scenario you want",
+    "remove": "inherited items are removed before any override applies; write a file that "
+    "extends the scenario and removes them",
+    "set": "overrides cannot override one another; give the path itself",
+}
+"""Top-level keys an override may not change, and why (it would be ignored, or break saves)."""
+
 
 def apply_set(data: dict[str, Any], path: str, value: Any) -> str | None:
     """Set ``path`` (``dynamics.balance``, ``events.kashmir-war.chance``) in scenario data.
@@ -315,13 +488,15 @@ def apply_set(data: dict[str, Any], path: str, value: Any) -> str | None:
     """
     parts = path.split(".")
     if not all(parts):
-        return f"expected a dotted path like dynamics.balance, got {path!r}"
+        return f"expected a dotted path like dynamics.balance, got {echo(path)}"
+    if parts[0] in _NOT_SETTABLE:
+        return f"{parts[0]!r} cannot be set: {_NOT_SETTABLE[parts[0]]}"
     node: Any = data
     for k, part in enumerate(parts[:-1]):
         if isinstance(node, list):
             match = [x for x in node if isinstance(x, dict) and x.get("id") == part]
             if not match:
-                return f"no item with id {part!r} at {'.'.join(parts[:k]) or 'top level'}"
+                return f"no item with id {echo(part)} at {'.'.join(parts[:k]) or 'top level'}"
             node = match[0]
             continue
         if not isinstance(node, dict):
@@ -332,7 +507,7 @@ def apply_set(data: dict[str, Any], path: str, value: Any) -> str | None:
             ):
                 node[part] = {}
             else:
-                return f"unknown path: {'.'.join(parts[: k + 1])!r} does not exist"
+                return f"unknown path: {echo('.'.join(parts[: k + 1]))} does not exist"
         node = node[part]
     last = parts[-1]
     if isinstance(node, list):
@@ -382,7 +557,7 @@ def _known_keys() -> set[str]:
 
 
 _PATTERNS = {
-    r"^\d{4}-(0[1-9]|1[0-2])$": "a month written YYYY-MM",
+    MONTH_PATTERN: "a month written YYYY-MM",
     r"^[a-z0-9]+(-[a-z0-9]+)*$": "an id of lower-case words joined by hyphens",
 }
 
@@ -394,7 +569,7 @@ def describe_error(error: Mapping[str, Any]) -> str:
     if kind == "extra_forbidden":
         key = str(error["loc"][-1])
         hint = difflib.get_close_matches(key, sorted(_known_keys()), n=1)
-        return f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        return f"unknown key {echo(key)}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
     if kind == "missing":
         return "required key is missing"
     if kind in ("too_short", "too_long") and "actual_length" in error.get("ctx", {}):
@@ -407,7 +582,10 @@ def describe_error(error: Mapping[str, Any]) -> str:
         return f"expected {bound} items, got {ctx['actual_length']}"
     if kind == "string_pattern_mismatch":
         pattern = str(error.get("ctx", {}).get("pattern", ""))
-        return f"expected {_PATTERNS.get(pattern, f'text matching {pattern}')}, got {found!r}"
+        wanted = _PATTERNS.get(pattern, f"text matching {pattern}")
+        if isinstance(found, str) and any(c.isdigit() and not c.isascii() for c in found):
+            wanted += " in the digits 0-9 (other scripts' digits are not read)"
+        return f"expected {wanted}, got {echo(found)}"
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     if message[:1].isupper() and not message[1:2].isupper():
@@ -421,7 +599,7 @@ def describe_error(error: Mapping[str, Any]) -> str:
             else (f"{message}, got keys {', '.join(map(str, found)) or '(none)'}")
         )
     if "input" in error and kind not in ("value_error", "assertion_error"):
-        return f"{message}, got {found!r}"
+        return f"{message}, got {echo(found)}"
     return message
 
 
@@ -584,6 +762,11 @@ class CompiledScenario:
                 previous = shift
         return out
 
+    decision_places: dict[str, tuple[str, int, str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Each decision's file, line and path as its file numbers it, for messages."""
+
     @property
     def months(self) -> int:
         """How many monthly steps the scenario runs."""
@@ -607,6 +790,15 @@ class CompiledScenario:
             for m in range(max(first, self.start), min(last, self.end) + 1):
                 table[m - self.start].append(k)
         return tuple(tuple(row) for row in table)
+
+    def origin_of_decision(self, decision_id: str) -> tuple[str, int]:
+        """The file and line a decision was written at (line 0 if unknown)."""
+        file, line, _ = self.decision_places.get(decision_id, (self.file, 0, ""))
+        return file, line
+
+    def shown_decision(self, decision_id: str) -> str:
+        """A decision's location as its file numbers it (``decisions[3]``)."""
+        return self.decision_places.get(decision_id, ("", 0, "decisions"))[2]
 
     def decision(self, decision_id: str) -> CompiledDecision:
         """A decision by id (KeyError if unknown)."""
@@ -644,7 +836,7 @@ class _Table:
             return table[name]
         hint = difflib.get_close_matches(name, list(table), n=1)
         self.problem(
-            loc, f"unknown {what} {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+            loc, f"unknown {what} {echo(name)}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
         )
         return 0
 
@@ -653,7 +845,7 @@ class _Table:
             hint = difflib.get_close_matches(name, list(self.flags), n=1)
             self.problem(
                 loc,
-                f"unknown flag {name!r}: no effect sets it and it is not in "
+                f"unknown flag {echo(name)}: no effect sets it and it is not in "
                 "'flags'" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
             )
             return 0
@@ -673,53 +865,31 @@ class _Table:
             return options[option_id]
         self.problem(
             loc,
-            f"unknown option {option_id!r} of decision {decision_id!r}: "
+            f"unknown option {echo(option_id)} of decision {echo(decision_id)}: "
             f"expected one of {', '.join(options)}",
         )
         return 0
 
 
-def _window(
-    item: EventSpec | DecisionSpec,
-    start: int,
-    end: int,
-    loc: Loc,
-    table: _Table,
-    inherited: bool,
-) -> tuple[int, int, bool]:
+def _window(item: EventSpec | DecisionSpec, start: int, end: int) -> tuple[int, int, bool]:
     """The months an entry may run in (clipped to the scenario) and whether it is all past.
 
     An entry inherited through ``extends:`` may lie before the start (the past of an era)
-    or after the end (a shorter scenario); the file's own entries must lie within it.
+    or after the end (a shorter scenario); ``_early_problems`` holds the file's own entries
+    to the period.
     """
     if item.date is not None:
         first = last = parse_month(item.date)
-        where: Loc = (*loc, "date")
     elif item.window is not None:
         first, last = parse_month(item.window[0]), parse_month(item.window[1])
-        where = (*loc, "window")
-        if last < first:
-            table.problem(
-                where, f"window ends ({item.window[1]}) before it starts ({item.window[0]})"
-            )
     else:
         return start, end, False
-    for m in {first, last}:
-        if not inherited and not start <= m <= end:
-            table.problem(
-                where,
-                f"expected a month within the scenario "
-                f"({format_month(start)} to {format_month(end)}), got {format_month(m)}",
-            )
     return max(first, start), min(last, end), last < start
 
 
 def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
     table = _Table(spec, merged)
     start, end = parse_month(spec.start), parse_month(spec.end)
-
-    def inherited(loc: Loc) -> bool:
-        return merged.saved or merged.origin(loc)[0] != file
 
     def effects(items: list[Any], loc: Loc, *, option: bool = False) -> tuple[Effect, ...]:
         """The compiled effects; a decision option may hold only acts and flags."""
@@ -735,21 +905,10 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
                 table.problem((*loc, k), str(exc))
         return tuple(out)
 
-    groups = [("event", [e.id for e in spec.events]), ("decision", [d.id for d in spec.decisions])]
-    for label, ids in groups:
-        seen: dict[str, int] = {}
-        for k, item_id in enumerate(ids):
-            if item_id in seen:
-                table.problem(
-                    (f"{label}s", k, "id"),
-                    f"duplicate {label} id {item_id!r} (first at {label}s[{seen[item_id]}])",
-                )
-            seen.setdefault(item_id, k)
-
     events = []
     for k, ev in enumerate(spec.events):
         loc: Loc = ("events", k)
-        first, last, past = _window(ev, start, end, loc, table, inherited(loc))
+        first, last, past = _window(ev, start, end)
         when = compile_condition(ev.when, table, (*loc, "when")) if ev.when else None
         if ev.when is None and first > start and not past and not ev.exogenous:
             table.problem(
@@ -772,7 +931,7 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
     decisions = []
     for k, dec in enumerate(spec.decisions):
         loc = ("decisions", k)
-        first, last, past = _window(dec, start, end, loc, table, inherited(loc))
+        first, last, past = _window(dec, start, end)
         when = compile_condition(dec.when, table, (*loc, "when")) if dec.when else None
         options = tuple(
             CompiledOption(
@@ -803,6 +962,18 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         d = table.decision(decision_id, ("force", decision_id))
         if decision_id in table.decisions:
             force[d] = table.option(decision_id, option_id, ("force", decision_id))
+            if decisions[d].past or decisions[d].first > end:
+                side = (
+                    "before this scenario starts"
+                    if decisions[d].past
+                    else "after this scenario ends"
+                )
+                table.problem(
+                    ("force", decision_id),
+                    f"{echo(decision_id)} is decided {side} ({spec.start} to {spec.end}), so "
+                    "forcing it would change nothing; force it in a scenario whose period "
+                    "holds it",
+                )
 
     assumed_decisions: dict[int, int] = {}
     for decision_id, option_id in spec.assume.decisions.items():
@@ -814,7 +985,7 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
                 table.problem(
                     where,
                     f"only a decision before the start ({spec.start}) can be "
-                    f"assumed; {decision_id!r} can still be taken",
+                    f"assumed; {echo(decision_id)} can still be taken",
                 )
     assumed_events: list[int] = []
     for n, event_id in enumerate(spec.assume.events):
@@ -826,7 +997,7 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
                 table.problem(
                     where,
                     f"only an event before the start ({spec.start}) can be "
-                    f"assumed; {event_id!r} can still happen",
+                    f"assumed; {echo(event_id)} can still happen",
                 )
 
     initial = np.zeros((N_ACTORS, N_ACTORS))
@@ -868,6 +1039,10 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         raise ScenarioError(table.problems)
     data = copy.deepcopy(merged.data)
     data.pop("set", None)
+    places = {
+        d.id: (*merged.origin(("decisions", k)), merged.shown(("decisions", k)))
+        for k, d in enumerate(spec.decisions)
+    }
     return CompiledScenario(
         spec,
         data,
@@ -887,6 +1062,7 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         bloc,
         memory,
         leaders,
+        places,
     )
 
 
@@ -899,20 +1075,23 @@ def load_scenario(
     overrides: Mapping[str, Any] | None = None,
     force: Mapping[str, str] | None = None,
     file_set: bool = True,
+    override_labels: Mapping[str, str] | None = None,
 ) -> CompiledScenario:
     """Load, validate and compile a scenario by built-in name or path.
 
     ``overrides`` are ``set:`` entries (``{"dynamics.balance": 0.05}``) applied after the
     file's own; ``force`` maps decision ids to option ids. ``file_set=False`` leaves out
     the files' own ``set:`` blocks (calibration starts from the values written in the
-    body, not from an earlier fit). Raises ``ScenarioError`` listing every problem found.
+    body, not from an earlier fit). ``override_labels`` names where an override came from
+    in messages (``{"dynamics.balance": "--sweep"}``; the default is ``--set``). Raises
+    ``ScenarioError`` listing every problem found.
     """
     path = resolve_name(name_or_path)
     roots = [builtin_dir().resolve(), path.resolve().parent]
     merged = _read_merged(path, roots, [])
     if not file_set:
         merged.data.pop("set", None)
-    return _finish(merged, _shown(path), overrides, force)
+    return _finish(merged, _shown(path), overrides, force, override_labels)
 
 
 def scenario_from_data(data: dict[str, Any], name: str = "<saved scenario>") -> CompiledScenario:
@@ -928,8 +1107,9 @@ def _finish(
     shown: str,
     overrides: Mapping[str, Any] | None,
     force: Mapping[str, str] | None,
+    labels: Mapping[str, str] | None = None,
 ) -> CompiledScenario:
-    problems: list[Problem] = []
+    problems: list[Problem] = list(merged.problems)
     file_set = merged.data.get("set") or {}
     if not isinstance(file_set, dict):
         problems.append(
@@ -941,7 +1121,10 @@ def _finish(
         )
         file_set = {}
     entries = [(k, v, merged.origin(("set", k)), f"set.{k}") for k, v in file_set.items()]
-    entries += [(k, v, ("--set", 0), k) for k, v in (overrides or {}).items()]
+    labels = labels or {}
+    entries += [
+        (k, v, (labels.get(k, "--set"), 0), shorten(str(k))) for k, v in (overrides or {}).items()
+    ]
     index = _prefix_index(merged.origins) if entries else {}
     for key, value, origin, shown_key in entries:
         message = apply_set(merged.data, str(key), value)
@@ -955,6 +1138,7 @@ def _finish(
             for place in added:
                 merged.origins[place] = origin  # places the override created
             merged.origins[loc] = origin
+            merged.overridden.add(loc)
             for place in [*added, loc]:
                 _index_add(index, place)
     if force:
@@ -963,9 +1147,10 @@ def _finish(
             existing.update(force)
         for k in force:
             merged.origins[("force", k)] = ("--force", 0)
+    early = _early_problems(merged, shown)
     spec, invalid = _validate(merged)
-    problems += invalid
-    if spec is None:
+    problems += early + invalid
+    if spec is None or any(p.path in ("start", "end") for p in early):
         raise ScenarioError(problems)
     if problems:  # report the set: problems together with the cross-reference ones
         try:
@@ -974,6 +1159,148 @@ def _finish(
             problems += exc.problems
         raise ScenarioError(problems)
     return _compile(spec, merged, shown)
+
+
+def _month_or_none(value: Any) -> int | None:
+    """A month number, or None if the value is not a ``YYYY-MM`` month (validation says so)."""
+    try:
+        return parse_month(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def _early_problems(merged: _Merged, file: str) -> list[Problem]:
+    """Problems the raw data shows before validation, reported with validation's own.
+
+    The period (``end`` after ``start``, at most ``MAX_MONTHS``), repeated ids, and the
+    dates of the file's own events and decisions: checked here on whatever is well formed,
+    so that a file with other mistakes learns of these in the same pass, not the next one.
+    A bound set by an override is blamed on the override.
+    """
+    data = merged.data
+    problems: list[Problem] = []
+
+    def report(loc: Loc, message: str) -> None:
+        problems.append(Problem(*merged.origin(loc), merged.shown(loc), message))
+
+    start, end = _month_or_none(data.get("start")), _month_or_none(data.get("end"))
+    if start is not None and end is not None:
+        overridden_start = ("start",) in merged.overridden and ("end",) not in merged.overridden
+        blamed: Loc = ("start",) if overridden_start else ("end",)
+        if end < start:
+            report(blamed, f"'end' ({format_month(end)}) is before 'start' ({format_month(start)})")
+            start = end = None
+        elif end - start + 1 > MAX_MONTHS:
+            report(
+                blamed,
+                f"the scenario runs {end - start + 1:,} months ({format_month(start)} to "
+                f"{format_month(end)}); at most {MAX_MONTHS:,} are allowed",
+            )
+            start = end = None
+    for key in _ID_LISTS:
+        items = data.get(key)
+        if not isinstance(items, list):
+            continue
+        seen: dict[str, int] = {}
+        for k, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            loc: Loc = (key, k)
+            item_id = item.get("id")
+            if isinstance(item_id, str):
+                if item_id in seen:
+                    first = f"{key}[{seen[item_id]}]"
+                    report(
+                        (*loc, "id"), f"duplicate {key[:-1]} id {echo(item_id)} (first at {first})"
+                    )
+                seen.setdefault(item_id, k)
+            if key == "decisions":
+                problems += _repeated_options(merged, loc, item.get("options"))
+            inherited = merged.saved or merged.origin(loc)[0] != file
+            if start is not None and end is not None and not inherited:
+                problems += _dates_outside(merged, loc, item, start, end)
+    return problems
+
+
+def _repeated_options(merged: _Merged, loc: Loc, options: Any) -> list[Problem]:
+    """A decision's option ids given twice, each reported at its repetition."""
+    if not isinstance(options, list):
+        return []
+    problems = []
+    seen: dict[str, int] = {}
+    for n, option in enumerate(options):
+        option_id = option.get("id") if isinstance(option, dict) else None
+        if not isinstance(option_id, str):
+            continue
+        if option_id in seen:
+            where: Loc = (*loc, "options", n, "id")
+            problems.append(
+                Problem(
+                    *merged.origin(where),
+                    merged.shown(where),
+                    f"duplicate option id {echo(option_id)} (first at options[{seen[option_id]}])",
+                )
+            )
+        seen.setdefault(option_id, n)
+    return problems
+
+
+def _dates_outside(
+    merged: _Merged, loc: Loc, item: dict[str, Any], start: int, end: int
+) -> list[Problem]:
+    """An entry's date or window outside the period, or a window that ends before it starts."""
+    window = item.get("window")
+    if "date" in item:
+        where: Loc = (*loc, "date")
+        months = [_month_or_none(item["date"])]
+    elif isinstance(window, list) and len(window) == 2:
+        where = (*loc, "window")
+        months = [_month_or_none(window[0]), _month_or_none(window[1])]
+    else:
+        return []
+    if None in months:
+        return []  # validation says what is wrong with the month
+    problems = []
+    first, last = months[0], months[-1]
+    assert first is not None and last is not None
+    if last < first:
+        problems.append(
+            Problem(
+                *merged.origin(where),
+                merged.shown(where),
+                f"window ends ({format_month(last)}) before it starts ({format_month(first)})",
+            )
+        )
+    span = (
+        format_month(first) if first == last else f"{format_month(first)} to {format_month(last)}"
+    )
+    blamed: set[Loc] = set()  # overridden bounds already blamed for this entry
+    for m in dict.fromkeys((first, last)):
+        if start <= m <= end:
+            continue
+        bound: Loc = ("start",) if m < start else ("end",)
+        if bound not in merged.overridden:
+            problems.append(
+                Problem(
+                    *merged.origin(where),
+                    merged.shown(where),
+                    f"expected a month within the scenario "
+                    f"({format_month(start)} to {format_month(end)}), got {format_month(m)}",
+                )
+            )
+        elif bound not in blamed:
+            blamed.add(bound)
+            file, line = merged.origin(where)
+            side = "before the start" if m < start else "after the end"
+            problems.append(
+                Problem(
+                    *merged.origin(bound),
+                    merged.shown(bound),
+                    f"{format_month(start if m < start else end)} leaves "
+                    f"{merged.shown(where)} ({file}:{line}: {span}) {side} of the scenario",
+                )
+            )
+    return problems
 
 
 def _set_loc(data: Any, parts: list[str]) -> Loc:

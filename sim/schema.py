@@ -23,10 +23,12 @@ from pydantic import (
 
 from sim.actors import ACTORS, ActorId, BlocLabel
 from sim.acts import Rules
-from sim.calendar import parse_month
 from sim.vocabulary import CONDITIONS, EFFECTS, Kind, Slug
 
-Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+r"""``YYYY-MM`` in ASCII digits (a pattern's ``\d`` would accept any script's digits)."""
+
+Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN)]
 """A calendar month, ``YYYY-MM``."""
 
 
@@ -243,9 +245,6 @@ class DecisionSpec(Strict):
             raise ValueError("give 'date' or 'window', not both")
         if self.date is None and self.window is None and self.when is None:
             raise ValueError("give a 'date', a 'window' or a 'when' trigger")
-        ids = [o.id for o in self.options]
-        if len(set(ids)) != len(ids):
-            raise ValueError("option ids must be unique within a decision")
         if sum(o.historical for o in self.options) > 1:
             raise ValueError("at most one option may be marked historical")
         return self
@@ -286,12 +285,6 @@ class Scenario(Strict):
     assume: Assume = Field(default_factory=Assume, description="the past, for a later start")
     force: dict[Slug, Slug] = Field(default_factory=dict, description="decision id: option id")
     set: dict[str, Any] = Field(default_factory=dict, description="PATH: value overrides")
-
-    @model_validator(mode="after")
-    def _period(self) -> Scenario:
-        if parse_month(self.end) < parse_month(self.start):
-            raise ValueError(f"'end' ({self.end}) is before 'start' ({self.start})")
-        return self
 
 
 def json_schema() -> dict[str, Any]:

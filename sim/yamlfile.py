@@ -14,13 +14,17 @@ from typing import Any
 
 import yaml
 
-from sim.errors import Problem
+from sim.errors import Problem, echo, shorten
+from sim.files import UnreadableFile, read_bounded
 
 MAX_FILE_BYTES = 1_000_000
 """A scenario larger than this is refused unread (the 1947-1991 baseline is far smaller)."""
 
 MAX_NODES = 200_000
 """At most this many values after aliases are expanded (a billion-laughs file hits it fast)."""
+
+KEY_ECHO_LIMIT = 40
+"""Characters of a key shown in a location (``events[0].<a very long key>...``)."""
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -88,7 +92,7 @@ class _Builder:
                     self.file,
                     line,
                     _dotted(path),
-                    f"YAML tag {node.tag!r} is not allowed: "
+                    f"YAML tag {echo(node.tag)} is not allowed: "
                     "a scenario holds plain data only (nothing was built or run)",
                 )
             )
@@ -138,7 +142,8 @@ def _dotted(path: Path_) -> str:
     """Render a path as ``events[3].effects[0].attitude``."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        name = shorten(str(part), KEY_ECHO_LIMIT)
+        out += f"[{part}]" if isinstance(part, int) else (f".{name}" if out else name)
     return out
 
 
@@ -149,27 +154,9 @@ def read_yaml(path: Path, shown_as: str | None = None) -> tuple[Document | None,
     """Read ``path`` as plain YAML data; return the document or the problems that stop it."""
     name = shown_as or str(path)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return None, [Problem(name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
-    if size > MAX_FILE_BYTES:
-        return None, [
-            Problem(
-                name,
-                0,
-                "",
-                f"file is {size:,} bytes; a scenario may be at most {MAX_FILE_BYTES:,} bytes",
-            )
-        ]
-    try:
-        with path.open("rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)  # bounded even if the size was not known
-    except OSError as exc:
-        return None, [Problem(name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
-    if len(raw) > MAX_FILE_BYTES:
-        return None, [
-            Problem(name, 0, "", f"file is larger than {MAX_FILE_BYTES:,} bytes; refused unread")
-        ]
+        raw = read_bounded(path, MAX_FILE_BYTES)
+    except UnreadableFile as exc:
+        return None, [Problem(name, 0, "", str(exc))]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -27,3 +27,32 @@ def test_the_readme_python_example_runs() -> None:
     code = re.search(r"```python\n(.*?)```", api, flags=re.S)
     assert code is not None
     subprocess.run([sys.executable, "-c", code.group(1)], check=True, timeout=300)
+
+
+def test_the_readme_states_the_limits_the_code_enforces() -> None:
+    from sim import limits
+
+    section = README[README.index("### Limits") :]
+    for value in (
+        limits.MAX_MONTHS,
+        limits.MAX_RUNS,
+        limits.MAX_CHUNK,
+        limits.MAX_CHUNKS,
+        limits.MAX_COMBINATIONS,
+        limits.MAX_COMPARE_RUNS,
+        limits.MAX_BUDGET,
+        limits.MAX_DEPTH,
+    ):
+        assert f"{value:,}" in section, value
+    assert limits.MAX_SEED == 2**63 and "2**63 − 1" in section
+    assert f"{limits.MAX_RUN_BYTES // 1_000_000} MB" in section
+
+
+def test_the_readme_gives_the_range_of_the_fitted_temperatures() -> None:
+    import yaml
+
+    baseline = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+    fitted = yaml.safe_load(baseline.read_text(encoding="utf-8"))["set"]
+    temperatures = [v for k, v in fitted.items() if k.endswith(".temperature")]
+    low, high = min(temperatures), max(temperatures)
+    assert f"fitted temperatures are low ({low:.2f} to {high:g}" in README

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import frontline.batch
 import sim.batch
 from frontline.cli import main
 from frontline.launch import _local_workers
@@ -55,7 +56,9 @@ def test_a_batch_writes_one_parquet_file_per_chunk_and_a_manifest(tmp_path: Path
     out = tmp_path / "b"
     assert batch(out, "--runs", "40", "--chunk", "10", "--workers", "1") == 0
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["_manifest.json"] + [f"chunk-{k:06d}.parquet" for k in range(4)]
+    chunks = [f"chunk-{k:06d}" for k in range(4)]
+    assert files == ["_chunks", "_manifest.json"] + [f"{c}.parquet" for c in chunks]
+    assert sorted(p.name for p in (out / "_chunks").iterdir()) == [f"{c}.json" for c in chunks]
     df = load(out)
     assert len(df) == 40 and list(df["run"]) == list(range(40))
     assert list(df["replicate"]) == list(range(40))
@@ -245,12 +248,66 @@ def test_two_batches_never_write_into_one_folder_at_once(
 ) -> None:
     out = tmp_path / "b"
     out.mkdir()
-    (out / ".lock").write_text(str(os.getpid()))  # a live process holds it
-    assert batch(out, "--runs", "8", "--workers", "1") == 2
-    assert "another frontline batch" in capsys.readouterr().err
-    (out / ".lock").write_text("999999999")  # left behind by a killed batch
+    with frontline.batch._lock(out):  # another batch holds the folder
+        assert batch(out, "--runs", "8", "--workers", "1") == 2
+    assert f"another frontline batch (process {os.getpid()})" in capsys.readouterr().err
+    (out / ".lock").write_text("999999999")  # left behind by a killed batch: nobody holds it
     assert batch(out, "--runs", "8", "--workers", "1") == 0
     assert len(load(out)) == 8 and not (out / ".lock").exists()
+
+
+def _contend(out: Path, barrier: Any, inside: Any, most: Any, taken: Any, rounds: int) -> None:
+    """Try for the folder's lock at the same moment as the others, round after round."""
+    for _ in range(rounds):
+        barrier.wait()
+        try:
+            with frontline.batch._lock(out):
+                with inside.get_lock():
+                    inside.value += 1
+                    most.value = max(most.value, inside.value)
+                    taken.value += 1
+                time.sleep(0.001)
+                with inside.get_lock():
+                    inside.value -= 1
+        except frontline.batch.BatchError:
+            pass
+        barrier.wait()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="starts the contenders by fork")
+def test_the_lock_admits_one_of_several_processes_started_at_once(tmp_path: Path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    contenders, rounds = 6, 60
+    barrier = ctx.Barrier(contenders)
+    inside, most, taken = ctx.Value("i", 0), ctx.Value("i", 0), ctx.Value("i", 0)
+    args = (tmp_path, barrier, inside, most, taken, rounds)
+    procs = [ctx.Process(target=_contend, args=args) for _ in range(contenders)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+    assert all(p.exitcode == 0 for p in procs)
+    assert most.value == 1, "two processes held the lock at once"
+    assert taken.value >= rounds  # in every round, one of them got it
+
+
+def test_batches_started_together_into_one_folder_give_one_whole_dataset(tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    args = ["--runs", "40", "--chunk", "10", "--workers", "1", "--quiet", "--resume"]
+    command = [sys.executable, "-m", "frontline.cli", "batch", TINY, "--out", str(out), *args]
+    procs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    results = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
+    assert all(code in (0, 2) for code, _ in results), results
+    assert any(code == 0 for code, _ in results)
+    assert all("another frontline batch" in err for code, err in results if code == 2)
+    assert "Traceback" not in "".join(err for _, err in results)
+    assert batch(tmp_path / "alone", "--runs", "40", "--chunk", "10", "--workers", "1") == 0
+    pd.testing.assert_frame_equal(load(out), load(tmp_path / "alone"), check_exact=True)
 
 
 @pytest.mark.parametrize(
@@ -414,3 +471,179 @@ def test_a_batch_killed_with_sigkill_leaves_no_worker_behind(tmp_path: Path) -> 
     for p in left:  # do not leave them running after a failure
         os.kill(p, signal.SIGKILL)
     assert not left, f"processes left running after the batch was killed: {left}"
+
+
+# --------------------------------------------------------------------------- integrity
+
+
+def _damage(out: Path) -> None:
+    """Truncate one chunk, fill one with random bytes, empty one, copy one over another
+    (with its checksum record), and delete one."""
+    first = out / "chunk-000000.parquet"
+    first.write_bytes(first.read_bytes()[:500])
+    (out / "chunk-000001.parquet").write_bytes(os.urandom(4000))
+    (out / "chunk-000002.parquet").write_bytes(b"")
+    for folder, suffix in ((out, ".parquet"), (out / "_chunks", ".json")):
+        (folder / f"chunk-000004{suffix}").write_bytes(
+            (folder / f"chunk-000003{suffix}").read_bytes()
+        )
+    (out / "chunk-000005.parquet").unlink()
+
+
+def test_a_resumed_batch_over_damaged_chunks_equals_an_undamaged_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--runs", "60", "--chunk", "10", "--workers", "1"]
+    assert batch(tmp_path / "whole", *args) == 0
+    out = tmp_path / "b"
+    assert batch(out, *args) == 0
+    _damage(out)
+    capsys.readouterr()
+    assert batch(out, *args, "--resume") == 0
+    err = capsys.readouterr().err
+    for k in (0, 1, 2, 4):
+        assert f"chunk-00000{k}.parquet" in err
+    assert "chunk-000001.parquet (10 runs from run 10): it is 4,000 bytes where" in err
+    assert (
+        "chunk-000004.parquet (10 runs from run 40): its checksum record belongs to another" in err
+    )
+    assert "recomputed" in err and "chunk-000005" not in err  # a missing chunk is just run
+    pd.testing.assert_frame_equal(load(out), load(tmp_path / "whole"), check_exact=True)
+    assert sorted(p.name for p in (out / "_damaged").iterdir()) == [
+        f"chunk-00000{k}.parquet" for k in (0, 1, 2, 4)
+    ]
+    assert main(["compare", str(out), "--out", str(tmp_path / "r")]) == 0
+
+
+def test_a_chunk_damaged_inside_its_data_is_recomputed(tmp_path: Path) -> None:
+    args = ["--runs", "20", "--chunk", "10", "--workers", "1"]
+    out = tmp_path / "b"
+    assert batch(out, *args) == 0
+    before = load(out)
+    chunk = out / "chunk-000001.parquet"
+    data = bytearray(chunk.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped bit pattern in the middle: still the same size
+    chunk.write_bytes(bytes(data))
+    assert batch(out, *args, "--resume") == 0
+    pd.testing.assert_frame_equal(load(out), before, check_exact=True)
+
+
+def test_a_stray_parquet_file_is_set_aside_on_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--runs", "20", "--chunk", "10", "--workers", "1"]
+    out = tmp_path / "b"
+    assert batch(out, *args) == 0
+    before = load(out)
+    (out / "chunk-000009.parquet").write_bytes((out / "chunk-000000.parquet").read_bytes())
+    assert batch(out, *args, "--resume") == 0
+    assert "chunk-000009.parquet is no chunk of this batch" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(load(out), before, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda out: (out / "chunk-000002.parquet").unlink(),
+            "chunk-000002.parquet (runs 20 to 29): missing",
+        ),
+        (lambda out: (out / "chunk-000001.parquet").write_bytes(b""), "it is 0 bytes where"),
+        (
+            lambda out: (out / "chunk-000001.parquet").write_bytes(
+                (out / "chunk-000000.parquet").read_bytes()
+            ),
+            "chunk-000001.parquet (runs 10 to 19): it is",
+        ),
+        (lambda out: (out / "_chunks" / "chunk-000003.json").unlink(), "no readable checksum"),
+    ],
+)
+def test_compare_refuses_a_batch_with_a_missing_or_damaged_chunk(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: Any, message: str
+) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "40", "--chunk", "10", "--workers", "1") == 0
+    damage(out)
+    capsys.readouterr()
+    assert main(["compare", str(out), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "of 40 runs verified" in err and "--resume" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_compare_on_a_folder_holding_only_a_manifest_says_no_chunk_is_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "20", "--chunk", "10", "--workers", "1") == 0
+    for chunk in out.glob("chunk-*.parquet"):
+        chunk.unlink()
+    assert main(["compare", str(out), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "(0 of 20 runs verified)" in err and "Traceback" not in err
+
+
+def test_a_hand_edited_manifest_is_refused_as_edited(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "10", "--workers", "1") == 0
+    path = out / "_manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["spec"]["seed"] = 7
+    path.write_text(json.dumps(manifest))
+    capsys.readouterr()
+    for argv in (
+        ["batch", TINY, "--runs", "10", "--workers", "1", "--out", str(out), "--resume"],
+        ["run", "--from", str(out), "--run", "3"],
+        ["compare", str(out), "--out", str(tmp_path / "r")],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "was edited by hand" in err and "scenario files" not in err
+
+
+def test_a_manifest_of_the_first_format_is_refused_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "10", "--workers", "1") == 0
+    path = out / "_manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["version"] = 1
+    del manifest["checksum"]
+    path.write_text(json.dumps(manifest))
+    capsys.readouterr()
+    assert main(["run", "--from", str(out), "--run", "3"]) == 2
+    assert "earlier version of frontline (batch format 1, without checksums)" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_replay_says_which_batch_and_run_it_replays(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    args = ["--runs", "6", "--sweep", "dynamics.balance=0.0,0.05", "--workers", "1"]
+    assert batch(out, *args, "--seed", "4") == 0
+    capsys.readouterr()
+    assert main(["run", "--from", str(out), "--run", "8"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith(
+        f"Replay of run 8 of the batch in {out}: scenario {TINY}, seed 4, replicate 2, "
+        "dynamics.balance=0.05"
+    )
+    assert main(["run", "--from", str(out), "--run", "8", "--json"]) == 0
+    replay = json.loads(capsys.readouterr().out)["replay"]
+    assert replay == {
+        "batch": str(out),
+        "run": 8,
+        "scenario": TINY,
+        "seed": 4,
+        "replicate": 2,
+        "set": {"dynamics.balance": 0.05},
+        "force": {},
+    }
+    assert main(["run", "--from", str(out), "--run", "8", "--seed", "3"]) == 2
+    assert "give no --seed" in capsys.readouterr().err

@@ -80,3 +80,29 @@ def test_calibrate_fits_and_reports_the_held_out_era(tmp_path: Path) -> None:
     fitted = yaml.safe_load(text)["set"]
     assert "actors.PAK.weights.security" in fitted
     assert all(isinstance(v, float) for v in fitted.values())
+
+
+def test_calibrate_prints_and_writes_the_same_number_of_evaluations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "fitted.yaml"
+    args = ["calibrate", "--train", TINY, "--hold-out", str(FIXTURES / "era-tiny-late.yaml")]
+    args += ["--runs", "8", "--budget", "3", "--out", str(out), "--record", RECORD]
+    assert main(args) == 0
+    printed = capsys.readouterr().err.rsplit("\r", 1)[1]
+    assert printed.startswith("  3/3 evaluations")
+    assert "3 evaluations (budget 3)" in out.read_text()
+
+
+def test_calibrate_help_gives_its_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["calibrate", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default 64)" in text and "(default 200)" in text and "(default 0)" in text
+
+
+def test_calibrate_refuses_an_era_both_fitted_and_held_out(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["calibrate", "--train", TINY, "--hold-out", TINY]) == 2
+    assert "each era may be given once" in capsys.readouterr().err

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim import FrontlineModel, ScenarioError, load_scenario
-from sim.history import compare, interval, load_record
+from sim.history import compare, interval, load_record, record_problems
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TINY = FIXTURES / "tiny.yaml"
@@ -92,3 +92,78 @@ def test_the_built_in_record_agrees_with_the_historical_marks_of_every_scenario(
                 assert wanted[d.spec.id] == marked, (name, d.spec.id)
                 seen.add(d.spec.id)
     assert seen == set(wanted), set(wanted) - seen
+
+
+# --------------------------------------------------------------------------- checking a record
+
+
+def record_with(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the tiny record with one piece of text replaced."""
+    text = RECORD.read_text()
+    assert old in text
+    path = tmp_path / "record.yaml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def record_load_problems(path: Path) -> list[tuple[int, str, str]]:
+    with pytest.raises(ScenarioError) as info:
+        load_record(path)
+    return [(p.line, p.path, p.message) for p in info.value.problems]
+
+
+def test_a_phase_that_ends_before_it_starts_is_refused_at_its_end(tmp_path: Path) -> None:
+    path = record_with(tmp_path, "to: 1951-12", "to: 1949-12")
+    assert record_load_problems(path) == [
+        (15, "phases[0].to", "'to' (1949-12) is before 'from' (1950-06)")
+    ]
+
+
+@pytest.mark.parametrize("pair", ["PAK-PAK", "USSR->USSR"])
+def test_a_pair_of_one_actor_with_itself_is_refused(tmp_path: Path, pair: str) -> None:
+    path = record_with(tmp_path, "pair: PAK-USSR", f"pair: {pair}")
+    ((line, where, message),) = record_load_problems(path)
+    assert (line, where) == (13, "phases[0].pair")
+    assert "two different actors" in message
+
+
+def test_a_repeated_id_in_a_record_is_refused_at_the_repetition(tmp_path: Path) -> None:
+    path = record_with(tmp_path, "id: pak-ind-stable", "id: pak-ussr-worse")
+    assert record_load_problems(path) == [
+        (19, "phases[1].id", "duplicate id 'pak-ussr-worse' (first at phases[0])")
+    ]
+
+
+def test_a_month_in_other_digits_is_refused_in_a_record(tmp_path: Path) -> None:
+    path = record_with(tmp_path, "month: 1950-05", "month: ١٩٥٠-05")
+    ((line, where, message),) = record_load_problems(path)
+    assert (line, where) == (5, "events[0].month")
+    assert "in the digits 0-9" in message
+
+
+def test_a_scenario_given_as_a_record_is_refused_as_such() -> None:
+    ((_, _, message),) = record_load_problems(TINY)
+    assert message.startswith("this is a scenario file, not a recorded history")
+
+
+def test_ids_and_options_a_record_names_must_exist(tmp_path: Path) -> None:
+    path = record_with(tmp_path, "id: border-clash", "id: border-clsh")
+    path.write_text(path.read_text().replace("option: west", "option: wset"))
+    problems = record_problems(load_record(path), [load_scenario(TINY)])
+    assert [(p.line, p.path) for p in problems] == [(4, "events[0].id"), (9, "decisions[0].option")]
+    assert "unknown event 'border-clsh'" in problems[0].message
+    assert "(did you mean 'border-clash'?)" in problems[0].message
+    assert "(did you mean 'west'?)" in problems[1].message
+
+
+def test_the_built_in_record_names_only_what_the_built_in_scenarios_have() -> None:
+    assert record_problems(load_record(), [load_scenario("choosing-a-camp")]) == []
+
+
+def test_a_child_that_renames_a_recorded_option_is_blamed_at_its_decision(tmp_path: Path) -> None:
+    child = tmp_path / "child.yaml"
+    child.write_text(TINY.read_text().replace("- id: west", "- id: western"))
+    problems = record_problems(load_record(RECORD), [load_scenario(child)], blame="scenario")
+    ((problem),) = problems
+    assert (problem.line, problem.path) == (26, "decisions[0].options")
+    assert "tiny-record.yaml:9" in problem.message and "'west'" in problem.message

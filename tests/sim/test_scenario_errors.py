@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tracemalloc
 from pathlib import Path
 
 import pytest
 
+import sim.files
 import sim.yamlfile
 from sim import ScenarioError, load_scenario
 from sim.errors import Problem
@@ -358,9 +360,35 @@ def test_an_oversized_file_is_refused_by_its_size_without_being_parsed(
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
-def test_an_endless_file_is_refused_after_reading_at_most_the_size_limit() -> None:
+def test_an_endless_device_is_refused_before_it_is_read() -> None:
     problem = only_problem("/dev/zero")
-    assert "larger than 1,000,000 bytes" in problem.message
+    assert problem.message == "cannot read the file: it is a device"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_given_as_a_scenario_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)  # nobody writes to it: opening it for reading would block forever
+    problem = only_problem(fifo)
+    assert problem.message == "cannot read the file: it is a FIFO (named pipe)"
+
+
+def test_a_file_that_grows_past_the_limit_while_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sim.yamlfile, "MAX_FILE_BYTES", 100)
+    path = tmp_path / "grows.yaml"
+    path.write_text("x" * 50)
+    real_fstat = os.fstat
+
+    def stale_size(fd: int) -> os.stat_result:  # the size as it was before the file grew
+        path.write_text("x" * 500)
+        real = tuple(real_fstat(fd))
+        return os.stat_result((*real[:6], 50, *real[7:]))
+
+    monkeypatch.setattr(sim.files.os, "fstat", stale_size)
+    problem = only_problem(path)
+    assert "larger than 100 bytes" in problem.message
 
 
 def test_deeply_nested_data_is_refused_not_a_crash(tmp_path: Path) -> None:
@@ -520,3 +548,120 @@ def test_a_recursive_alias_is_refused_not_a_crash(tmp_path: Path) -> None:
     path = tmp_path / "recursive.yaml"
     path.write_text("id: recursive\ndescription: &a [*a]\n")
     assert "refused" in only_problem(path).message
+
+
+# --------------------------------------------------------------------------- found by hostile use
+
+
+def tiny_with(tmp_path: Path, old: str, new: str, name: str = "edited.yaml") -> Path:
+    """A copy of the tiny scenario with one piece of text replaced."""
+    text = TINY.read_text()
+    assert old in text
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_an_end_before_the_start_is_reported_at_end_with_its_field(tmp_path: Path) -> None:
+    problem = only_problem(tiny_with(tmp_path, "end: 1951-12", "end: 1949-12"))
+    assert (problem.line, problem.path) == (5, "end")
+    assert problem.message == "'end' (1949-12) is before 'start' (1950-01)"
+
+
+def test_a_scenario_of_more_than_the_month_limit_is_refused(tmp_path: Path) -> None:
+    path = tiny_with(tmp_path, "start: 1950-01\nend: 1951-12", "start: 0000-01\nend: 9999-12")
+    problem = next(p for p in problems_of(path) if p.path == "end")
+    assert problem.line == 5
+    assert problem.message == (
+        "the scenario runs 120,000 months (0000-01 to 9999-12); at most 1,200 are allowed"
+    )
+
+
+def test_a_repeated_option_id_is_reported_at_the_repeated_id(tmp_path: Path) -> None:
+    problem = only_problem(tiny_with(tmp_path, "- id: neither", "- id: west"))
+    assert (problem.line, problem.path) == (43, "decisions[0].options[2].id")
+    assert problem.message == "duplicate option id 'west' (first at options[0])"
+
+
+def test_a_date_outside_the_period_is_reported_with_the_other_problems_at_once(
+    tmp_path: Path,
+) -> None:
+    path = tiny_with(tmp_path, "date: 1950-06", "date: 1960-06")
+    path.write_text(path.read_text().replace("chance: 0.8", "chance: lots"))
+    assert where(problems_of(path)) == [(21, "events[0].chance"), (28, "decisions[0].date")]
+
+
+def test_a_start_set_on_the_command_line_is_blamed_for_what_it_leaves_outside(
+    tmp_path: Path,
+) -> None:
+    problem = only_problem_with(TINY, overrides={"start": "1950-05"})
+    assert (problem.file, problem.path) == ("--set", "start")
+    assert problem.message == (
+        "1950-05 leaves events[0].window (tests/fixtures/tiny.yaml:19: 1950-03 to 1950-12) "
+        "before the start of the scenario"
+    )
+    problem = only_problem_with(TINY, overrides={"start": "1952-01"})
+    assert (problem.file, problem.path) == ("--set", "start")
+    assert problem.message == "'end' (1951-12) is before 'start' (1952-01)"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("remove: [no-such-event]\n", "nothing inherited has the id 'no-such-event' to remove"),
+        ("remove: [clsh]\n", "(did you mean 'clash'?)"),
+    ],
+)
+def test_removing_an_id_the_parent_does_not_have_is_an_error(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    shutil.copy(EXTENDS / "base.yaml", tmp_path / "base.yaml")
+    child = tmp_path / "child.yaml"
+    child.write_text("# a child\nextends: base.yaml\nid: child\ntitle: Child\n" + text)
+    problem = only_problem(child)
+    assert (problem.line, problem.path) == (5, "remove[0]")
+    assert message in problem.message
+
+
+def test_remove_without_extends_is_an_error(tmp_path: Path) -> None:
+    problem = only_problem(tiny_with(tmp_path, "end: 1951-12\n", "end: 1951-12\nremove: [x]\n"))
+    assert (problem.line, problem.path) == (6, "remove")
+    assert "needs 'extends'" in problem.message
+
+
+@pytest.mark.parametrize("key", ["remove", "extends", "set", "extends.x"])
+def test_keys_resolved_before_overrides_cannot_be_set(key: str) -> None:
+    problem = only_problem_with(TINY, overrides={key: "baseline"})
+    assert (problem.file, problem.path) == ("--set", key)
+    assert "cannot be set" in problem.message
+
+
+@pytest.mark.parametrize("name", ["eras/1971", "eras/1954"])
+def test_forcing_a_decision_taken_before_an_eras_start_is_an_error(name: str) -> None:
+    problem = only_problem_with(Path(name), force={"pakistan-camp": "neutral"})
+    assert (problem.file, problem.path) == ("--force", "force.pakistan-camp")
+    assert "before this scenario starts" in problem.message
+
+
+def test_forcing_a_decision_dated_after_the_end_is_an_error(tmp_path: Path) -> None:
+    shutil.copy(TINY, tmp_path / "tiny.yaml")
+    short = tmp_path / "short.yaml"  # a child that ends before its inherited decision
+    short.write_text("# short\nextends: tiny.yaml\nid: short\nend: 1950-05\n")
+    problem = only_problem_with(short, force={"pick-a-camp": "east"})
+    assert (problem.file, problem.path) == ("--force", "force.pick-a-camp")
+    assert "after this scenario ends" in problem.message
+
+
+@pytest.mark.parametrize("digits", ["١٩٥٠-06", "۱۹۵۰-06", "१९५०-06"])
+def test_months_in_other_scripts_digits_are_refused(tmp_path: Path, digits: str) -> None:
+    problem = only_problem(tiny_with(tmp_path, "date: 1950-06", f"date: {digits}"))
+    assert (problem.line, problem.path) == (28, "decisions[0].date")
+    assert "in the digits 0-9" in problem.message
+
+
+def test_a_huge_key_is_echoed_cut_to_a_few_dozen_characters(tmp_path: Path) -> None:
+    key = "k" * 990_000
+    path = tiny_with(tmp_path, "end: 1951-12\n", f"end: 1951-12\n? {key}\n: 1\n")
+    (problem,) = problems_of(path)
+    assert len(str(problem)) < 300
+    assert "990,000 characters" in str(problem)

@@ -1,0 +1,51 @@
+"""The limits of what a run, a batch or a file may ask for, in one place.
+
+Each keeps a mistyped number from filling memory or the disk before anything useful
+happens; each is refused with a message that names the argument and the limit. The
+README lists them.
+"""
+
+from __future__ import annotations
+
+MAX_SEED = 2**63
+"""Seeds run from 0 to 2**63 - 1: a batch's seed column is int64, and the random streams
+take a seed modulo 2**64, so 2**64 would silently be the run of seed 0."""
+
+MAX_MONTHS = 1200
+"""The longest scenario, in months (a century; the 1947-1991 baseline runs 533). Every
+month of a run is kept in memory and every year is a batch column."""
+
+DEFAULT_CHUNK = 1000
+"""Runs per chunk, the unit of work, of files and of resuming.
+
+Each chunk's file costs about as much to write for 500 runs as for 1,000 (the 1,485
+columns, not the rows, set the cost), so a chunk is two slabs."""
+
+MAX_RUNS = 100_000_000
+"""The most runs in one batch (scenarios x combinations x ``--runs``): about 14 hours on
+two cores."""
+
+MAX_CHUNK = 10_000
+"""The largest chunk: its rows are held in memory until its file is written (about 120 MB
+for 10,000 runs of the baseline)."""
+
+MAX_CHUNKS = 100_000
+"""The most chunks (files) in one batch."""
+
+MAX_COMBINATIONS = 1_000
+"""The most scenarios x sweep combinations: each is loaded and checked before a batch runs."""
+
+MAX_COMPARE_RUNS = 5_000
+"""The most runs ``compare`` and ``calibrate`` run of a scenario at once: each keeps its
+whole monthly history in memory (about 150 KB a run for the baseline). For more, run a
+batch and compare its folder."""
+
+MAX_BUDGET = 10_000
+"""The most evaluations ``calibrate`` may spend."""
+
+MAX_RUN_BYTES = 64_000_000
+"""The largest saved run (``run.json``) read back: the baseline's is 0.65 MB a replicate."""
+
+MAX_DEPTH = 64
+"""The deepest nesting of lists and mappings in a saved run (its scenario's conditions
+included); deeper data is refused before anything recurses into it."""

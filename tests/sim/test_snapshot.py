@@ -1,0 +1,106 @@
+"""A saved run is checked field by field before it is restored; good data restores exactly."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim import FrontlineModel, load_scenario
+from sim.snapshot import SavedRunError
+
+TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def saved() -> dict[str, Any]:
+    model = FrontlineModel(load_scenario(TINY), seed=5, replicates=2).run()
+    data: dict[str, Any] = json.loads(json.dumps(model.snapshot()))
+    return data
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        *head, last = path.split("/")
+        node: Any = data
+        for part in head:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+
+    return edit
+
+
+def _nan_attitude(data: dict[str, Any]) -> None:
+    data["state"]["attitudes"]["data"][3] = float("nan")
+
+
+def _shorten_history(data: dict[str, Any]) -> None:
+    data["recorded_attitudes"].pop()
+
+
+def _wrong_shape(data: dict[str, Any]) -> None:
+    data["state"]["prestige"]["data"].pop()
+
+
+def _deep(data: dict[str, Any]) -> None:
+    nested: Any = []
+    for _ in range(5000):
+        nested = [nested]
+    data["scenario"]["description"] = nested
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (_nan_attitude, "state.attitudes"),
+        (_set("scenario", ["not", "a", "mapping"]), "scenario"),
+        (_shorten_history, "recorded_attitudes"),
+        (_wrong_shape, "state.prestige"),
+        (_set("state/choice/data/0", 7), "state.choice"),
+        (_set("state/attitudes/shape", [3, 6, 6]), "state.attitudes"),
+        (_set("state/bloc/dtype", "float64"), "state.bloc"),
+        (_set("seed", -1), "seed"),
+        (_set("seed", 2**64), "seed"),
+        (_set("replicate_ids", [0, 0]), "replicate_ids"),
+        (_set("month", "2999-01"), "month"),
+        (_set("recorded_months/0", "1949-01"), "recorded_months"),
+        (_set("log/0/id", "no-such-event"), "log[0].id"),
+        (_set("log/0/replicates", [5]), "log[0].replicates"),
+        (_set("pending", {"decision": "nope", "mask": [True, True]}), "pending.decision"),
+        (_set("explanations/pick-a-camp/scores", [[1.0]]), "explanations.pick-a-camp.scores"),
+        (_set("humans", ["XYZ"]), "humans"),
+        (_set("cursor", "first"), "cursor"),
+        (_deep, "nested more than 64 levels"),
+    ],
+)
+def test_a_damaged_saved_run_is_refused_naming_the_field(
+    saved: dict[str, Any], edit: Callable[[dict[str, Any]], None], field: str
+) -> None:
+    data = copy.deepcopy(saved)
+    edit(data)
+    with pytest.raises(SavedRunError) as info:
+        FrontlineModel.restore(data)
+    assert any(field in p for p in info.value.problems), info.value.problems
+
+
+def test_an_undamaged_saved_run_restores_to_the_same_arrays(saved: dict[str, Any]) -> None:
+    restored = FrontlineModel.restore(copy.deepcopy(saved))
+    again = json.loads(json.dumps(restored.snapshot()))
+    assert again == saved
+    assert np.array_equal(
+        restored.attitude_history(), np.asarray(saved["recorded_attitudes"], dtype=np.float64)
+    )
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63, 2**64, 1.5, True])
+def test_a_seed_outside_0_to_2_63_is_refused(seed: Any) -> None:
+    with pytest.raises(ValueError, match="seed"):
+        FrontlineModel(load_scenario(TINY), seed=seed)
