@@ -48,11 +48,15 @@ def test_the_readme_states_the_limits_the_code_enforces() -> None:
     assert f"{limits.MAX_RUN_BYTES // 1_000_000} MB" in section
 
 
-def test_the_readme_gives_the_range_of_the_fitted_temperatures() -> None:
-    import yaml
+def test_the_readme_documents_every_rule_of_the_acts() -> None:
+    from sim.acts import Rules
 
-    baseline = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
-    fitted = yaml.safe_load(baseline.read_text(encoding="utf-8"))["set"]
-    temperatures = [v for k, v in fitted.items() if k.endswith(".temperature")]
-    low, high = min(temperatures), max(temperatures)
-    assert f"fitted temperatures are low ({low:.2f} to {high:g}" in README
+    for name, field in Rules.model_fields.items():
+        assert f"| `{name}` | {field.default:g} |" in README, name
+
+
+def test_the_readme_counts_the_fitted_parameters_as_the_fit_does() -> None:
+    from sim.calibrate import FITTED_WEIGHTS, STRUCTURAL
+
+    count = len(STRUCTURAL) + len(FITTED_WEIGHTS) * 6
+    assert f"**{count} free parameters**" in README

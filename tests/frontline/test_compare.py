@@ -57,52 +57,38 @@ def test_run_prints_and_returns_the_comparison(capsys: pytest.CaptureFixture[str
     assert "Compared with the recorded history" in capsys.readouterr().out
 
 
-def test_calibrate_fits_and_reports_the_held_out_era(tmp_path: Path) -> None:
-    out = tmp_path / "fitted.yaml"
-    args = [
-        "calibrate",
-        "--train",
-        TINY,
-        "--hold-out",
-        str(FIXTURES / "era-tiny-late.yaml"),
-        "--runs",
-        "16",
-        "--budget",
-        "6",
-        "--out",
-        str(out),
-        "--record",
-        RECORD,
-    ]
-    assert main(args) == 0
-    text = out.read_text()
-    assert "# held out" in text and "# train" in text
-    fitted = yaml.safe_load(text)["set"]
-    assert "actors.PAK.weights.security" in fitted
-    assert all(isinstance(v, float) for v in fitted.values())
-
-
-def test_calibrate_prints_and_writes_the_same_number_of_evaluations(
+def test_calibrate_fits_by_likelihood_and_writes_a_parameter_set(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "fitted.yaml"
-    args = ["calibrate", "--train", TINY, "--hold-out", str(FIXTURES / "era-tiny-late.yaml")]
-    args += ["--runs", "8", "--budget", "3", "--out", str(out), "--record", RECORD]
+    args = ["calibrate", TINY, "--hold-out-from", "1951-01", "--budget", "4"]
+    args += ["--out", str(out), "--record", RECORD]
     assert main(args) == 0
-    printed = capsys.readouterr().err.rsplit("\r", 1)[1]
-    assert printed.startswith("  3/3 evaluations")
-    assert "3 evaluations (budget 3)" in out.read_text()
+    captured = capsys.readouterr()
+    text = out.read_text()
+    assert "# fitted on: 1 decisions, log score" in text and "uniform null" in text
+    assert "random weight sets" in text
+    data = yaml.safe_load(text)
+    assert data["held_out_from"] == "1951-01" and data["fitted_until"] == "1950-12"
+    fitted = data["set"]
+    assert {"rules.bond", "dynamics.drift", "actors.PAK.weights.security"} <= set(fitted)
+    assert all(isinstance(v, float) for v in fitted.values())
+    # the free parameters outnumber the one decision: the command says so, and prints
+    # the same number of evaluations it writes
+    assert "free parameters for only 1 decisions" in captured.err
+    evaluations = captured.err.rsplit("\r", 1)[1].split("/")[0].strip()
+    assert f"{evaluations} evaluations (budget 4)" in text
 
 
 def test_calibrate_help_gives_its_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["calibrate", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "(default 64)" in text and "(default 200)" in text and "(default 0)" in text
+    assert "(default 300" in text and "(default 1979-01" in text and "default: baseline" in text
 
 
-def test_calibrate_refuses_an_era_both_fitted_and_held_out(
+def test_calibrate_refuses_a_period_with_nothing_to_fit(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["calibrate", "--train", TINY, "--hold-out", TINY]) == 2
-    assert "each era may be given once" in capsys.readouterr().err
+    assert main(["calibrate", TINY, "--hold-out-from", "1950-01", "--record", RECORD]) == 2
+    assert "no recorded decision before 1950-01" in capsys.readouterr().err

@@ -184,7 +184,7 @@ def test_a_set_value_out_of_range_is_reported_at_the_set_line(tmp_path: Path) ->
     path = tmp_path / "set.yaml"
     path.write_text(TINY.read_text() + "set:\n  events.border-clash.chance: 7\n")
     problem = only_problem(path)
-    assert (problem.line, problem.path) == (48, "events[0].chance")
+    assert (problem.line, problem.path) == (46, "events[0].chance")
     assert problem.message == "expected less than or equal to 1, got 7"
 
 
@@ -198,7 +198,7 @@ def test_set_problems_and_cross_reference_problems_are_reported_together(tmp_pat
     path = tmp_path / "both.yaml"
     path.write_text(TINY.read_text() + "force: {pick-a-camp: south}\nset:\n  foo.bar: 1\n")
     problems = problems_of(path)
-    assert where(problems) == [(47, "force.pick-a-camp"), (49, "set.foo.bar")]
+    assert where(problems) == [(45, "force.pick-a-camp"), (47, "set.foo.bar")]
 
 
 def test_a_date_outside_the_scenario_gives_the_scenario_period() -> None:
@@ -579,7 +579,7 @@ def test_a_scenario_of_more_than_the_month_limit_is_refused(tmp_path: Path) -> N
 
 def test_a_repeated_option_id_is_reported_at_the_repeated_id(tmp_path: Path) -> None:
     problem = only_problem(tiny_with(tmp_path, "- id: neither", "- id: west"))
-    assert (problem.line, problem.path) == (43, "decisions[0].options[2].id")
+    assert (problem.line, problem.path) == (41, "decisions[0].options[2].id")
     assert problem.message == "duplicate option id 'west' (first at options[0])"
 
 

@@ -57,6 +57,11 @@ def _deep(data: dict[str, Any]) -> None:
     data["scenario"]["description"] = nested
 
 
+def _damage_explanation(data: dict[str, Any]) -> None:
+    entry = next(e for e in data["log"] if e["explanation"] is not None)
+    entry["explanation"]["changes"] = [[1.0]]
+
+
 @pytest.mark.parametrize(
     ("edit", "field"),
     [
@@ -75,7 +80,10 @@ def _deep(data: dict[str, Any]) -> None:
         (_set("log/0/id", "no-such-event"), "log[0].id"),
         (_set("log/0/replicates", [5]), "log[0].replicates"),
         (_set("pending", {"decision": "nope", "mask": [True, True]}), "pending.decision"),
-        (_set("explanations/pick-a-camp/scores", [[1.0]]), "explanations.pick-a-camp.scores"),
+        (_damage_explanation, ".explanation.changes"),
+        (_set("state/ties/data/0", -1.0), "state.ties"),
+        (_set("state/memory/data/1", 400.0), "state.memory"),
+        (_set("log/0/did", "not a list"), "log[0].did"),
         (_set("humans", ["XYZ"]), "humans"),
         (_set("cursor", "first"), "cursor"),
         (_deep, "nested more than 64 levels"),
