@@ -41,6 +41,7 @@ class App:
         self.manager = self._new_manager()
         self.stack: list[Screen] = []
         self.clock = pygame.time.Clock()
+        self.fps = FPS  # frames per second at most (0: as fast as it goes, for tests)
         self.forecaster = Forecaster()
         self.status: int | None = None
         self.shots: dict[str, Path] = {}
@@ -67,7 +68,7 @@ class App:
 
     def _new_manager(self) -> pygame_gui.UIManager:
         manager = pygame_gui.UIManager(self.size, look.scaled_theme(self.scale))
-        fonts = []
+        fonts: list[dict[str, str | int | float]] = []
         for name, size, _bold, _italic in look.font_sizes(self.scale):
             # text boxes use <b> and <i> at every size, so each size comes in every style
             fonts += [
@@ -196,6 +197,7 @@ class App:
             self.status = 0
             return
         if event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
+            self.window = pygame.display.get_surface() or self.window
             size = self.window.get_size()
             if size != self.manager.window_resolution:
                 self.relayout()
@@ -247,8 +249,7 @@ class App:
 
     def frame(self, events: list[pygame.event.Event] | None = None) -> float:
         """One frame: events, update, draw; returns the seconds it took to compute."""
-        started = time.perf_counter()
-        dt = self.clock.tick(FPS) / 1000.0
+        dt = self.clock.tick(self.fps) / 1000.0
         started = time.perf_counter()
         for event in pygame.event.get() if events is None else events:
             self.handle(event)

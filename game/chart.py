@@ -42,6 +42,7 @@ def attitude_chart(
                 label = small.render(str(year), True, text)
                 surface.blit(label, label.get_rect(midtop=(x, top + ph + 2)))
     ends: list[tuple[float, str, pygame.Color]] = []
+    name: str
     for j, other in enumerate(ACTORS):
         if other == actor:
             continue
@@ -55,9 +56,9 @@ def attitude_chart(
     ends.sort()
     step = small.get_height()
     placed: list[float] = []
-    for y, other, colour in ends:
+    for y, name, colour in ends:
         y = max(y, placed[-1] + step) if placed else y
         placed.append(y)
-        label = small.render(other, True, colour)
+        label = small.render(name, True, colour)
         surface.blit(label, label.get_rect(midleft=(left + pw + 4, min(y, h - step / 2))))
     return surface

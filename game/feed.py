@@ -94,6 +94,9 @@ class NewsPanel:
             box.set_relative_position((0, y))
             y += box.rect.height + gap
         self.container.set_scrollable_area_dimensions((self.inner_width, max(y, 1)))
+        bar = self.container.vert_scroll_bar
+        if bar is not None:
+            bar.set_scroll_from_start_percentage(0.0)  # the newest item is at the top
 
     def texts(self) -> list[str]:
         """The items' texts, newest first (for tests)."""

@@ -61,7 +61,7 @@ class Forecaster:
         self._ctx = multiprocessing.get_context("spawn")
         self._requests: Any = self._ctx.Queue()
         self._results: Any = self._ctx.Queue()
-        self._latest: Synchronized[int] = self._ctx.Value("i", 0)  # type: ignore[assignment]
+        self._latest: Synchronized[int] = self._ctx.Value("i", 0)
         self._process: Any = None
         self._job = 0
         self.worker_has_pygame: bool | None = None

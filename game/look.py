@@ -39,7 +39,7 @@ def theme_data() -> dict[str, Any]:
 
 def scaled_theme(scale: float) -> dict[str, Any]:
     """The theme with every font size multiplied by ``scale``."""
-    data = json.loads(json.dumps(theme_data()))
+    data: dict[str, Any] = json.loads(json.dumps(theme_data()))
     for block in data.values():
         font = block.get("font") if isinstance(block, dict) else None
         if isinstance(font, dict) and "size" in font:

@@ -219,7 +219,7 @@ class MapPanel:
         for actor in ACTORS:
             if actor == "USA":
                 continue
-            name, at = capital(actor, month)
+            _, at = capital(actor, month)
             x, y = self.to_screen(at)
             r = self._px(4)
             pygame.draw.circle(surface, (255, 255, 255), (x, y), r + self._px(2))

@@ -6,7 +6,7 @@ refused with a message that says which, instead of loading a run that is not the
 Autosaves are made at every decision, and only the newest few are kept; a file that fails
 to load is never deleted or overwritten.
 
-The folder: ``FRONTLINE_DATA_DIR`` if set; otherwise ``%APPDATA%\\FrontlineState`` on
+The folder: ``FRONTLINE_DATA_DIR`` if set; otherwise ``%APPDATA%/FrontlineState`` on
 Windows, ``~/Library/Application Support/FrontlineState`` on macOS, and
 ``$XDG_DATA_HOME/frontline-state`` (default ``~/.local/share/frontline-state``) elsewhere.
 """
@@ -182,7 +182,7 @@ def read_save(path: Path) -> Session:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) - 1:
+        if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
             raise SaveError(
                 f"{path}: the save is truncated (it ends at line {exc.lineno}, column "
                 f"{exc.colno}, in the middle of its data)"

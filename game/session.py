@@ -243,10 +243,12 @@ def scenario_choices() -> list[str]:
     return sorted(names, key=lambda n: (n != "baseline", n != "choosing-a-camp", n))
 
 
-def load_settings_scenario(settings: Settings) -> CompiledScenario:
+def load_settings_scenario(
+    settings: Settings, force: dict[str, str] | None = None
+) -> CompiledScenario:
     """The scenario of these settings, with the difficulty applied to the other states."""
     settings.check()
-    base = load_scenario(settings.scenario)
+    base = load_scenario(settings.scenario, force=force)
     factor = DIFFICULTIES[settings.difficulty]
     if factor == 1.0:
         return base
@@ -255,7 +257,7 @@ def load_settings_scenario(settings: Settings) -> CompiledScenario:
         for a in ACTORS
         if a != settings.actor
     }
-    return load_scenario(settings.scenario, overrides=overrides)
+    return load_scenario(settings.scenario, overrides=overrides, force=force)
 
 
 def _cite(source: dict[str, Any]) -> str:
@@ -337,6 +339,7 @@ class Session:
         self.model = model
         self.settings = settings
         self._record: Record | None = None
+        self._reference: FrontlineModel | None = None
         self._seen = len(model.log)
 
     # ------------------------------------------------------------------ starting
@@ -698,6 +701,28 @@ class Session:
         rows.sort(key=lambda r: (r[0], r[1]))
         return [(m, h, o) for m, _, h, o in rows]
 
+    def reference(self) -> FrontlineModel | None:
+        """History's path for this game (None if its scenario cannot be read again).
+
+        The same scenario and seed, with the player's state taking history's option at each
+        of its decisions; a saved game whose scenario file is gone has none.
+        """
+        if self._reference is None:
+            from sim.errors import ScenarioError
+
+            sc = self.model.scenario
+            force = {}
+            for d in sc.decisions:
+                historical = next((o.id for o in d.options if o.historical), None)
+                if d.spec.actor == self.settings.actor and historical and not d.past:
+                    force[d.spec.id] = historical
+            try:
+                scenario = load_settings_scenario(self.settings, force)
+            except (ScenarioError, GameError, OSError, ValueError):
+                return None
+            self._reference = FrontlineModel(scenario, seed=self.model.seed).run()
+        return self._reference
+
     def _divergences(self) -> list[Divergence]:
         model, sc = self.model, self.model.scenario
         historical = {d.id: d.option for d in self.record.decisions}
@@ -735,34 +760,49 @@ class Session:
         historical: dict[str, str],
         recorded_events: dict[str, int],
     ) -> Iterable[str]:
-        """What differed from history after a divergence, up to the next one."""
-        model, sc = self.model, self.model.scenario
-        s = model.state
+        """What differed from history's path (``reference``) after a divergence, up to the next.
+
+        History's path is the same seed with the player taking history's options, so what
+        differs here follows from the player's choices (and from luck that they changed).
+        """
+        ref = self.reference()
+        if ref is None:
+            return
+        s, r = self.model.state, ref.state
+        sc = self.model.scenario
         for d in sc.decisions:
-            m = int(s.choice_month[0, d.index])
-            k = int(s.choice[0, d.index])
-            hist = historical.get(d.spec.id)
-            if d.spec.actor == self.settings.actor or hist is None:
+            if d.spec.actor == self.settings.actor or d.past:
                 continue
-            if k >= 0 and start <= m < until and d.options[k].id != hist:
+            mine, theirs = int(s.choice[0, d.index]), int(r.choice[0, d.index])
+            m = int(s.choice_month[0, d.index])
+            rm = int(r.choice_month[0, d.index])
+            when = m if m >= 0 else rm
+            if mine == theirs or not start <= when < until:
+                continue
+            actor = _name(d.spec.actor)
+            if mine >= 0 and theirs >= 0:
                 yield (
-                    f"{format_month(m)} {_name(d.spec.actor)} chose "
-                    f"'{d.options[k].label}', not '{self._label(d.spec.id, hist)}'"
+                    f"{format_month(m)} {actor} chose '{d.options[mine].label}' "
+                    f"where history's path has '{d.options[theirs].label}'"
                 )
-            elif k < 0 and start <= d.first < until and not d.past:
-                yield (
-                    f"{_name(d.spec.actor)} never faced: {d.options[0].label.split(':')[0]}"
-                    f" ({d.spec.id})"
+            elif mine >= 0:
+                yield f"{format_month(m)} {actor} faced a choice history's path never posed: " + (
+                    f"'{d.options[mine].label}'"
                 )
+            else:
+                yield f"{actor} never faced the choice of {format_month(rm)} ({d.spec.id})"
         for ev in sc.events:
-            m = int(s.event_month[0, ev.index])
-            rec = recorded_events.get(ev.spec.id)
-            if m >= 0 and start <= m < until and rec is None and not ev.past:
-                yield f"{format_month(m)} happened, unlike history: {ev.spec.title}"
-            elif rec is not None and start <= rec < min(until, model.month) and m < 0:
-                yield f"{format_month(rec)} did not happen: {ev.spec.title}"
-            elif rec is not None and m >= 0 and start <= m < until and abs(m - rec) >= 6:
-                yield f"{format_month(m)} came {_months_off(m - rec)}: {ev.spec.title}"
+            if ev.past:
+                continue
+            m, rm = int(s.event_month[0, ev.index]), int(r.event_month[0, ev.index])
+            if m >= 0 and rm < 0 and start <= m < until:
+                yield f"{format_month(m)} happened only on your path: {ev.spec.title}"
+            elif rm >= 0 and m < 0 and start <= rm < min(until, self.model.month):
+                yield f"{format_month(rm)} did not happen, as it did on history's path: " + (
+                    ev.spec.title
+                )
+            elif m >= 0 and rm >= 0 and start <= m < until and abs(m - rm) >= 6:
+                yield f"{format_month(m)} came {_months_off(m - rm)}: {ev.spec.title}"
 
     def export_report(self, out: Path) -> Path:
         """Write the offline HTML report of this run (``frontline compare``'s) and the debrief."""
@@ -811,7 +851,7 @@ class Session:
 def _months_off(delta: int) -> str:
     years, months = divmod(abs(delta), 12)
     span = (f"{years} y " if years else "") + (f"{months} m" if months else "")
-    return f"{span.strip()} {'later' if delta > 0 else 'earlier'} than in history"
+    return f"{span.strip()} {'later' if delta > 0 else 'earlier'} than on history's path"
 
 
 def _share(k: int, n: int) -> str:
@@ -819,8 +859,19 @@ def _share(k: int, n: int) -> str:
 
 
 MONTH_NAMES: Final[tuple[str, ...]] = (
-    "January February March April May June July August September October November December"
-).split()
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def month_words(month: int) -> str:

@@ -43,7 +43,7 @@ def timeline_html(d: Debrief) -> str:
     """History's timeline and the player's, item by item."""
     lines = ["<b>History</b>, and <i>your run</i> beside it"]
     for month, history, ours in d.timeline:
-        lines.append(f"<b>{month}</b>  {esc(history)}  →  <i>{esc(ours)}</i>")
+        lines.append(f"<b>{month}</b>  {esc(history)}  —  <i>{esc(ours)}</i>")
     return "<br>".join(lines)
 
 
@@ -88,7 +88,7 @@ class DebriefScreen(Screen):
         )
         top, bottom = px(90), h - px(84)
         left_w = (w - px(60)) // 2
-        measures_h = px(130)
+        measures_h = px(150)
         self.keep(text_box(m, pygame.Rect(px(24), top, left_w, measures_h), measures_html(d)))
         self.keep(
             text_box(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pygame
 import pygame_gui
 
 from game.saves import SaveError, SaveInfo, describe, list_saves, read_save, saves_dir
-from dataclasses import dataclass
-
 from game.screen import Pop, Screen, Transition
 from game.session import Session
 from game.widgets import button, esc, label, text_box
@@ -51,7 +51,8 @@ class LoadScreen(Screen):
         )
         bottom = h - px(90)
         list_bottom = bottom - (px(96) if self.error else px(16))
-        items = [describe(s) for s in self.saves] or ["(no saves yet)"]
+        items: list[str | tuple[str, str]] = [describe(s) for s in self.saves]
+        items = items or ["(no saves yet)"]
         self.list = self.keep(
             pygame_gui.elements.UISelectionList(
                 pygame.Rect(x0, px(112), width, list_bottom - px(112)), items, m

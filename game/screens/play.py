@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -308,6 +309,7 @@ class PlayScreen(Screen):
         self.hover = self.map.hit(pos) if self.map is not None else None
         if self.panel is not None and self.panel.rect.collidepoint(pos):
             self.hover = None
+        self._update_tooltip()
 
     # ------------------------------------------------------------------ input
 
@@ -386,10 +388,8 @@ class PlayScreen(Screen):
 
     def _leave(self) -> Transition:
         if not self.session.done:
-            try:
+            with contextlib.suppress(SaveError):  # leaving never fails; older autosaves stay
                 autosave(self.session)
-            except SaveError:
-                pass  # leaving never fails; the last autosave is still there
         return Pop()
 
     # ------------------------------------------------------------------ time

@@ -50,7 +50,7 @@ class SetupScreen(Screen):
         y += px(56)
         self.choices = {}
         self.keep(label(m, pygame.Rect(x0, y, px(200), px(24)), "Scenario", "#field_label"))
-        names = scenario_choices()
+        names: list[str | tuple[str, str]] = list(scenario_choices())
         if self.scenario not in names:
             names.insert(0, self.scenario)
         self.dropdown = self.keep(
