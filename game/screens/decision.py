@@ -72,6 +72,7 @@ class DecisionScreen(Screen):
         self.cards: list[Any] = []
         self.forecast_boxes: list[Any] = []
         self.select_buttons: list[Any] = []
+        self.stale: list[int] = []
         self.take_button: Any = None
         self.progress: Any = None
         self.demo_pick: str | None = None
@@ -84,8 +85,9 @@ class DecisionScreen(Screen):
 
     @property
     def complete(self) -> bool:
-        """True once every option's forecast has arrived (or failed)."""
-        return all(o.id in self.forecasts or o.id in self.errors for o in self.view.options)
+        """True once every option's forecast has arrived (or failed) and is shown."""
+        arrived = all(o.id in self.forecasts or o.id in self.errors for o in self.view.options)
+        return arrived and not self.stale
 
     def build(self) -> None:
         """The shade, the dialog, and one card per option."""
@@ -135,25 +137,29 @@ class DecisionScreen(Screen):
         ch = bottom - top
         select_h = px(40)
         card_h = ch - select_h - px(8)
+        static_h = card_h * 46 // 100
         self.cards, self.forecast_boxes, self.select_buttons = [], [], []
         events = telling_events(self.forecasts)
         for k, option in enumerate(v.options):
             x = px(16) + k * (cw + gap)
             on = self.selected == k
+            style = "@card_on" if on else "@card"
             words = "<br>".join(f"• {esc(w_)}" for w_ in option.words)
             html = (
-                f"<b>{k + 1}.  {esc(option.label)}</b><br><br><b>What it does</b><br>{words}"
-                f"<br><br>{_advice_html(self.advice.get(option.id))}<br><br>"
-                + forecast_html(
-                    self.forecasts.get(option.id), events, self.errors.get(option.id, "")
-                )
+                f"<b>{k + 1}.  {esc(option.label)}</b><br><b>What it does</b><br>{words}"
+                f"<br>{_advice_html(self.advice.get(option.id))}"
             )
             self.cards.append(
+                text_box(m, pygame.Rect(x, top, cw, static_h), html, style, container=box)
+            )
+            self.forecast_boxes.append(
                 text_box(
                     m,
-                    pygame.Rect(x, top, cw, card_h),
-                    html,
-                    "@card_on" if on else "@card",
+                    pygame.Rect(x, top + static_h + px(6), cw, card_h - static_h - px(6)),
+                    forecast_html(
+                        self.forecasts.get(option.id), events, self.errors.get(option.id, "")
+                    ),
+                    style,
                     container=box,
                 )
             )
@@ -166,6 +172,7 @@ class DecisionScreen(Screen):
                 container=box,
             )
             self.select_buttons.append(b)
+        self.stale = []
         done = sum(o.id in self.forecasts for o in v.options)
         self.progress = label(
             m,
@@ -190,7 +197,6 @@ class DecisionScreen(Screen):
 
     def update(self, dt: float) -> Transition | None:
         """Collect forecast results as they arrive; redraw the cards when one does."""
-        fresh = False
         for result in self.a.forecaster.poll():
             if result.job != self.job:
                 continue
@@ -198,10 +204,31 @@ class DecisionScreen(Screen):
                 self.forecasts[result.option] = result.forecast
             else:
                 self.errors[result.option] = result.error or "failed"
-            fresh = True
-        if fresh:
-            self.rebuild()
+            # the events worth showing depend on every option's forecast: redo each card
+            self.stale = list(range(len(self.forecast_boxes)))
+        if self.stale:
+            # one card a frame: laying out text takes milliseconds, and frames must stay short
+            k = self.stale.pop(0)
+            option = self.view.options[k].id
+            self.forecast_boxes[k].set_text(
+                forecast_html(
+                    self.forecasts.get(option),
+                    telling_events(self.forecasts),
+                    self.errors.get(option, ""),
+                )
+            )
+            if not self.stale:
+                self.progress.set_text(self._progress_text())
         return None
+
+    def _progress_text(self) -> str:
+        n = len(self.view.options)
+        done = sum(o.id in self.forecasts for o in self.view.options)
+        if done < n:
+            return (
+                f"Forecast: {done} of {n} options computed (in the background; you can choose now)"
+            )
+        return "Forecast complete. Select an option (1-4), then take it (Enter)."
 
     def _select(self, k: int) -> None:
         if 0 <= k < len(self.view.options):
