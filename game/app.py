@@ -137,6 +137,7 @@ class App:
         if folder is None or kind in self.shots:
             return None
         folder.mkdir(parents=True, exist_ok=True)
+        self.manager.update(0.0)  # widgets made this frame draw only after an update
         self.render()
         path = folder / f"{kind}.png"
         pygame.image.save(self.window, str(path))
