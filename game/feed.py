@@ -93,7 +93,9 @@ class NewsPanel:
         for box in self.boxes:
             box.set_relative_position((0, y))
             y += box.rect.height + gap
-        self.container.set_scrollable_area_dimensions((self.inner_width, max(y, self.rect.height - 4)))
+        self.container.set_scrollable_area_dimensions(
+            (self.inner_width, max(y, self.rect.height - 4))
+        )
         bar = self.container.vert_scroll_bar
         if bar is not None:
             bar.set_scroll_from_start_percentage(0.0)  # the newest item is at the top

@@ -629,6 +629,10 @@ class Session:
     def debrief(self) -> Debrief:
         """The player's path against history, so far or at the end."""
         model = self.model
+        if not model.recorded_months:  # not one month has run: there is nothing to compare
+            return Debrief(
+                self.title, self.date, False, {"so far": "nothing has happened yet"}, (), ()
+            )
         comparison = compare(model, self.record)
         summary = comparison.run_summary(0)
         now = min(model.month, model.scenario.end + 1)
@@ -812,6 +816,8 @@ class Session:
         from frontline.files import write_atomic
 
         title = f"{self.title}: your game as {_name(self.settings.actor)}"
+        if not self.model.recorded_months:
+            raise GameError("there is nothing to report before the first month has run")
         write_report(self.model, self.record, out, title)
         debrief = self.debrief()
         esc = html.escape

@@ -10,7 +10,7 @@ import pygame_gui
 
 from game.saves import reports_dir
 from game.screen import Pop, Quit, Screen, Transition
-from game.session import Debrief, Session
+from game.session import Debrief, GameError, Session
 from game.widgets import button, esc, label, text_box
 
 
@@ -129,7 +129,7 @@ class DebriefScreen(Screen):
         name = f"{sc.scenario.replace('/', '-')}-{sc.actor}-seed{sc.seed}-{stamp}"
         try:
             path = self.session.export_report(reports_dir() / name)
-        except OSError as exc:
+        except (OSError, GameError) as exc:
             self.a.notify(esc(f"The report could not be written: {exc}"), 8.0)
             return None
         self.exported = path

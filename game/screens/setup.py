@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pygame
 import pygame_gui
 
@@ -131,23 +133,7 @@ class SetupScreen(Screen):
         return "@choice_on" if on else "@choice"
 
     def _about(self) -> str:
-        from sim.calendar import format_month
-        from sim.scenario import load_scenario
-
-        try:
-            sc = load_scenario(self.scenario)
-        except Exception as exc:  # a scenario that does not load is described, not fatal
-            return f"<b>{esc(self.scenario)}</b><br>This scenario cannot be loaded: {esc(str(exc))}"
-        mine = [d for d in sc.decisions if d.spec.actor == self.actor and not d.past]
-        text = (
-            f"<b>{esc(sc.spec.title)}</b><br>{format_month(sc.start)} to {format_month(sc.end)}. "
-            f"As {esc(NAMES[self.actor])} you face {len(mine)} decision point(s); the other "
-            "five states are played by the computer, which weighs security, economy, ideology "
-            "and prestige as its scenario says.<br><br>"
-        )
-        if sc.spec.description:
-            text += esc(" ".join(sc.spec.description.split()))
-        return text
+        return _about(self.scenario, self.actor)
 
     def _start(self) -> Transition | None:
         from game.screens.play import PlayScreen
@@ -206,3 +192,25 @@ class SetupScreen(Screen):
             return None
         self.a.shoot("setup")
         return self._start()
+
+
+@functools.lru_cache(maxsize=64)
+def _about(scenario: str, actor: str) -> str:
+    """What a scenario is, for the setup screen (read once per scenario and state)."""
+    from sim.calendar import format_month
+    from sim.scenario import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+    except Exception as exc:  # a scenario that does not load is described, not fatal
+        return f"<b>{esc(scenario)}</b><br>This scenario cannot be loaded: {esc(str(exc))}"
+    mine = [d for d in sc.decisions if d.spec.actor == actor and not d.past]
+    text = (
+        f"<b>{esc(sc.spec.title)}</b><br>{format_month(sc.start)} to {format_month(sc.end)}. "
+        f"As {esc(NAMES[actor])} you face {len(mine)} decision point(s); the other "
+        "five states are played by the computer, which weighs security, economy, ideology "
+        "and prestige as its scenario says.<br><br>"
+    )
+    if sc.spec.description:
+        text += esc(" ".join(sc.spec.description.split()))
+    return text

@@ -221,3 +221,8 @@ def test_a_scenario_without_the_east_pakistan_flag_reads_as_not_separated() -> N
     session = Session.start(Settings(SHORT, "PAK"))
     assert session.has_flag("east-pakistan-lost") is False
     assert session.has_flag("no-such-flag") is False
+
+
+def test_a_debrief_before_the_first_month_says_nothing_has_happened() -> None:
+    session = Session.start(Settings(SHORT, "PAK"))
+    assert session.debrief().timeline == ()
