@@ -573,6 +573,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_play(args: argparse.Namespace) -> int:
+    """Play the game (pygame is imported only now, never at the command's start)."""
+    from game.options import play
+
+    return play(args)
+
+
 # --------------------------------------------------------------------------- the parser
 
 
@@ -710,6 +717,12 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="write the JSON Schema of the scenario format")
     schema.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     schema.set_defaults(func=cmd_schema)
+
+    from game.options import add_play_arguments  # argparse only: no pygame, no model
+
+    play = sub.add_parser("play", help="play the game: lead a state from 1947 (opens a window)")
+    add_play_arguments(play)
+    play.set_defaults(func=cmd_play)
     return parser
 
 

@@ -290,7 +290,7 @@ def check_arrays(data: dict[str, Any], scenario: CompiledScenario) -> list[str]:
             "recorded_attitudes",
             f"expected one array per recorded month ({len(recorded)}), got {len(attitudes)}",
         )
-    else:
+    elif recorded:  # (a run saved before its first month ended has recorded nothing)
         c.array(
             "recorded_attitudes",
             attitudes,

@@ -112,3 +112,11 @@ def test_an_undamaged_saved_run_restores_to_the_same_arrays(saved: dict[str, Any
 def test_a_seed_outside_0_to_2_63_is_refused(seed: Any) -> None:
     with pytest.raises(ValueError, match="seed"):
         FrontlineModel(load_scenario(TINY), seed=seed)
+
+
+def test_a_run_saved_before_its_first_month_ended_restores() -> None:
+    model = FrontlineModel(load_scenario(TINY), seed=3)
+    data = json.loads(json.dumps(model.snapshot()))
+    assert data["recorded_attitudes"] == []
+    restored = FrontlineModel.restore(data)
+    assert restored.month == model.month and restored.recorded_months == []

@@ -1,0 +1,81 @@
+"""The game's looks: the pygame_gui theme (``assets/theme.json``), scaled, and its fonts.
+
+Every colour and font size lives in the theme, addressed by object id; the map and the
+charts, which pygame draws itself, read their colours from the theme's ``#map`` and
+``#chart`` blocks. The UI scale multiplies every font size and every layout length.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pygame
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+BASE_SIZE = (1280, 800)
+"""The window size the layout is designed for at UI scale 1."""
+
+SCALES = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
+"""UI scales a player can choose (- and = keys, or --ui-scale)."""
+
+
+def auto_scale(size: tuple[int, int]) -> float:
+    """The UI scale that suits a window: 1 at 1280x800, larger on bigger screens."""
+    ratio = min(size[0] / BASE_SIZE[0], size[1] / BASE_SIZE[1])
+    fitting = [s for s in SCALES if s <= max(ratio, SCALES[0]) + 1e-9]
+    return max(fitting)
+
+
+@cache
+def theme_data() -> dict[str, Any]:
+    """The theme file as JSON data."""
+    data: dict[str, Any] = json.loads((ASSETS / "theme.json").read_text(encoding="utf-8"))
+    return data
+
+
+def scaled_theme(scale: float) -> dict[str, Any]:
+    """The theme with every font size multiplied by ``scale``."""
+    data: dict[str, Any] = json.loads(json.dumps(theme_data()))
+    for block in data.values():
+        font = block.get("font") if isinstance(block, dict) else None
+        if isinstance(font, dict) and "size" in font:
+            font["size"] = str(max(8, round(int(font["size"]) * scale)))
+    return data
+
+
+def font_sizes(scale: float) -> list[tuple[str, int, bool, bool]]:
+    """Every (name, size, bold, italic) the scaled theme uses, to preload them."""
+    out = set()
+    for block in scaled_theme(scale).values():
+        font = block.get("font") if isinstance(block, dict) else None
+        if isinstance(font, dict):
+            out.add(
+                (
+                    str(font.get("name", "noto_sans")),
+                    int(font["size"]),
+                    font.get("bold") == "1",
+                    font.get("italic") == "1",
+                )
+            )
+    return sorted(out)
+
+
+def colour(block: str, name: str) -> pygame.Color:
+    """A colour of the theme's ``#map`` or ``#chart`` block (for what pygame draws itself)."""
+    value = theme_data()[block]["colours"][name]
+    return pygame.Color(value)
+
+
+def _font_file(bold: bool) -> Path:
+    name = "NotoSans-Bold.ttf" if bold else "NotoSans-Regular.ttf"
+    return Path(str(resources.files("pygame_gui.data").joinpath(name)))
+
+
+@cache
+def font(size: int, bold: bool = False) -> pygame.font.Font:
+    """The theme's typeface (Noto Sans, shipped with pygame_gui) at a pixel size."""
+    return pygame.font.Font(_font_file(bold), max(6, size))

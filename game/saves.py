@@ -1,0 +1,230 @@
+"""Saved games: versioned JSON files in the user's data folder, written atomically.
+
+A save holds the game's settings and the run's snapshot (plain JSON data, never pickle),
+with a checksum of both, so that a file that was truncated, damaged or edited by hand is
+refused with a message that says which, instead of loading a run that is not the one saved.
+Autosaves are made at every decision, and only the newest few are kept; a file that fails
+to load is never deleted or overwritten.
+
+The folder: ``FRONTLINE_DATA_DIR`` if set; otherwise ``%APPDATA%/FrontlineState`` on
+Windows, ``~/Library/Application Support/FrontlineState`` on macOS, and
+``$XDG_DATA_HOME/frontline-state`` (default ``~/.local/share/frontline-state``) elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from game.session import GameError, Session, Settings
+
+SAVE_FORMAT: Final[str] = "frontline-state/game"
+SAVE_VERSION: Final[int] = 1
+AUTOSAVES_KEPT: Final[int] = 5
+MAX_SAVE_BYTES: Final[int] = 64 * 1024 * 1024
+
+
+class SaveError(Exception):
+    """A save cannot be read or written; the message names the file and says why."""
+
+
+def data_dir() -> Path:
+    """The folder for saves and reports (created when first written to)."""
+    override = os.environ.get("FRONTLINE_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    if sys.platform.startswith("win"):
+        base = os.environ.get("APPDATA")
+        return (Path(base) if base else Path.home() / "AppData" / "Roaming") / "FrontlineState"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "FrontlineState"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "frontline-state"
+
+
+def saves_dir() -> Path:
+    """Where saved games live."""
+    return data_dir() / "saves"
+
+
+def reports_dir() -> Path:
+    """Where exported debriefs go."""
+    return data_dir() / "reports"
+
+
+@dataclass(frozen=True)
+class SaveInfo:
+    """A save file as the load screen lists it."""
+
+    path: Path
+    label: str
+    detail: str
+    auto: bool
+    modified: float
+
+
+def _checksum(payload: dict[str, Any]) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _payload(session: Session, label: str) -> dict[str, Any]:
+    return {
+        "label": label,
+        "saved_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "date": session.date,
+        "settings": session.settings.to_json(),
+        "run": session.snapshot(),
+    }
+
+
+def write_save(session: Session, path: Path, label: str) -> Path:
+    """Write a save atomically (a temporary file beside it, flushed, then renamed)."""
+    payload = _payload(session, label)
+    document = {
+        "format": SAVE_FORMAT,
+        "version": SAVE_VERSION,
+        "checksum": _checksum(payload),
+        "payload": payload,
+    }
+    text = json.dumps(document, separators=(",", ":"), allow_nan=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise SaveError(f"{path}: could not write the save ({exc.strerror or exc})") from None
+    return path
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "game"
+
+
+def save_game(session: Session, name: str | None = None) -> Path:
+    """Save into a named slot (default: the scenario, state and date); return the file."""
+    label = name or f"{session.settings.actor} {session.date}"
+    path = saves_dir() / f"{_slug(label)}.json"
+    return write_save(session, path, label)
+
+
+def autosave(session: Session, keep: int = AUTOSAVES_KEPT) -> Path:
+    """An autosave (at a decision); only the newest ``keep`` autosaves are kept."""
+    folder = saves_dir()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    serial = max((_serial(p) for p in folder.glob("autosave-*.json")), default=-1) + 1
+    path = folder / f"autosave-{stamp}-{serial:06d}.json"
+    written = write_save(session, path, f"Autosave, {session.date}")
+    for old in sorted(folder.glob("autosave-*.json"), key=_serial)[:-keep]:
+        old.unlink(missing_ok=True)
+    return written
+
+
+def _serial(path: Path) -> int:
+    match = re.search(r"-(\d{6})\.json$", path.name)
+    return int(match.group(1)) if match else -1
+
+
+def list_saves() -> list[SaveInfo]:
+    """The saves in the folder, newest first (unreadable ones are listed, marked)."""
+    folder = saves_dir()
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in folder.glob("*.json"):
+        try:
+            stat = path.stat()
+            with path.open("rb") as f:
+                head = f.read(4096).decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        label_match = re.search(r'"label":"((?:[^"\\]|\\.)*)"', head)
+        date_match = re.search(r'"date":"([^"]*)"', head)
+        label = json.loads(f'"{label_match.group(1)}"') if label_match else path.stem
+        detail = date_match.group(1) if date_match else "(cannot read its header)"
+        out.append(SaveInfo(path, label, detail, path.name.startswith("autosave-"), stat.st_mtime))
+    out.sort(key=lambda s: (-s.modified, s.path.name))
+    return out
+
+
+def read_save(path: Path) -> Session:
+    """Load a save; SaveError with a message that says what is wrong with the file."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SAVE_BYTES:
+            raise SaveError(f"{path}: too large to be a save ({size:,} bytes)")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SaveError(f"{path}: no such save") from None
+    except OSError as exc:
+        raise SaveError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SaveError(
+            f"{path}: damaged save (byte {exc.start} is not UTF-8 text); it cannot be loaded"
+        ) from None
+    if not text.strip():
+        raise SaveError(f"{path}: the save is empty (it was cut off while being written?)")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
+            raise SaveError(
+                f"{path}: the save is truncated (it ends at line {exc.lineno}, column "
+                f"{exc.colno}, in the middle of its data)"
+            ) from None
+        raise SaveError(
+            f"{path}: damaged save (not valid JSON at line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg})"
+        ) from None
+    return _session_of(path, document)
+
+
+def _session_of(path: Path, document: Any) -> Session:
+    if not isinstance(document, dict) or document.get("format") != SAVE_FORMAT:
+        raise SaveError(f"{path}: not a Frontline State saved game")
+    version = document.get("version")
+    if not isinstance(version, int):
+        raise SaveError(f"{path}: damaged save (its version is {version!r}, not a number)")
+    if version > SAVE_VERSION:
+        raise SaveError(
+            f"{path}: saved by a newer version of Frontline State (save version {version}; "
+            f"this version reads version {SAVE_VERSION} and older). Update the game to load it."
+        )
+    if version < 1:
+        raise SaveError(f"{path}: damaged save (unknown save version {version})")
+    payload = document.get("payload")
+    if not isinstance(payload, dict):
+        raise SaveError(f"{path}: damaged save (it has no game data)")
+    if document.get("checksum") != _checksum(payload):
+        raise SaveError(
+            f"{path}: the save was changed after it was written (its checksum does not match), "
+            "so it may not be the game you saved; it cannot be loaded"
+        )
+    try:
+        settings = Settings.from_json(payload.get("settings"))
+        return Session.from_snapshot(payload["run"], settings)
+    except GameError as exc:
+        raise SaveError(f"{path}: cannot be loaded: {exc}") from None
+    except KeyError:
+        raise SaveError(f"{path}: damaged save (it has no run)") from None
+
+
+def describe(info: SaveInfo) -> str:
+    """One line for the load screen."""
+    when = time.strftime("%d %b %Y %H:%M", time.localtime(info.modified))
+    return f"{info.label}  ·  {info.detail}  ·  saved {when}"

@@ -1,0 +1,188 @@
+"""The screens, headless: the demo to 1991, the dialog by keys, a bad save, a monkey."""
+
+import random
+import warnings
+from pathlib import Path
+
+import pygame
+import pytest
+
+from game.app import App
+from game.options import PlayOptions
+from game.saves import save_game, saves_dir
+from game.screens.decision import DecisionScreen
+from game.screens.load import LoadScreen
+from game.screens.play import PlayScreen
+from game.session import Session, Settings
+
+SHORT = "choosing-a-camp"
+
+
+def run_frames(app: App, frames: int, until=None) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(frames):
+        app.frame()
+        if app.status is not None or (until is not None and until()):
+            return
+
+
+def test_the_demo_plays_the_baseline_to_1991_through_every_screen(tmp_path: Path) -> None:
+    session = Session.start(Settings("baseline", "PAK", seed=0))
+    shots = tmp_path / "shots"
+    app = App(PlayOptions(actor="PAK", autoplay=True, screenshots=shots), session)
+    app.fps = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status = app.run(max_frames=200_000)
+    assert status == 0
+    assert session.done
+    kinds = {p.stem for p in shots.glob("*.png")}
+    assert {
+        "title",
+        "setup",
+        "play",
+        "tooltip",
+        "state-panel",
+        "help",
+        "decision",
+        "debrief",
+    } <= kinds
+    reports = list((saves_dir().parent / "reports").glob("*/debrief.html"))
+    assert len(reports) == 1 and (reports[0].parent / "index.html").exists()
+    html = reports[0].read_text(encoding="utf-8")
+    assert "How close to history" in html and "1991" in html
+    too_small = [str(w.message) for w in caught if "too small" in str(w.message)]
+    assert too_small == []
+
+
+def open_play(seed: int = 0) -> tuple[App, PlayScreen]:
+    session = Session.start(Settings(SHORT, "PAK", seed=seed))
+    app = App(PlayOptions(actor="PAK"), session)
+    app.fps = 0
+    run_frames(app, 3)
+    play = app.top
+    assert isinstance(play, PlayScreen)
+    return app, play
+
+
+def key(k: int) -> pygame.event.Event:
+    return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="", scancode=0)
+
+
+def test_the_decision_dialog_takes_the_option_chosen_with_keys() -> None:
+    app, play = open_play()
+    try:
+        app.frame([key(pygame.K_n)])  # run to the next decision
+        run_frames(app, 200, until=lambda: isinstance(app.top, DecisionScreen))
+        dialog = app.top
+        assert isinstance(dialog, DecisionScreen) and dialog.view.id == "pakistan-camp"
+        app.frame([key(pygame.K_RETURN)])  # nothing selected yet: nothing happens
+        assert app.top is dialog
+        app.frame([key(pygame.K_2), key(pygame.K_RETURN)])
+        assert app.top is play
+        model = play.session.model
+        assert model.chosen_option("pakistan-camp") == "communist-camp"
+        assert [e.by for e in model.log if e.id == "pakistan-camp"] == ["human"]
+    finally:
+        app.shutdown()
+
+
+def test_a_damaged_save_shows_its_message_on_the_load_screen() -> None:
+    session = Session.start(Settings(SHORT, "PAK"))
+    session.step()
+    bad = save_game(session, "broken")
+    bad.write_text(bad.read_text(encoding="utf-8")[:500], encoding="utf-8")
+    app = App(PlayOptions())
+    app.fps = 0
+    try:
+        run_frames(app, 2)
+        app.frame([key(pygame.K_l)])
+        assert isinstance(app.top, LoadScreen)
+        app.frame([key(pygame.K_RETURN)])
+        screen = app.top
+        assert isinstance(screen, LoadScreen)
+        assert "truncated" in screen.error
+        texts = [getattr(e, "html_text", "") for e in screen.elements]
+        assert any("truncated" in t for t in texts)
+        assert bad.exists()
+    finally:
+        app.shutdown()
+
+
+def test_five_thousand_random_clicks_keys_and_resizes_raise_nothing() -> None:
+    rng = random.Random(12)
+    keys = [
+        pygame.K_SPACE,
+        pygame.K_1,
+        pygame.K_2,
+        pygame.K_3,
+        pygame.K_4,
+        pygame.K_n,
+        pygame.K_s,
+        pygame.K_l,
+        pygame.K_d,
+        pygame.K_e,
+        pygame.K_h,
+        pygame.K_c,
+        pygame.K_TAB,
+        pygame.K_RETURN,
+        pygame.K_ESCAPE,
+        pygame.K_F1,
+        pygame.K_UP,
+        pygame.K_DOWN,
+        pygame.K_q,
+        pygame.K_a,
+    ]
+    rebuilds = [pygame.K_MINUS, pygame.K_EQUALS, pygame.K_F11]  # each rebuilds every widget
+    sizes = [(1280, 800), (1920, 1080), (1024, 700), (1440, 900)]
+    app = App(PlayOptions(scenario=SHORT))
+    app.fps = 0
+    apps = 1
+    try:
+        for _ in range(5000 // 10):
+            batch = []
+            for _ in range(10):
+                w, h = app.size
+                roll = rng.random()
+                pos = (rng.randrange(w), rng.randrange(h))
+                if roll < 0.45:
+                    batch.append(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
+                    batch.append(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1))
+                elif roll < 0.6:
+                    batch.append(
+                        pygame.event.Event(
+                            pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0)
+                        )
+                    )
+                elif roll < 0.993:
+                    batch.append(key(rng.choice(keys)))
+                elif roll < 0.996:
+                    batch.append(key(rng.choice(rebuilds)))
+                else:
+                    size = rng.choice(sizes)
+                    pygame.display.set_mode(size, pygame.RESIZABLE)
+                    batch.append(
+                        pygame.event.Event(pygame.VIDEORESIZE, size=size, w=size[0], h=size[1])
+                    )
+            app.frame(batch)
+            if app.status is not None:  # the monkey quit: start again
+                app.shutdown()
+                app = App(PlayOptions(scenario=SHORT))
+                app.fps = 0
+                apps += 1
+        assert apps >= 1
+    finally:
+        app.shutdown()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+def test_every_label_fits_its_box(size: tuple[int, int], tmp_path: Path) -> None:
+    session = Session.start(Settings(SHORT, "PAK", seed=3))
+    app = App(
+        PlayOptions(actor="PAK", autoplay=True, until="1951-01", size=size, screenshots=tmp_path),
+        session,
+    )
+    app.fps = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert app.run(max_frames=50_000) == 0
+    assert [str(w.message) for w in caught if "too small" in str(w.message)] == []

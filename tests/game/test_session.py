@@ -1,0 +1,229 @@
+"""The game session (the adapter to the model), saves and the forecast: no window needed."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from game.saves import SaveError, autosave, list_saves, read_save, save_game, write_save
+from game.session import Session, Settings, rollouts
+from sim.actors import INDEX
+
+SHORT = "choosing-a-camp"
+
+
+def play_out(
+    session: Session, pick: int = 0, save_at: int | None = None, path: Path | None = None
+) -> Session:
+    """Play to the end, choosing option ``pick`` (modulo the count); maybe save and reload."""
+    decisions = 0
+    while not session.done:
+        session.step()
+        if session.waiting:
+            if save_at is not None and decisions == save_at:
+                assert path is not None
+                write_save(session, path, "test")
+                session = read_save(path)
+            options = session.decision().options
+            session.decide(options[pick % len(options)].id)
+            decisions += 1
+    return session
+
+
+def test_save_load_continue_gives_the_same_run_as_never_saving(tmp_path: Path) -> None:
+    straight = play_out(Session.start(Settings(SHORT, "PAK", seed=5)), pick=1)
+    saved = play_out(
+        Session.start(Settings(SHORT, "PAK", seed=5)), pick=1, save_at=2, path=tmp_path / "s.json"
+    )
+    a, b = straight.snapshot(), saved.snapshot()
+    assert a["state"] == b["state"]
+    assert a["log"] == b["log"]
+    assert a["recorded_attitudes"] == b["recorded_attitudes"]
+
+
+def historical_pick(session: Session) -> Session:
+    while not session.done:
+        session.step()
+        if session.waiting:
+            pending = session.model.pending
+            assert pending is not None
+            hist = next((o.id for o in pending.decision.options if o.historical), None)
+            session.decide(hist or pending.decision.options[0].id)
+    return session
+
+
+def test_choosing_what_history_did_not_changes_the_debrief() -> None:
+    faithful = historical_pick(Session.start(Settings(SHORT, "PAK", seed=2)))
+    assert faithful.debrief().divergences == ()
+
+    other = Session.start(Settings(SHORT, "PAK", seed=2))
+    other.step()
+    assert other.waiting and other.decision().id == "pakistan-camp"
+    other.decide("neutral")
+    other = historical_pick(other)
+    debrief = other.debrief()
+    assert [d.decision for d in debrief.divergences] == ["pakistan-camp"]
+    first = debrief.divergences[0]
+    assert first.chosen.startswith("Stay neutral")
+    assert first.followed  # something differed from history's path afterwards
+    assert debrief.measures != faithful.debrief().measures
+    assert any("neutral" in ours.lower() for _, _, ours in debrief.timeline)
+
+
+def test_difficulty_changes_the_other_states_temperatures_through_the_scenario() -> None:
+    normal = Session.start(Settings(SHORT, "PAK", difficulty="historical")).model.scenario
+    sharp = Session.start(Settings(SHORT, "PAK", difficulty="sharp")).model.scenario
+    assert sharp.temperatures[INDEX["PAK"]] == normal.temperatures[INDEX["PAK"]]
+    others = [INDEX[a] for a in ("USSR", "USA", "IND", "CHN", "AFG")]
+    assert np.allclose(sharp.temperatures[others], normal.temperatures[others] * 0.25)
+
+
+def test_an_option_says_what_it_does_in_words() -> None:
+    session = Session.start(Settings(SHORT, "PAK"))
+    session.step()
+    view = session.decision()
+    communist = next(o for o in view.options if o.id == "communist-camp")
+    (words,) = communist.words  # one act: join_bloc, described by its rule in this state
+    assert words.startswith("Pakistan stands in the eastern camp")
+    assert "the Soviet Union" in words and "warm" in words
+    neutral = next(o for o in view.options if o.id == "neutral")
+    assert neutral.words == ("nothing changes",)  # a flag only: nothing to say
+
+
+def test_advisor_and_news_explain_the_other_states_choices() -> None:
+    session = Session.start(Settings(SHORT, "PAK"))
+    news = []
+    while not session.done and len([n for n in news if n.kind == "decision"]) < 4:
+        news += session.step()
+        if session.waiting:
+            rows = session.advise()
+            assert len(rows) == len(session.decision().options)
+            assert abs(sum(r.probability for r in rows) - 1) < 1e-9
+            session.decide(session.ai_option())
+    theirs = [n for n in news if n.kind == "decision" and not n.mine]
+    assert theirs and all(n.reason.startswith(("for ", "little")) for n in theirs)
+    assert all(n.citation for n in news)
+
+
+def test_a_forecast_rolls_out_each_option_from_this_moment() -> None:
+    session = Session.start(Settings(SHORT, "PAK", seed=1))
+    session.step()
+    request = json.loads(json.dumps(session.forecast_request()))  # what the worker receives
+    neutral = rollouts(request, "neutral")
+    communist = rollouts(request, "communist-camp")
+    assert neutral.rollouts == 250 and neutral.pairs == ("PAK-USSR", "PAK-USA")
+    assert len(neutral.attitudes["PAK-USSR"]) == len(neutral.milestones)
+    # joining the Soviet camp warms the Soviet relation in the forecast
+    assert communist.attitudes["PAK-USSR"][0].median > neutral.attitudes["PAK-USSR"][0].median
+    assert not session.model.done and session.waiting  # the game itself did not move
+
+
+def test_the_forecast_worker_answers_option_by_option_without_pygame() -> None:
+    from game.forecast import Forecaster
+
+    session = Session.start(Settings(SHORT, "PAK", seed=1))
+    session.step()
+    forecaster = Forecaster()
+    try:
+        job = forecaster.submit(session.forecast_request())
+        results = []
+        import time
+
+        deadline = time.monotonic() + 120
+        while len(results) < 4 and time.monotonic() < deadline:
+            results += [r for r in forecaster.poll() if r.job == job]
+            time.sleep(0.05)
+        assert [r.option for r in results] == [o.id for o in session.decision().options]
+        assert all(r.forecast is not None for r in results)
+        assert forecaster.worker_has_pygame is False
+    finally:
+        forecaster.close()
+
+
+def test_autosaves_keep_only_the_newest_few() -> None:
+    session = Session.start(Settings(SHORT, "PAK"))
+    session.step()
+    paths = [autosave(session, keep=3) for _ in range(5)]
+    kept = sorted(p.name for p in paths[0].parent.glob("autosave-*.json"))
+    assert kept == sorted(p.name for p in paths[-3:])
+    assert len(list_saves()) == 3
+
+
+def damage(path: Path, how: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    if how == "truncated":
+        path.write_text(text[: len(text) // 2], encoding="utf-8")
+    elif how == "damaged":
+        path.write_bytes(b"\xff\xfe" + text.encode()[10:])
+    elif how == "hand-edited":
+        path.write_text(text.replace('"seed":0', '"seed":7', 1), encoding="utf-8")
+    elif how == "future-version":
+        doc = json.loads(text)
+        doc["version"] = 99
+        path.write_text(json.dumps(doc), encoding="utf-8")
+    elif how == "not-json":
+        path.write_text("{ this is not json", encoding="utf-8")
+    elif how == "empty":
+        path.write_text("", encoding="utf-8")
+
+
+EXPECTED = {
+    "truncated": "truncated",
+    "damaged": "not UTF-8",
+    "hand-edited": "changed after it was written",
+    "future-version": "newer version",
+    "not-json": "not valid JSON",
+    "empty": "empty",
+}
+
+
+@pytest.mark.parametrize("how", sorted(EXPECTED))
+def test_a_bad_save_gives_a_clear_message_and_the_autosave_survives(how: str) -> None:
+    session = Session.start(Settings(SHORT, "PAK"))
+    session.step()
+    good = autosave(session)
+    bad = save_game(session, "to be damaged")
+    damage(bad, how)
+    with pytest.raises(SaveError) as error:
+        read_save(bad)
+    assert EXPECTED[how] in str(error.value) and str(bad) in str(error.value)
+    assert bad.exists() and good.exists()
+    assert read_save(good).decision().id == "pakistan-camp"
+
+
+def test_frontline_play_load_of_a_bad_save_exits_2_without_a_traceback(tmp_path: Path) -> None:
+    session = Session.start(Settings(SHORT, "PAK"))
+    session.step()
+    bad = save_game(session, "bad")
+    damage(bad, "truncated")
+    done = subprocess.run(
+        [sys.executable, "-m", "frontline.cli", "play", "--load", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "truncated" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_command_line_starts_without_importing_pygame() -> None:
+    code = (
+        "import sys, frontline.cli as c; p = c.build_parser(); "
+        "p.parse_args(['play', '--as', 'PAK']); "
+        "assert 'pygame' not in sys.modules and 'pygame_gui' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a_scenario_without_the_east_pakistan_flag_reads_as_not_separated() -> None:
+    session = Session.start(Settings(SHORT, "PAK"))
+    assert session.has_flag("east-pakistan-lost") is False
+    assert session.has_flag("no-such-flag") is False
+
+
+def test_a_debrief_before_the_first_month_says_nothing_has_happened() -> None:
+    session = Session.start(Settings(SHORT, "PAK"))
+    assert session.debrief().timeline == ()
