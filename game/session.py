@@ -478,9 +478,10 @@ class Session:
         for option in pending.decision.options:
             # each act says what it would do now, by the rules (flags are left unsaid)
             words = tuple(
-                w
+                clause[0].upper() + clause[1:]
                 for w in self.model.describe_option(spec.id, option.id)
                 if not w.startswith(("raises the flag", "lowers the flag"))
+                for clause in w.split("; ")
             )
             options.append(OptionView(option.id, option.label, words or ("nothing changes",)))
         source = spec.source

@@ -289,7 +289,7 @@ class Act:
         one = s.take(np.array([replicate]))
         change, after = self.change(one, ctx)
         parts = [self.headline]
-        parts += _structure_words(one, after)
+        parts += [w for w in _structure_words(one, after) if w != self.headline]
         parts += change.words(0)
         return "; ".join(parts)
 

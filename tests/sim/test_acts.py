@@ -161,6 +161,7 @@ def test_an_act_says_in_words_what_it_would_do_in_this_state(tmp_path: Path) -> 
     assert "an alliance binds Pakistan and the United States" in pact
     assert "the Soviet Union cools towards Pakistan" in pact
     assert "starts military aid worth 5 points to Pakistan" in aid
+    assert pact.count("stands in the western camp") == 1
     (no,) = model.describe_option("choice", "no")
     assert "the United States cools towards Pakistan by about 5" in no
 
