@@ -544,10 +544,10 @@ class FrontlineModel(mesa.Model):
             if ev.pinned is not None:
                 mask &= m == ev.pinned
             else:
-                if ev.when is not None and mask.any():
-                    mask &= ev.when(s, m)
-                if ev.hazard < 1.0 and mask.any():
-                    mask &= uniform(self.seed, self.replicate_ids, m, ev.stream) < ev.hazard
+                chance = ev.chance(s, m)
+                mask &= chance > 0
+                if mask.any() and (chance < 1.0).any():
+                    mask &= uniform(self.seed, self.replicate_ids, m, ev.stream) < chance
             if not mask.any():
                 continue
             for effect in ev.effects:

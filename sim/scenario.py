@@ -32,6 +32,7 @@ from sim.schema import (
     OptionSpec,
     Scenario,
 )
+from sim.state import F64, WorldState
 from sim.vocabulary import (
     EFFECTS,
     CondFn,
@@ -662,6 +663,25 @@ class CompiledEvent:
     stream: int
     past: bool = False
     pinned: int | None = None  # on the recorded path: fires in this month and no other
+    mtth: float | None = None
+    modifiers: tuple[tuple[float, CondFn], ...] = ()
+
+    def chance(self, s: WorldState, month: int) -> F64:
+        """Each replicate's chance that the event fires this month, if it may (R,).
+
+        Zero where it has fired or its ``when`` does not hold; else its hazard, which its
+        modifiers raise or lower where their conditions hold.
+        """
+        may = s.event_month[:, self.index] < 0
+        if self.when is not None and may.any():
+            may &= self.when(s, month)
+        if not self.modifiers:
+            return np.where(may, self.hazard, 0.0)
+        assert self.mtth is not None
+        months = np.full(s.replicates, self.mtth)
+        for factor, condition in self.modifiers:
+            months = np.where(condition(s, month), months * factor, months)
+        return np.where(may, 1.0 - np.exp(-1.0 / months), 0.0)
 
 
 @dataclass(frozen=True)
@@ -924,8 +944,24 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         else:
             hazard = 1.0
         fns = effects(ev.effects, (*loc, "effects"))
+        modifiers = tuple(
+            (m.factor, compile_condition(m.when, table, (*loc, "modifiers", n, "when")))
+            for n, m in enumerate(ev.modifiers)
+        )
         events.append(
-            CompiledEvent(k, ev, first, last, hazard, when, fns, stream_id("event:" + ev.id), past)
+            CompiledEvent(
+                k,
+                ev,
+                first,
+                last,
+                hazard,
+                when,
+                fns,
+                stream_id("event:" + ev.id),
+                past,
+                mtth=ev.mtth,
+                modifiers=modifiers,
+            )
         )
 
     decisions = []

@@ -193,6 +193,18 @@ class Dynamics(Strict):
     temperature: float = Field(4.0, gt=0, le=1000, description="default softmax temperature")
 
 
+class Modifier(Strict):
+    """A state of the world that makes an event come sooner or later (Paradox-style).
+
+    While ``when`` holds, the event's mean time to happen is multiplied by ``factor``:
+    below 1 sooner, above 1 later.
+    """
+
+    factor: float = Field(gt=0, le=100, description="multiplies the mean months to happen")
+    when: Condition
+    note: str | None = Field(None, description="why the factor, and its source")
+
+
 class EventSpec(Strict):
     """Something that happens: dated or windowed, conditional, with a chance and effects."""
 
@@ -203,6 +215,9 @@ class EventSpec(Strict):
     when: Condition | None = None
     chance: float | None = Field(None, ge=0, le=1, description="chance over the window")
     mtth: float | None = Field(None, gt=0, le=1200, description="mean months to happen")
+    modifiers: list[Modifier] = Field(
+        default_factory=list, description="states that make it come sooner or later (with mtth)"
+    )
     exogenous: str | None = Field(None, min_length=3, description="why it has no condition")
     effects: list[Effect] = Field(default_factory=list)
     narrative: str | None = None
@@ -214,6 +229,8 @@ class EventSpec(Strict):
             raise ValueError("give exactly one of 'date' or 'window'")
         if self.chance is not None and self.mtth is not None:
             raise ValueError("give 'chance' or 'mtth', not both")
+        if self.modifiers and self.mtth is None:
+            raise ValueError("'modifiers' change a mean time to happen: give 'mtth' with them")
         return self
 
 

@@ -231,6 +231,131 @@ def _aligned_test(a: AlignedTest, r: Resolver, loc: Loc) -> CondFn:
     return lambda s, month: s.bloc[:, i] == b
 
 
+TieKind = Literal["alliance", "treaty", "base", "insurgency", "intervention"]
+
+
+class TieTest(Args):
+    """A commitment in force between two states."""
+
+    kind: TieKind = Field(description="alliance, treaty, base, insurgency or intervention")
+    from_: ActorId = Field(alias="from", description="the member, host, sponsor or actor")
+    to: ActorId = Field(description="the leader, user, target or country")
+
+    @model_validator(mode="after")
+    def _two(self) -> TieTest:
+        if self.from_ == self.to:
+            raise ValueError("'from' and 'to' must be different actors")
+        return self
+
+
+@condition(
+    "tie",
+    TieTest,
+    "True where a commitment of KIND binds FROM to TO (a pact or treaty either way).",
+)
+def _tie_test(a: TieTest, r: Resolver, loc: Loc) -> CondFn:
+    from sim.state import TIE
+
+    k, i, j = TIE[a.kind], INDEX[a.from_], INDEX[a.to]
+    both = a.kind in ("alliance", "treaty")
+    if both:
+        return lambda s, month: (s.ties[:, k, i, j] > 0) | (s.ties[:, k, j, i] > 0)
+    return lambda s, month: s.ties[:, k, i, j] > 0
+
+
+class AidTest(Args):
+    """Aid flowing from one state to another."""
+
+    from_: ActorId = Field(alias="from", description="the donor")
+    to: ActorId = Field(description="the recipient")
+    kind: Literal["economic", "military", "any"] = "any"
+    above: float = Field(0.5, ge=0, le=100, description="true if the flow is above this")
+
+    @model_validator(mode="after")
+    def _two(self) -> AidTest:
+        if self.from_ == self.to:
+            raise ValueError("'from' and 'to' must be different actors")
+        return self
+
+
+@condition("aid_flow", AidTest, "True where FROM's aid of KIND to TO flows above ABOVE points.")
+def _aid_test(a: AidTest, r: Resolver, loc: Loc) -> CondFn:
+    i, j, above, kind = INDEX[a.from_], INDEX[a.to], a.above, a.kind
+
+    def test(s: WorldState, month: int) -> B:
+        flow = (
+            s.mil_aid[:, i, j]
+            if kind == "military"
+            else s.econ_aid[:, i, j]
+            if kind == "economic"
+            else s.mil_aid[:, i, j] + s.econ_aid[:, i, j]
+        )
+        out: B = flow > above
+        return out
+
+    return test
+
+
+class StrengthTest(Args):
+    """One state's military capability against another's (the Correlates of War record)."""
+
+    actor: ActorId
+    than: ActorId
+    by: float = Field(1.0, gt=0, le=100, description="true if ACTOR's share is above BY x THAN's")
+
+    @model_validator(mode="after")
+    def _two(self) -> StrengthTest:
+        if self.actor == self.than:
+            raise ValueError("'actor' and 'than' must be different actors")
+        return self
+
+
+@condition(
+    "stronger",
+    StrengthTest,
+    "True in the years when ACTOR's military capability exceeds BY times THAN's (COW NMC).",
+)
+def _stronger_test(a: StrengthTest, r: Resolver, loc: Loc) -> CondFn:
+    from sim.capabilities import load_capabilities
+
+    capabilities = load_capabilities()
+    i, j, by = INDEX[a.actor], INDEX[a.than], a.by
+
+    def test(s: WorldState, month: int) -> B:
+        military, _ = capabilities.for_year(month // 12)
+        return np.full(s.replicates, bool(military[i] > by * military[j]))
+
+    return test
+
+
+class Period(Args):
+    """A stretch of months."""
+
+    from_: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")] | None = Field(
+        None, alias="from", description="the first month, YYYY-MM"
+    )
+    to: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")] | None = Field(
+        None, description="the last month, YYYY-MM"
+    )
+
+    @model_validator(mode="after")
+    def _a_bound(self) -> Period:
+        if self.from_ is None and self.to is None:
+            raise ValueError("give 'from', 'to' or both")
+        if self.from_ and self.to and self.to < self.from_:
+            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+        return self
+
+
+@condition("between", Period, "True in the months from FROM to TO (either may be left out).")
+def _between_test(a: Period, r: Resolver, loc: Loc) -> CondFn:
+    from sim.calendar import parse_month
+
+    lo = parse_month(a.from_) if a.from_ else -(10**9)
+    hi = parse_month(a.to) if a.to else 10**9
+    return lambda s, month: np.full(s.replicates, lo <= month <= hi)
+
+
 @condition("all", _CONDITION_LIST, "True where every listed condition is true.")
 def _all_test(items: list[Any], r: Resolver, loc: Loc) -> CondFn:
     parts = [compile_condition(c, r, (*loc, k)) for k, c in enumerate(items)]

@@ -116,7 +116,7 @@ def test_unknown_actor_ids_are_reported_as_keys_and_as_values() -> None:
 def test_an_unknown_condition_kind_lists_the_kinds_of_the_vocabulary() -> None:
     problem = only_problem(BAD / "unknown-kind.yaml")
     assert (problem.line, problem.path) == (9, "events[0].when")
-    assert "one of: aligned, all, any, attitude" in problem.message
+    assert "one of: aid_flow, aligned, all, any, attitude, between" in problem.message
     assert problem.message.endswith("got keys attitde")
 
 
