@@ -98,6 +98,7 @@ class Context:
 
 
 _LEADER = {Bloc.WEST.value: INDEX["USA"], Bloc.EAST.value: INDEX["USSR"]}
+_DIAGONAL = np.arange(N_ACTORS)
 """The state that leads each camp."""
 
 DEPTH = np.array([1.0, 0.6, 0.5, -0.5, 0.0])
@@ -200,18 +201,23 @@ class Change:
         self.aid.append((military, donor, recipient, 0.0, True))
 
     def commit(self, s: WorldState, mask: B) -> None:
-        """Apply the change to the replicates where ``mask`` is true."""
+        """Apply the change where ``mask`` is true (into new arrays, never in place)."""
+        everyone = bool(mask.all())
         m3 = mask[:, None, None]
-        total = self.kept + self.held
-        moved = np.clip(s.attitudes + total, -100.0, 100.0)
-        moved[:, range(N_ACTORS), range(N_ACTORS)] = 0.0
-        s.attitudes = np.where(m3, moved, s.attitudes)
-        remembered = np.clip(s.memory + self.ctx.rules.memory * self.kept, -100.0, 100.0)
-        remembered[:, range(N_ACTORS), range(N_ACTORS)] = 0.0
-        s.memory = np.where(m3, remembered, s.memory)
-        s.prestige = np.where(mask[:, None], s.prestige + self.prestige, s.prestige)
+        moved = s.attitudes + self.kept
+        moved += self.held
+        np.clip(moved, -100.0, 100.0, out=moved)
+        moved[:, _DIAGONAL, _DIAGONAL] = 0.0
+        s.attitudes = moved if everyone else np.where(m3, moved, s.attitudes)
+        remembered = self.kept * self.ctx.rules.memory
+        remembered += s.memory
+        np.clip(remembered, -100.0, 100.0, out=remembered)
+        remembered[:, _DIAGONAL, _DIAGONAL] = 0.0
+        s.memory = remembered if everyone else np.where(m3, remembered, s.memory)
+        standing = s.prestige + self.prestige
+        s.prestige = standing if everyone else np.where(mask[:, None], standing, s.prestige)
         for military, donor, recipient, amount, stop in self.aid:
-            flows = s.mil_aid if military else s.econ_aid
+            flows = s.writable("mil_aid" if military else "econ_aid")
             old = flows[:, donor, recipient]
             new = np.zeros_like(old) if stop else old + amount
             flows[:, donor, recipient] = np.where(mask, new, old)
@@ -319,29 +325,32 @@ def _structure_words(before: WorldState, after: WorldState) -> list[str]:
 def _tie(s: WorldState, kind: str, i: int, j: int, value: float, mask: B) -> F64:
     """Set a tie where the mask holds (both ways for a symmetric kind); return the old one."""
     k = TIE[kind]
-    old = s.ties[:, k, i, j].copy()
-    s.ties[:, k, i, j] = np.where(mask, value, s.ties[:, k, i, j])
+    ties = s.writable("ties")
+    old = ties[:, k, i, j].copy()
+    ties[:, k, i, j] = np.where(mask, value, ties[:, k, i, j])
     if _BOTH_WAYS[k]:
-        s.ties[:, k, j, i] = np.where(mask, value, s.ties[:, k, j, i])
+        ties[:, k, j, i] = np.where(mask, value, ties[:, k, j, i])
     return old
 
 
 def _count(s: WorldState, kind: str, i: int, j: int, step: int, mask: B) -> F64:
     """Add ``step`` (+1 or -1, never below 0) to a tie count where the mask holds; the old count."""
     k = TIE[kind]
-    old = s.ties[:, k, i, j].copy()
+    ties = s.writable("ties")
+    old = ties[:, k, i, j].copy()
     new = np.maximum(old + step, 0.0)
-    s.ties[:, k, i, j] = np.where(mask, new, old)
+    ties[:, k, i, j] = np.where(mask, new, old)
     if _BOTH_WAYS[k]:
-        s.ties[:, k, j, i] = np.where(mask, new, s.ties[:, k, j, i])
+        ties[:, k, j, i] = np.where(mask, new, ties[:, k, j, i])
     return old
 
 
 def _flag(s: WorldState, k: int, raise_: bool, mask: B) -> None:
+    flags = s.writable("flags")
     if raise_:
-        s.flags[:, k] |= mask
+        flags[:, k] |= mask
     else:
-        s.flags[:, k] &= ~mask
+        flags[:, k] &= ~mask
 
 
 def _flagging(rule: Rule, k: int, up: bool) -> Rule:
@@ -355,7 +364,8 @@ def _flagging(rule: Rule, k: int, up: bool) -> Rule:
 
 
 def _bloc(s: WorldState, i: int, value: F64 | int, mask: B) -> None:
-    s.bloc[:, i] = np.where(mask, np.asarray(value, dtype=np.int8), s.bloc[:, i])
+    bloc = s.writable("bloc")
+    bloc[:, i] = np.where(mask, np.asarray(value, dtype=np.int8), bloc[:, i])
 
 
 def _warm(values: F64) -> F64:

@@ -54,6 +54,16 @@ class Choice:
     by: By = "human"
 
 
+def _shape(nested: Any, dims: int) -> tuple[int, ...]:
+    """The shape of a nested list that may hold no numbers (``[]``, ``[[], []]``)."""
+    shape = []
+    node = nested
+    for _ in range(dims):
+        shape.append(len(node) if isinstance(node, list) else 0)
+        node = node[0] if isinstance(node, list) and node else []
+    return tuple(shape)
+
+
 @dataclass(frozen=True)
 class Explanation:
     """Why an actor would choose as it does: the change in each part of its utility per option.
@@ -71,6 +81,13 @@ class Explanation:
     weights: F64
     temperature: F64
     probabilities: F64
+    foreseen: tuple[str, ...] = ()  # the events whose chance some option changes
+    chances: F64 = field(default_factory=lambda: np.zeros((0, 0, 0)))  # (R, O, E)
+    chances_without: F64 = field(default_factory=lambda: np.zeros((0, 0)))  # (R, E)
+    answers: tuple[str | None, ...] = ()  # per option: the decision it makes another take
+    answered: npt.NDArray[np.int64] = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=np.int64)
+    )  # (R, O): the option assumed for that answer, -1 where none
 
     @property
     def scores(self) -> F64:
@@ -95,6 +112,20 @@ class Explanation:
             }
             for c, name in enumerate(COMPONENTS):
                 row[name] = float(scores[replicate, o, c])
+            row["foreseen"] = [
+                {
+                    "event": event,
+                    "chance": float(self.chances[replicate, o, k]),
+                    "without": float(self.chances_without[replicate, k]),
+                }
+                for k, event in enumerate(self.foreseen)
+            ]
+            answer = self.answers[o] if o < len(self.answers) else None
+            row["answer"] = (
+                None
+                if answer is None or self.answered[replicate, o] < 0
+                else {"decision": answer, "option": int(self.answered[replicate, o])}
+            )
             out.append(row)
         return out
 
@@ -108,6 +139,11 @@ class Explanation:
             self.weights[pick],
             self.temperature[pick],
             self.probabilities[pick],
+            self.foreseen,
+            self.chances[pick] if self.foreseen else self.chances,
+            self.chances_without[pick] if self.foreseen else self.chances_without,
+            self.answers,
+            self.answered[pick] if self.answered.size else self.answered,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -120,6 +156,11 @@ class Explanation:
             "weights": self.weights.tolist(),
             "temperature": self.temperature.tolist(),
             "probabilities": self.probabilities.tolist(),
+            "foreseen": list(self.foreseen),
+            "chances": self.chances.tolist(),
+            "chances_without": self.chances_without.tolist(),
+            "answers": list(self.answers),
+            "answered": self.answered.tolist(),
         }
 
     @classmethod
@@ -133,6 +174,13 @@ class Explanation:
             np.asarray(d["weights"], dtype=np.float64),
             np.asarray(d["temperature"], dtype=np.float64),
             np.asarray(d["probabilities"], dtype=np.float64),
+            tuple(d["foreseen"]),
+            np.asarray(d["chances"], dtype=np.float64).reshape(_shape(d["chances"], 3)),
+            np.asarray(d["chances_without"], dtype=np.float64).reshape(
+                _shape(d["chances_without"], 2)
+            ),
+            tuple(d["answers"]),
+            np.asarray(d["answered"], dtype=np.int64).reshape(_shape(d["answered"], 2)),
         )
 
 
@@ -288,31 +336,67 @@ class StateAgent(mesa.Agent):
                 current = leader.name
         return current
 
-    def evaluate(self, decision: CompiledDecision) -> Explanation:
+    def evaluate(
+        self, decision: CompiledDecision, state: WorldState | None = None, *, foresight: bool = True
+    ) -> Explanation:
         """Score every option by the change it makes to this state's utility, looking ahead.
 
         The weights and temperature are the state's, as its leader in office modifies them.
+        With ``foresight`` (the AI's own choices), each option's score also holds:
+        - the likely answer of the state it is aimed at: where the option makes another
+          state's decision due within the look-ahead, that state's most likely option (by
+          its own scores, without foresight) is applied on top of this one;
+        - the expected consequences of the events whose chance it changes: for each event
+          that may fire within the look-ahead, its change of probability against taking no
+          option, times the change of utility the event would bring.
+        Both are expectations, not draws: a replicate's scores depend on nothing but its
+        own state.
         """
         model = self.model
+        s = model.state if state is None else state
         horizon = model.scenario.spec.dynamics.lookahead_months
         weights, temperature = model.choosing(self.index)
-
         structure = model.structure
         ctx = model.context(model.month)
         mil, eco = model.capabilities_for(model.month + horizon)
 
-        def utility_ahead(state: WorldState) -> F64:
-            static = model.static_cache.get(state, structure)
-            return foresee(state, structure, horizon, self.index, mil, eco, static)
+        def utility_ahead(x: WorldState) -> F64:
+            static = model.static_cache.get(x, structure)
+            return foresee(x, structure, horizon, self.index, mil, eco, static)
 
-        base = utility_ahead(model.state)
-        changes = np.empty((model.replicates, len(decision.options), len(COMPONENTS)))
-        everyone = np.ones(model.replicates, dtype=bool)
+        base = utility_ahead(s)
+        n, r = len(decision.options), s.replicates
+        changes = np.empty((r, n, len(COMPONENTS)))
+        everyone = np.ones(r, dtype=bool)
+        trials = []
+        answers: list[str | None] = []
+        answered = np.full((r, n), -1, dtype=np.int64)
         for o, option in enumerate(decision.options):
-            trial = model.state.trial()
+            trial = s.trial()
+            trial.writable("choice")[:, decision.index] = o  # what follows the choice sees it
             for effect in option.effects:
                 effect.apply(trial, ctx, everyone)
+            answer = self._answer(decision, s, trial) if foresight else None
+            if answer is not None:
+                answers.append(answer[0])
+                answered[:, o] = answer[1]
+            else:
+                answers.append(None)
+            trials.append(trial)
             changes[:, o, :] = utility_ahead(trial) - base
+        seen: tuple[str, ...] = ()
+        chances = np.zeros((r, n, 0))
+        chances_base = np.zeros((r, 0))
+        if foresight:
+            seen, chances_base, chances = model.foreseen(s, trials, horizon)
+            for k, event_id in enumerate(seen):
+                event = model.scenario.events[model.scenario.event_index(event_id)]
+                after = s.trial()
+                for effect in event.effects:
+                    effect.apply(after, ctx, everyone)
+                consequence = utility_ahead(after) - base  # (R, 4)
+                shift = chances[:, :, k] - chances_base[:, None, k]  # (R, O)
+                changes += shift[:, :, None] * consequence[:, None, :]
         return Explanation(
             decision.spec.id,
             self.actor,
@@ -321,7 +405,53 @@ class StateAgent(mesa.Agent):
             weights,
             temperature,
             softmax(changes, weights, temperature),
+            seen,
+            chances,
+            chances_base,
+            tuple(answers),
+            answered,
         )
+
+    def _answer(
+        self, decision: CompiledDecision, before: WorldState, trial: WorldState
+    ) -> tuple[str, npt.NDArray[np.int64]] | None:
+        """Apply the likely answer of the state an option is aimed at, if there is one.
+
+        The answer is the first decision of another state, open within the look-ahead, that
+        the option makes due (its ``when`` holds on ``trial`` but not ``before``); that
+        state's most likely option, by its scores without foresight, is applied to
+        ``trial`` where it became due. Returns its id and the option per replicate (-1:
+        none), or None.
+        """
+        model = self.model
+        horizon = model.scenario.spec.dynamics.lookahead_months
+        month = model.month
+        for follow in model.scenario.decisions:
+            if (
+                follow.actor == self.index
+                or follow.when is None
+                or follow.last < month
+                or follow.first > month + horizon
+                or follow.index == decision.index
+            ):
+                continue
+            due = (trial.choice[:, follow.index] < 0) & follow.when(trial, month)
+            due &= ~follow.when(before, month)
+            if not due.any():
+                continue
+            other = model.states[follow.spec.actor]
+            scored = other.evaluate(follow, trial, foresight=False)
+            pick = np.argmax(scored.probabilities, axis=1)
+            ctx = model.context(month)
+            for option in follow.options:
+                where = due & (pick == option.index)
+                if where.any():
+                    for effect in option.effects:
+                        effect.apply(trial, ctx, where)
+            chosen = trial.writable("choice")
+            chosen[:, follow.index] = np.where(due, pick, chosen[:, follow.index])
+            return follow.spec.id, np.where(due, pick, -1).astype(np.int64)
+        return None
 
     def choose(self, decision: CompiledDecision, explanation: Explanation) -> Choice:
         """Pick an option per replicate by a seeded softmax over the explained scores."""
@@ -668,6 +798,35 @@ class FrontlineModel(mesa.Model):
         ):
             raise ValueError("expected one option index per replicate")
         return index
+
+    def foreseen(
+        self, s: WorldState, trials: list[WorldState], horizon: int
+    ) -> tuple[tuple[str, ...], F64, F64]:
+        """The events whose chance within ``horizon`` months the trial states change.
+
+        For each event open in the next ``horizon`` months and not yet fired: its chance of
+        firing in them, 1 - (1 - monthly chance)^months, with the monthly chance as the
+        state stands (no option: ``s``; each option: ``trials``). Returns the ids of the
+        events some option changes by more than 1 point, their chances without an option
+        (R, E) and with each option (R, O, E).
+        """
+        month = self.month
+        ids, base, each = [], [], []
+        for ev in self.scenario.events:
+            months = min(ev.last, month + horizon) - max(ev.first, month + 1) + 1
+            if months <= 0 or ev.past:
+                continue
+            without = 1.0 - (1.0 - ev.chance(s, month)) ** months
+            withs = [1.0 - (1.0 - ev.chance(t, month)) ** months for t in trials]
+            if max(float(np.abs(w - without).max()) for w in withs) <= 0.01:
+                continue
+            ids.append(ev.spec.id)
+            base.append(without)
+            each.append(np.stack(withs, axis=1))
+        r, n = s.replicates, len(trials)
+        if not ids:
+            return (), np.zeros((r, 0)), np.zeros((r, n, 0))
+        return tuple(ids), np.stack(base, axis=1), np.stack(each, axis=2)
 
     def advise(self) -> Explanation:
         """The AI's scores for the pending human decision (the advisor's view)."""

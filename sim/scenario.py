@@ -824,6 +824,14 @@ class CompiledScenario:
         """A decision by id (KeyError if unknown)."""
         return self._decisions_by_id[decision_id]
 
+    def event_index(self, event_id: str) -> int:
+        """An event's index by id (KeyError if unknown)."""
+        return self._event_indices[event_id]
+
+    @cached_property
+    def _event_indices(self) -> dict[str, int]:
+        return {e.spec.id: e.index for e in self.events}
+
     @cached_property
     def _decisions_by_id(self) -> dict[str, CompiledDecision]:
         return {d.spec.id: d for d in self.decisions}

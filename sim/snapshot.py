@@ -341,18 +341,42 @@ def _check_log(c: _Checker, log: list[Any], scenario: CompiledScenario, r: int) 
                     entry["explanation"],
                     scenario.decision(entry["id"]),
                     r,
+                    scenario,
                 )
 
 
 def _check_explanation(
-    c: _Checker, field: str, item: Any, decision: CompiledDecision, r: int
+    c: _Checker,
+    field: str,
+    item: Any,
+    decision: CompiledDecision,
+    r: int,
+    scenario: CompiledScenario,
 ) -> None:
     """A log entry's explanation: its decision, options and arrays."""
     options = [o.id for o in decision.options]
     keys = {"decision", "actor", "options", "changes", "weights", "temperature", "probabilities"}
+    keys |= {"foreseen", "chances", "chances_without", "answers", "answered"}
     if not isinstance(item, dict) or set(item) != keys:
         c.add(field, f"expected a mapping of {', '.join(sorted(keys))}")
         return
+    events = {e.spec.id for e in scenario.events}
+    decisions = {d.spec.id for d in scenario.decisions}
+    foreseen = item["foreseen"]
+    if not isinstance(foreseen, list) or not all(e in events for e in foreseen):
+        c.add(f"{field}.foreseen", "expected a list of the scenario's event ids")
+        foreseen = []
+    answers = item["answers"]
+    if not isinstance(answers, list) or not all(a is None or a in decisions for a in answers):
+        c.add(f"{field}.answers", "expected a decision id or nothing for each option")
+    elif answers and len(answers) != len(decision.options):
+        c.add(f"{field}.answers", f"expected one per option ({len(decision.options)})")
+    if foreseen:
+        n_options, n_events = len(decision.options), len(foreseen)
+        c.array(f"{field}.chances", item["chances"], np.float64, (r, n_options, n_events))
+        c.array(f"{field}.chances_without", item["chances_without"], np.float64, (r, n_events))
+    if answers:
+        c.array(f"{field}.answered", item["answered"], np.int64, (r, len(decision.options)))
     if item["decision"] != decision.spec.id or item["actor"] != decision.spec.actor:
         c.add(field, "expected the decision's own id and actor")
     if item["options"] != options:

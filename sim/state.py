@@ -15,9 +15,6 @@ B = npt.NDArray[np.bool_]
 U64 = npt.NDArray[np.uint64]
 
 
-_RECORD = frozenset({"event_month", "choice", "choice_month"})
-"""The fields no effect writes: what happened and what was chosen, and when."""
-
 TIES = ("alliance", "treaty", "base", "insurgency", "intervention")
 """Kinds of commitment in force between two states (the second axis of ``ties``).
 
@@ -61,17 +58,18 @@ class WorldState:
         return WorldState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
     def trial(self) -> WorldState:
-        """A copy for the AI to try an option on (cheaper than ``copy``).
+        """A copy for the AI to try an option on, sharing every array until it is written.
 
-        What effects can change is copied; the record of events and choices, which no
-        effect writes, is shared, read-only.
+        Effects never write into an array of a state: they take ``writable`` copies (copy on
+        write), so a trial costs nothing until an option changes something.
         """
-        return WorldState(
-            **{
-                f.name: getattr(self, f.name) if f.name in _RECORD else getattr(self, f.name).copy()
-                for f in fields(self)
-            }
-        )
+        return WorldState(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+    def writable(self, name: str) -> npt.NDArray[Any]:
+        """A fresh copy of one array, put in place of the old (which others may share)."""
+        array: npt.NDArray[Any] = getattr(self, name).copy()
+        setattr(self, name, array)
+        return array
 
     def take(self, index: npt.NDArray[np.intp]) -> WorldState:
         """The replicates at ``index`` (with repeats allowed), as a new state."""

@@ -457,11 +457,12 @@ def _attitude_shift(a: AttitudeShift, r: Resolver, loc: Loc) -> Effect:
 
     def run(s: WorldState, ctx: Context, mask: B) -> None:
         keep = ctx.rules.memory * delta
+        attitudes, memory = s.writable("attitudes"), s.writable("memory")
         for i, j in pairs:
-            v = s.attitudes[:, i, j]
-            s.attitudes[:, i, j] = np.where(mask, np.clip(v + delta, -100.0, 100.0), v)
-            m = s.memory[:, i, j]
-            s.memory[:, i, j] = np.where(mask, np.clip(m + keep, -100.0, 100.0), m)
+            v = attitudes[:, i, j]
+            attitudes[:, i, j] = np.where(mask, np.clip(v + delta, -100.0, 100.0), v)
+            m = memory[:, i, j]
+            memory[:, i, j] = np.where(mask, np.clip(m + keep, -100.0, 100.0), m)
 
     who = actor_names(sorted({i for i, _ in pairs}))
     whom = actor_names(sorted({j for _, j in pairs}))
@@ -482,7 +483,8 @@ def _align(a: Alignment, r: Resolver, loc: Loc) -> Effect:
     i, b = INDEX[a.actor], Bloc.from_label(a.bloc).value
 
     def run(s: WorldState, ctx: Context, mask: B) -> None:
-        s.bloc[:, i] = np.where(mask, np.int8(b), s.bloc[:, i])
+        bloc = s.writable("bloc")
+        bloc[:, i] = np.where(mask, np.int8(b), bloc[:, i])
 
     camp = {"west": "the western camp", "east": "the eastern camp"}.get(a.bloc, "no camp")
     return Plain("align", run, f"{named(a.actor)} stands in {camp}", lasting=True)
@@ -505,7 +507,7 @@ def _aid(a: AidFlow, r: Resolver, loc: Loc) -> Effect:
     military = a.kind == "military"
 
     def run(s: WorldState, ctx: Context, mask: B) -> None:
-        target = s.mil_aid if military else s.econ_aid
+        target = s.writable("mil_aid" if military else "econ_aid")
         target[:, i, j] = np.where(mask, target[:, i, j] + amount, target[:, i, j])
 
     text = f"{named(a.from_)} sends {a.kind} aid worth {amount:g} to {named(a.to)}"
@@ -524,7 +526,8 @@ def _prestige(a: PrestigeShift, r: Resolver, loc: Loc) -> Effect:
     i, delta = INDEX[a.actor], float(a.delta)
 
     def run(s: WorldState, ctx: Context, mask: B) -> None:
-        s.prestige[:, i] = np.where(mask, s.prestige[:, i] + delta, s.prestige[:, i])
+        prestige = s.writable("prestige")
+        prestige[:, i] = np.where(mask, prestige[:, i] + delta, prestige[:, i])
 
     verb = "gains" if delta > 0 else "loses"
     return Plain("prestige", run, f"{named(a.actor)} {verb} {abs(delta):g} in standing")
@@ -550,9 +553,10 @@ def _ideology(a: IdeologyShift, r: Resolver, loc: Loc) -> Effect:
     to, delta = a.to, a.delta
 
     def run(s: WorldState, ctx: Context, mask: B) -> None:
-        old = s.ideology[:, i]
+        ideology = s.writable("ideology")
+        old = ideology[:, i]
         new = np.full_like(old, to) if to is not None else np.clip(old + (delta or 0.0), -1, 1)
-        s.ideology[:, i] = np.where(mask, new, old)
+        ideology[:, i] = np.where(mask, new, old)
 
     where = f"to {to:+g}" if to is not None else f"by {delta:+g}"
     return Plain(
@@ -570,7 +574,7 @@ def _set_flag(name: str, r: Resolver, loc: Loc) -> Effect:
     k = r.flag(name, loc)
 
     def run(s: WorldState, ctx: Context, mask: B) -> None:
-        s.flags[:, k] |= mask
+        s.writable("flags")[:, k] |= mask
 
     return Plain("set_flag", run, f"raises the flag {name}", lasting=True, flags=(k,))
 
@@ -580,7 +584,7 @@ def _clear_flag(name: str, r: Resolver, loc: Loc) -> Effect:
     k = r.flag(name, loc)
 
     def run(s: WorldState, ctx: Context, mask: B) -> None:
-        s.flags[:, k] &= ~mask
+        s.writable("flags")[:, k] &= ~mask
 
     return Plain("clear_flag", run, f"lowers the flag {name}", lasting=True, flags=(k,))
 
