@@ -9,11 +9,32 @@ from sim.actors import ACTORS, NAMES
 from sim.calendar import format_month
 from sim.dynamics import COMPONENTS
 from sim.model import FrontlineModel
+from sim.scenario import CompiledScenario
 
 
 def result_json(model: FrontlineModel, replicate: int = 0) -> dict[str, Any]:
     """The run's result as the documented JSON object (one replicate)."""
     return model.view().run(replicate)
+
+
+def _foreseen(row: dict[str, Any], sc: CompiledScenario) -> list[str]:
+    """What the chooser foresaw its option would bring: events made likelier, an answer."""
+    out = []
+    answer = row.get("answer")
+    if answer is not None:
+        follow = sc.decision(answer["decision"])
+        option = follow.options[answer["option"]].id
+        out.append(f"{'':9}expects:  {follow.spec.actor} to answer {follow.spec.id}: {option}")
+    shifts = sorted(
+        (f for f in row.get("foreseen", []) if abs(f["chance"] - f["without"]) >= 0.05),
+        key=lambda f: -abs(f["chance"] - f["without"]),
+    )
+    for f in shifts[:3]:
+        out.append(
+            f"{'':9}foresees: {f['event']} {f['chance']:.0%} within the look-ahead "
+            f"(without it {f['without']:.0%})"
+        )
+    return out
 
 
 def _signed(x: float) -> str:
@@ -74,6 +95,7 @@ def timeline(model: FrontlineModel, replicate: int = 0) -> str:
                 others = [r for r in rows if r["option"] != entry.option]
                 alt = "; ".join(f"{r['option']} {_signed(r['total'])}" for r in others)
                 lines.append(f"{'':9}          chosen {_signed(chosen['total'])} vs {alt}")
+                lines += _foreseen(chosen, sc)
             elif entry.by != "ai":
                 lines.append(f"{'':9}by:       {entry.by}")
         if source:

@@ -134,6 +134,7 @@ class AdvisorRow:
     total: float
     probability: float
     parts: dict[str, float]
+    foreseen: tuple[str, ...] = ()  # what it makes likely, in words, e.g. "U-2 shot down: 80%"
 
 
 @dataclass(frozen=True)
@@ -496,17 +497,39 @@ class Session:
         )
 
     def advise(self) -> list[AdvisorRow]:
-        """The AI's utility breakdown of each option, for the player's state."""
+        """The AI's utility breakdown of each option, for the player's state, with what it foresees.
+
+        The parts already hold the expected consequences of the events an option makes
+        likelier or less likely, and the answer it expects from the state it is aimed at;
+        ``foreseen`` says which, in words.
+        """
         explanation = self.model.advise()
-        return [
-            AdvisorRow(
-                str(row["option"]),
-                float(row["total"]),
-                float(row["probability"]),
-                {c: float(row[c]) for c in COMPONENTS},
+        sc = self.model.scenario
+        rows = []
+        for row in explanation.breakdown(0):
+            words = []
+            answer = row["answer"]
+            if answer is not None:
+                follow = sc.decision(answer["decision"])
+                option = follow.options[answer["option"]]
+                words.append(f"{_name(follow.spec.actor)} would answer: {option.label}")
+            shifts = sorted(
+                (f for f in row["foreseen"] if abs(f["chance"] - f["without"]) >= 0.05),
+                key=lambda f: -abs(f["chance"] - f["without"]),
             )
-            for row in explanation.breakdown(0)
-        ]
+            for f in shifts[:3]:
+                title = sc.events[sc.event_index(f["event"])].spec.title
+                words.append(f"{title}: {f['chance']:.0%} within a year (else {f['without']:.0%})")
+            rows.append(
+                AdvisorRow(
+                    str(row["option"]),
+                    float(row["total"]),
+                    float(row["probability"]),
+                    {c: float(row[c]) for c in COMPONENTS},
+                    tuple(words),
+                )
+            )
+        return rows
 
     def decide(self, option_id: str) -> None:
         """The player's choice, through the model's one route for decisions."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pygame
@@ -276,10 +277,13 @@ def _advice_html(row: AdvisorRow | None) -> str:
     if row is None:
         return "<b>Advisor</b>: no view"
     parts = ", ".join(f"{k} {v:+.1f}" for k, v in row.parts.items())
-    return (
+    text = (
         f"<b>Advisor</b>: worth <b>{row.total:+.1f}</b> to us over a year ({parts}). "
         f"The computer would take it {_chance(row.probability)}."
     )
+    if row.foreseen:
+        text += "<br><b>Foresees</b>: " + "; ".join(html.escape(w) for w in row.foreseen)
+    return text
 
 
 def _chance(p: float) -> str:

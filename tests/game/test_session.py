@@ -228,3 +228,15 @@ def test_a_scenario_without_the_east_pakistan_flag_reads_as_not_separated() -> N
 def test_a_debrief_before_the_first_month_says_nothing_has_happened() -> None:
     session = Session.start(Settings(SHORT, "PAK"))
     assert session.debrief().timeline == ()
+
+
+def test_the_advisor_says_what_an_option_makes_likely() -> None:
+    session = Session.start(Settings(SHORT, "PAK"))
+    seen: list[str] = []
+    while not session.done and not seen:
+        session.step()
+        if session.waiting:
+            seen = [w for row in session.advise() for w in row.foreseen]
+            session.decide(session.ai_option())
+    assert seen, "no decision of Pakistan's foresaw anything"
+    assert any("within a year" in w or "would answer" in w for w in seen)
