@@ -21,6 +21,7 @@ import json
 import os
 import shlex
 import signal
+import stat
 import sys
 import threading
 import time
@@ -230,9 +231,12 @@ def chunk_problem(out: Path, chunk: Chunk, batch: str, table_schema: Any | None)
     if not isinstance(size, int) or size < 0:
         return "its checksum record is damaged"
     try:
-        actual = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         return f"it cannot be read ({exc.strerror or exc})"
+    if not stat.S_ISREG(info.st_mode):
+        return "it is not a file (a folder, a FIFO or a device)"
+    actual = info.st_size
     if actual != size:
         return f"it is {actual:,} bytes where {size:,} were written (truncated or replaced)"
     try:
@@ -350,6 +354,10 @@ def verified_batch(results: Path) -> tuple[Manifest, list[Path]]:
     ]
     if problems:
         shown = problems[:10] + ([f"and {len(problems) - 10} more"] if len(problems) > 10 else [])
+        holder = _lock_holder(results)
+        if holder:
+            who = f" (process {holder})" if holder > 0 else ""
+            shown.append(f"a batch{who} is still writing into it: compare it once it has finished")
         raise BatchError(
             f"{results} is incomplete or damaged ({verified:,} of "
             f"{manifest.spec.total_runs:,} runs verified):\n  "
@@ -451,8 +459,13 @@ def _manifest(
         if old.fingerprint != print_:
             raise BatchError(f"{out} holds a different batch: {_difference(old.data, spec)}")
     else:
-        if any(p.suffix == ".parquet" for p in out.iterdir()):
-            raise BatchError(f"{out} holds Parquet files but no {MANIFEST}; choose another --out")
+        others = sorted(p.name for p in out.iterdir() if not p.name.startswith((".", "_")))
+        if others:
+            raise BatchError(
+                f"{out} holds other files ({', '.join(others[:3])}"
+                f"{', ...' if len(others) > 3 else ''}) and no batch: pandas.read_parquet "
+                "would read them with the batch's files. Choose a new or empty folder for --out"
+            )
         manifest = {
             "format": FORMAT,
             "version": VERSION,
@@ -649,6 +662,25 @@ def _lock_file(fd: int) -> None:
         import fcntl
 
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _lock_holder(out: Path) -> int:
+    """Whether a batch holds a results folder's lock (this only looks, and holds nothing).
+
+    Returns the holder's process id, -1 if that is not known, or 0 if no batch holds it.
+    """
+    path = out / LOCK
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return 0
+    try:
+        _lock_file(fd)
+    except OSError:
+        return _holder(fd) or -1
+    finally:
+        os.close(fd)  # closing releases a lock this probe took
+    return 0
 
 
 def _holder(fd: int) -> int:

@@ -95,13 +95,23 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def _out_folder(value: str | None, option: str = "--out") -> Path | None:
-    """An output folder, refused at once if a file is in its way (nothing is created yet)."""
+def _out_folder(value: str | None, *, batch: bool = False) -> Path | None:
+    """An output folder, refused at once if a file is in its way (nothing is created yet).
+
+    Unless it is for a batch, a batch's results folder is refused too: a report or a run
+    written into it would be read by ``pandas.read_parquet`` with the batch's files.
+    """
     if value is None:
         return None
     path = Path(value)
+    option = "--out"
     if path.exists() and not path.is_dir():
         raise UsageError(f"{option}: {value} exists and is not a folder")
+    if not batch and (path / "_manifest.json").exists():
+        raise UsageError(
+            f"{option}: {value} holds a batch's results; write into another folder (files "
+            "written there would be read with the batch's by pandas.read_parquet)"
+        )
     return path
 
 
@@ -410,7 +420,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     problems = argument_problems(spec)
     if problems:
         raise ScenarioError(problems)
-    out = _out_folder(args.out)
+    out = _out_folder(args.out, batch=True)
     assert out is not None
     workers = args.workers or default_workers()
     where = f"Dask at {args.dask}" if args.dask else f"{workers} local worker(s)"

@@ -41,7 +41,14 @@ from sim.actors import ACTORS, INDEX
 from sim.calendar import format_month, parse_month
 from sim.errors import Problem, ScenarioError, echo
 from sim.model import FrontlineModel
-from sim.scenario import CompiledScenario, builtin_dir, builtin_ids, clean_loc, describe_error
+from sim.scenario import (
+    CompiledScenario,
+    builtin_dir,
+    builtin_ids,
+    clean_loc,
+    describe_error,
+    shown_path,
+)
 from sim.schema import Month, Source
 from sim.vocabulary import Slug
 from sim.yamlfile import Document, dotted, read_yaml
@@ -147,7 +154,7 @@ def load_record(path: str | Path | None = None) -> Record:
 
 @cache
 def _load_record(path: Path) -> Record:
-    doc, problems = read_yaml(path, str(path.name if path == record_path().resolve() else path))
+    doc, problems = read_yaml(path, shown_path(path))
     if doc is None:
         raise ScenarioError(problems)
     if isinstance(doc.data, dict) and any(k in doc.data for k in _SCENARIO_KEYS):

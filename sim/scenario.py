@@ -427,6 +427,11 @@ def _resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: 
     raise ScenarioError([Problem(shown, line, "extends", f"no scenario {echo(ref)} to extend")])
 
 
+def shown_path(path: Path) -> str:
+    """How a file is named in messages: relative to the built-ins or the working folder."""
+    return _shown(path)
+
+
 def _shown(path: Path) -> str:
     """How a file is named in messages: relative to the built-ins or the working folder."""
     resolved = path.resolve()

@@ -295,7 +295,8 @@ def test_a_child_that_renames_a_recorded_option_fails_validate_with_file_and_lin
         "    source: {section: Test}\n"
     )
     err = fails(capsys, "validate", str(child))
-    assert f"{child.name}:6: decisions[0].options: the recorded history (record.yaml:" in err
+    assert f"{child.name}:6: decisions[0].options: the recorded history " in err
+    assert "(scenarios/history/record.yaml:" in err
     assert "says history took 'us-led-bloc' here" in err
 
 

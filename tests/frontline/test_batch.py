@@ -647,3 +647,55 @@ def test_a_replay_says_which_batch_and_run_it_replays(
     }
     assert main(["run", "--from", str(out), "--run", "8", "--seed", "3"]) == 2
     assert "give no --seed" in capsys.readouterr().err
+
+
+def test_a_batch_is_not_written_into_a_folder_holding_other_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert batch(out, "--runs", "4", "--workers", "1") == 2
+    assert "holds other files (notes.txt) and no batch" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_reports_and_runs_are_not_written_into_a_batchs_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "4", "--workers", "1") == 0
+    capsys.readouterr()
+    for argv in (["run", TINY, "--out", str(out)], ["compare", str(out), "--out", str(out)]):
+        assert main(argv) == 2
+        assert "holds a batch's results" in capsys.readouterr().err
+    assert len(pd.read_parquet(out)) == 4
+
+
+def test_compare_while_the_batch_still_runs_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "20", "--chunk", "10", "--workers", "1") == 0
+    (out / "chunk-000001.parquet").unlink()
+    capsys.readouterr()
+    with frontline.batch._lock(out):  # as a batch that is still writing its chunks
+        assert main(["compare", str(out), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert f"a batch (process {os.getpid()}) is still writing into it" in err
+
+
+def test_a_folder_in_place_of_a_chunk_is_set_aside_and_the_chunk_recomputed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--runs", "20", "--chunk", "10", "--workers", "1"]
+    out = tmp_path / "b"
+    assert batch(out, *args) == 0
+    before = load(out)
+    (out / "chunk-000001.parquet").unlink()
+    (out / "chunk-000001.parquet").mkdir()
+    assert batch(out, *args, "--resume") == 0
+    assert "chunk-000001.parquet (10 runs from run 10): it is not a file" in (
+        capsys.readouterr().err
+    )
+    pd.testing.assert_frame_equal(load(out), before, check_exact=True)
