@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from frontline.errors import BatchError
-from frontline.files import WriteError, make_folder, write_atomic
+from frontline.files import WriteError, lock_file, locked, make_folder, write_atomic
 from frontline.workers import context, start_early
 from sim.batch import (
     BatchSpec,
@@ -607,61 +607,25 @@ def _execute_locked(
 def _lock(out: Path) -> Iterator[None]:
     """Hold an OS lock on ``out/.lock`` so that two batches never write into one folder.
 
-    The lock belongs to the open file, so the system releases it when its process ends,
-    however it ends: a lock file left by a killed batch is simply locked again. The
-    file holds the holder's process id, for the message. A releasing batch removes the
-    file while it still holds the lock; a batch that locked a file already removed tries
-    again on the new one.
+    The system releases the lock when its process ends, however it ends: a lock file left
+    by a killed batch is simply locked again. The file holds the holder's process id, for
+    the message another batch gives (``frontline.files.locked``).
     """
-    path = out / LOCK
-    while True:
+    with contextlib.ExitStack() as stack:
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as exc:
-            raise WriteError(path, exc.strerror or str(exc)) from None
-        try:
-            _lock_file(fd)
-        except OSError:
-            holder = _holder(fd)
-            os.close(fd)
-            who = f" (process {holder})" if holder else ""
+            fd = stack.enter_context(locked(out / LOCK, wait=False))
+        except WriteError:
+            raise
+        except OSError:  # another process holds the lock
+            holder = _lock_holder(out)
+            who = f" (process {holder})" if holder > 0 else ""
             raise BatchError(
                 f"another frontline batch{who} is writing into {out}; wait for it to finish "
                 "or stop it"
             ) from None
-        try:
-            current = os.stat(path)
-        except FileNotFoundError:
-            current = None
-        if current is not None and os.path.samestat(os.fstat(fd), current):
-            break
-        os.close(fd)  # the file was removed by the batch that held it before: lock the new one
-    try:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         yield
-    finally:
-        if os.name == "posix":
-            with contextlib.suppress(OSError):
-                path.unlink()  # while still locked: nobody can hold a lock on it meanwhile
-            os.close(fd)
-        else:
-            os.close(fd)
-            with contextlib.suppress(OSError):
-                path.unlink()  # Windows refuses if another batch has opened it: that is fine
-
-
-def _lock_file(fd: int) -> None:
-    """Lock an open file without waiting (OSError if another process holds the lock)."""
-    if os.name == "nt":
-        import msvcrt
-
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-    else:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _lock_holder(out: Path) -> int:
@@ -675,7 +639,7 @@ def _lock_holder(out: Path) -> int:
     except OSError:
         return 0
     try:
-        _lock_file(fd)
+        lock_file(fd, wait=False)
     except OSError:
         return _holder(fd) or -1
     finally:

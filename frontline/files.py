@@ -15,7 +15,7 @@ import contextlib
 import os
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 
@@ -120,26 +120,86 @@ SET = "frontline-set"
 """The name the temporary folders of a set of files carry (``.frontline-set.PID.X.tmp``)."""
 
 
-def write_set(folder: Path, files: Mapping[str, str]) -> None:
+def lock_file(fd: int, *, wait: bool) -> None:
+    """Lock an open file (OSError if ``wait`` is false and another process holds it).
+
+    ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows: the lock belongs to the open
+    file, and the system releases it when its process ends, however it ends.
+    """
+    if os.name == "nt":
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        mode = msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK  # type: ignore[attr-defined]
+        msvcrt.locking(fd, mode, 1)  # type: ignore[attr-defined]
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+
+
+@contextlib.contextmanager
+def locked(path: Path, *, wait: bool) -> Iterator[int]:
+    """Hold an OS lock on the file ``path`` (created if needed); yield its descriptor.
+
+    The file is removed on release, while still locked; a process that locked a file
+    already removed locks the new one instead. Without ``wait``, an OSError says that
+    another process holds the lock (the caller reads the holder from the descriptor).
+    """
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise WriteError(path, _reason(exc)) from None
+        try:
+            lock_file(fd, wait=wait)
+        except OSError:
+            os.close(fd)
+            raise
+        try:
+            current = os.stat(path)
+        except FileNotFoundError:
+            current = None
+        if current is not None and os.path.samestat(os.fstat(fd), current):
+            break
+        os.close(fd)  # removed by the process that held it before: lock the new one
+    try:
+        yield fd
+    finally:
+        try:
+            if os.name == "posix":
+                with contextlib.suppress(OSError):
+                    path.unlink()  # while still locked: nobody can hold a lock on it meanwhile
+        finally:
+            os.close(fd)
+        if os.name != "posix":
+            with contextlib.suppress(OSError):
+                path.unlink()  # Windows refuses if another process has it open: that is fine
+
+
+SET_LOCK = ".frontline-set.lock"
+"""The lock a folder's writers of sets hold while they move files in (one at a time)."""
+
+
+def write_set(folder: Path, files: Mapping[str, str | bytes]) -> None:
     """Write several files into ``folder`` as one set: never a mix of two sets.
 
     The new files are written into a temporary folder inside ``folder``, which is then
-    renamed to ``.frontline-set.PID.XXXXXXXX.ready``: from then on the set is complete. The old
-    files of the set are removed, and the new ones renamed into place. A process killed
+    renamed to ``.frontline-set.PID.XXXXXXXX.ready``: from then on the set is complete.
+    Then, holding the folder's lock (so that two writers never interleave), the old files
+    of the set are removed and the new ones renamed into place. A process killed
     before the set was ready leaves a temporary folder, which the next write removes; one
     killed after leaves a ready folder, whose moves the next write finishes
     (``recover_sets``). Either way the folder never holds files of two different sets.
     """
     make_folder(folder)
-    recover_sets(folder)
-    for name in files:
-        remove_stale(folder, name)
     tmp = _temporary(folder / SET)
     try:
         os.mkdir(tmp)
         for name, text in files.items():
+            data = text.encode("utf-8") if isinstance(text, str) else text
             try:
-                _write_new(tmp / name, text.encode("utf-8"))
+                _write_new(tmp / name, data)
             except OSError as exc:
                 raise WriteError(folder / name, _reason(exc)) from None
         _sync_folder(tmp)
@@ -155,7 +215,11 @@ def write_set(folder: Path, files: Mapping[str, str]) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _sync_folder(folder)
-    _commit(folder, ready)
+    with locked(folder / SET_LOCK, wait=True):  # two writers never interleave their moves
+        recover_sets(folder, but=ready)
+        for name in files:
+            remove_stale(folder, name)
+        _commit(folder, ready)
 
 
 def _commit(folder: Path, ready: Path) -> None:
@@ -172,8 +236,11 @@ def _commit(folder: Path, ready: Path) -> None:
     _sync_folder(folder)
 
 
-def recover_sets(folder: Path) -> None:
-    """Finish the sets a killed process had made ready, and remove unfinished ones."""
+def recover_sets(folder: Path, but: Path | None = None) -> None:
+    """Finish the sets a killed process had made ready, and remove unfinished ones.
+
+    ``but`` is a ready set of this process, which it commits itself.
+    """
     try:
         leftovers = sorted(folder.glob(f".{SET}.*.ready")), list(folder.glob(f".{SET}.*.tmp"))
     except OSError:
@@ -185,5 +252,7 @@ def recover_sets(folder: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
     for folder_ready in ready:
         pid = folder_ready.name.split(".")[2]
+        if folder_ready == but:
+            continue
         if not pid.isdigit() or not _alive(int(pid)):
             _commit(folder, folder_ready)
