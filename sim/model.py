@@ -217,7 +217,8 @@ class StateAgent(mesa.Agent):
             scores[:, o, :] = (utility_ahead(trial) - base) * weights
         totals = rowsum(scores)
         temperature = model.scenario.temperatures[self.index]
-        logits = (totals - totals.max(axis=1, keepdims=True)) / temperature
+        with np.errstate(over="ignore"):  # a tiny temperature: -inf, whose weight is 0
+            logits = (totals - totals.max(axis=1, keepdims=True)) / temperature
         weights_exp = np.exp(logits)
         probabilities = weights_exp / rowsum(weights_exp)[:, None]
         return Explanation(

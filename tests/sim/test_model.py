@@ -157,3 +157,16 @@ def test_a_finished_model_is_freed_when_dropped() -> None:
     del model
     gc.collect()
     assert ref() is None
+
+
+def test_a_tiny_temperature_chooses_the_best_option_without_a_warning() -> None:
+    import warnings
+
+    scenario = load_scenario(TINY, overrides={"actors.PAK.temperature": 1e-320})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = FrontlineModel(scenario, seed=1, replicates=20).run()
+    explanation = model.explanations["pick-a-camp"]
+    best = int(np.argmax(explanation.totals[0]))
+    assert (model.state.choice[:, 0] == best).all()
+    assert np.isfinite(explanation.probabilities).all()
