@@ -578,6 +578,7 @@ def _execute_locked(
     ``shared`` holds ``_work_and_write``'s arguments other than the chunk; ``client`` is a
     Dask client to run them on, or None to run them here.
     """
+    make_folder(out / CHECKSUMS)  # here, so that a file in its way is reported before any work
     for stale in [*out.glob(".chunk-*.tmp"), *out.glob(f"{CHECKSUMS}/.*.tmp")]:
         stale.unlink(missing_ok=True)  # left by a batch that was killed (this one holds the lock)
     done = verified_chunks(out, chunks, shared["batch"], shared["table_schema"], on_notice)

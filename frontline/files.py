@@ -30,6 +30,10 @@ class WriteError(OSError):
     def __str__(self) -> str:
         return f"cannot write {self.path}: {self.reason}"
 
+    def __reduce__(self) -> tuple[type[WriteError], tuple[Path, str]]:
+        # a worker's failure reaches the batch's process whole (pickled by the pool)
+        return (WriteError, (self.path, self.reason))
+
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)

@@ -699,3 +699,44 @@ def test_a_folder_in_place_of_a_chunk_is_set_aside_and_the_chunk_recomputed(
         capsys.readouterr().err
     )
     pd.testing.assert_frame_equal(load(out), before, check_exact=True)
+
+
+def test_a_chunk_a_worker_cannot_write_is_named_not_a_broken_pool(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    (out / "_chunks" / "chunk-000002.json").mkdir(parents=True)  # in the way of a checksum
+    assert batch(out, "--runs", "40", "--chunk", "10", "--workers", "2") == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {out / '_chunks' / 'chunk-000002.json'}: it is a folder" in err
+    assert "Traceback" not in err and "BrokenProcessPool" not in err
+
+
+def test_a_file_in_the_way_of_the_checksums_folder_is_reported_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    out.mkdir()
+    (out / "_chunks").write_text("")
+    assert batch(out, "--runs", "40", "--chunk", "10", "--workers", "2") == 2
+    assert f"cannot write {out / '_chunks'}: it exists and is not a folder" in (
+        capsys.readouterr().err
+    )
+    assert not list(out.glob("chunk-*"))
+
+
+@pytest.mark.parametrize("kind", ["write", "scenario", "saved"])
+def test_errors_cross_from_a_worker_process_whole(kind: str) -> None:
+    import pickle
+
+    from frontline.files import WriteError
+    from sim.errors import Problem, ScenarioError
+    from sim.snapshot import SavedRunError
+
+    error: Exception = {
+        "write": WriteError(Path("/x/chunk.parquet"), "No space left on device"),
+        "scenario": ScenarioError([Problem("a.yaml", 3, "end", "before start")]),
+        "saved": SavedRunError(["seed: expected a whole number"]),
+    }[kind]
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is type(error) and str(again) == str(error)
