@@ -475,6 +475,7 @@ def _manifest(
             "total_runs": spec.total_runs,
             "chunks": len(chunks),
             "columns": len(table_schema),
+            "working_folder": str(Path.cwd()),  # scenario paths are relative to it
         }
         manifest["checksum"] = _checksum(manifest)
         write_atomic(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")

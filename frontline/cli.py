@@ -191,6 +191,14 @@ def _replay(args: argparse.Namespace) -> tuple[FrontlineModel, dict[str, Any]]:
         chunk, replicate = find_run(spec, args.run)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
+    ran_in = manifest.data.get("working_folder")
+    for name in spec.scenarios:
+        here, there = Path(name), Path(str(ran_in)) / name
+        if ran_in and not here.is_absolute() and not here.exists() and there.exists():
+            raise UsageError(
+                f"the batch names its scenario {name!r} relative to the folder it ran in; "
+                f"run the replay from {ran_in}"
+            )
     check(spec)  # the files as they are now
     if fingerprint(spec) != manifest.fingerprint:
         raise UsageError(

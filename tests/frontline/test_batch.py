@@ -740,3 +740,20 @@ def test_errors_cross_from_a_worker_process_whole(kind: str) -> None:
     }[kind]
     again = pickle.loads(pickle.dumps(error))
     assert type(again) is type(error) and str(again) == str(error)
+
+
+def test_a_replay_from_another_folder_says_where_the_batch_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ran_in = tmp_path / "project"
+    (ran_in / "scenarios").mkdir(parents=True)
+    (ran_in / "scenarios" / "mine.yaml").write_text(Path(TINY).read_text())
+    monkeypatch.chdir(ran_in)
+    out = tmp_path / "b"
+    assert main(["batch", "scenarios/mine.yaml", "--runs", "4", "--quiet", "--out", str(out)]) == 0
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["run", "--from", str(out), "--run", "1"]) == 2
+    assert f"run the replay from {ran_in}" in capsys.readouterr().err
+    monkeypatch.chdir(ran_in)
+    assert main(["run", "--from", str(out), "--run", "1", "--json"]) == 0
