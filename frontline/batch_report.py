@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,11 +122,20 @@ def _sweep_plot(df: pd.DataFrame, spec: BatchSpec) -> dict[str, bytes]:
     return images
 
 
-def write_batch_report(results: Path, record: Record, out: Path) -> Path:
-    """Write the report of a batch's results folder into ``out``; return the HTML path."""
+def write_batch_report(
+    results: Path, record: Record | Callable[[list[str]], Record], out: Path
+) -> Path:
+    """Write the report of a batch's results folder into ``out``; return the HTML path.
+
+    ``record`` is the record, or a function that gives it once the batch's event and
+    decision ids are known (from its columns: the caller checks the record against them).
+    """
     manifest, chunk_files = verified_batch(results)
     spec = manifest.spec
     df = _read(chunk_files)
+    if callable(record):
+        ids = [c.split(".", 1)[1] for c in df.columns if c.startswith(("choice.", "event."))]
+        record = record(ids)
     groups = _groups(df, spec)
     files: dict[str, str | bytes] = {"attitudes.png": _fan(groups, record)}
     sweep_images = _sweep_plot(df, spec)

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
@@ -140,16 +140,20 @@ def default_scenario() -> str:
     return best
 
 
-def _record(path: str | None, scenarios: Sequence[CompiledScenario]) -> Record:
+def _record(
+    path: str | None, scenarios: Sequence[CompiledScenario], other_ids: Sequence[str] = ()
+) -> Record:
     """The record to compare with, checked against the scenarios before anything runs.
 
     Against a record given with ``--record``, the record is blamed for what does not
     match; against the built-in record, the scenario is (it renamed a recorded option).
+    ``other_ids`` are event and decision ids known otherwise (a batch's columns).
     """
     from sim.history import load_record, record_problems
 
     record = load_record(path)
-    problems = record_problems(record, scenarios, blame="record" if path else "scenario")
+    blame: Literal["record", "scenario"] = "record" if path else "scenario"
+    problems = record_problems(record, scenarios, blame=blame, other_ids=other_ids)
     if problems:
         raise ScenarioError(problems)
     return record
@@ -325,8 +329,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if kind == "batch":
         from frontline.batch_report import write_batch_report
 
-        record = _record(args.record, [])
-        index = write_batch_report(target, record, out)
+        index = write_batch_report(target, lambda ids: _record(args.record, [], other_ids=ids), out)
     elif kind == "saved run":
         file = target / "run.json" if target.is_dir() else target
         if target.is_dir() and not file.exists():

@@ -221,18 +221,23 @@ def record_problems(
     scenarios: Sequence[CompiledScenario] = (),
     *,
     blame: Literal["record", "scenario"] = "record",
+    other_ids: Iterable[str] = (),
 ) -> list[Problem]:
     """What in a record names nothing, or names an option its scenario does not have.
 
     An event or decision id must be one of the built-in scenarios' or of ``scenarios``'
-    (a record may hold items outside a scenario's period: they are not compared). Where
+    (a record may hold items outside a scenario's period: they are not compared), or one
+    of ``other_ids`` (ids known without their options, such as a batch's columns). Where
     a scenario has a recorded decision, it must have the option history took. ``blame``
     says which file is reported as wrong when they disagree: the record (a record given
     with ``--record``) or the scenario (one checked against the built-in record).
     """
     known = builtin_ids()
+    others = set(other_ids)
     events = set(known.events).union(*({e.spec.id for e in sc.events} for sc in scenarios))
     decisions = set(known.decisions).union(*({d.spec.id for d in sc.decisions} for sc in scenarios))
+    events |= others
+    decisions |= others
     problems = []
 
     def unknown(loc: tuple[str | int, ...], what: str, name: str, names: Iterable[str]) -> None:
@@ -253,6 +258,8 @@ def record_problems(
             unknown(("decisions", k, "id"), "decision", d.id, decisions)
             continue
         having = [sc for sc in scenarios if d.id in {cd.spec.id for cd in sc.decisions}]
+        if not having and d.id not in known.decisions:
+            continue  # one of other_ids: its options are not known here
         if not having:  # only built-in scenarios have it: their options as written
             if d.option not in known.decisions[d.id]:
                 unknown(

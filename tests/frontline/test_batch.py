@@ -757,3 +757,18 @@ def test_a_replay_from_another_folder_says_where_the_batch_ran(
     assert f"run the replay from {ran_in}" in capsys.readouterr().err
     monkeypatch.chdir(ran_in)
     assert main(["run", "--from", str(out), "--run", "1", "--json"]) == 0
+
+
+def test_compare_checks_a_record_of_your_own_against_the_batchs_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = Path(TINY).parent / "history" / "tiny-record.yaml"
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "6", "--workers", "1") == 0
+    args = ["compare", str(out), "--out", str(tmp_path / "r"), "--record"]
+    assert main([*args, str(record)]) == 0  # its ids are the batch's, not the built-ins'
+    typo = tmp_path / "record.yaml"
+    typo.write_text(record.read_text().replace("id: pick-a-camp", "id: pick-a-cmp"))
+    capsys.readouterr()
+    assert main([*args, str(typo)]) == 2
+    assert "unknown decision 'pick-a-cmp' (did you mean 'pick-a-camp'?)" in capsys.readouterr().err
