@@ -19,6 +19,7 @@ import yaml
 
 from frontline.errors import BatchError, UsageError
 from frontline.files import WriteError, write_atomic, write_set
+from sim.catalog import summary
 from sim.errors import Problem, ScenarioError, echo
 from sim.files import UnreadableFile, read_bounded
 from sim.limits import (
@@ -30,7 +31,7 @@ from sim.limits import (
     MAX_RUNS,
     MAX_SEED,
 )
-from sim.scenario import CompiledScenario, builtin_names, load_scenario, summary
+from sim.scenario import CompiledScenario, builtin_names, load_scenario
 
 if TYPE_CHECKING:
     from sim.history import Record

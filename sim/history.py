@@ -39,12 +39,12 @@ from pydantic import (
 
 from sim.actors import ACTORS, INDEX
 from sim.calendar import format_month, parse_month
+from sim.catalog import builtin_ids
 from sim.errors import Problem, ScenarioError, echo
 from sim.model import FrontlineModel
 from sim.scenario import (
     CompiledScenario,
     builtin_dir,
-    builtin_ids,
     clean_loc,
     describe_error,
     shown_path,
