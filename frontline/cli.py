@@ -515,12 +515,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
         else:
             scenarios.append(scenario)
         report(name, problems)
+    hint = False
     for name in records:
         try:
             problems = record_problems(load_record(name), scenarios)
         except ScenarioError as exc:
             problems = exc.problems
+        hint |= not scenarios and any(p.message.startswith("unknown ") for p in problems)
         report(name, problems, " (a recorded history)")
+    if hint:
+        sys.stderr.write(
+            "(a record's ids are checked against the built-in scenarios and those given with "
+            "it: frontline validate SCENARIO... RECORD)\n"
+        )
     if count:
         sys.stderr.write(f"{count} problem(s) in {bad} file(s)\n")
         return EXIT_BAD_INPUT

@@ -553,3 +553,12 @@ def test_two_processes_writing_sets_into_one_folder_never_mix_them(tmp_path: Pat
     assert seen == {1, 2}  # the reader saw both writers' sets
     assert len(set(_set_of(tmp_path).values())) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["result.json", "run.json", "timeline.txt"]
+
+
+def test_a_record_validated_alone_says_how_to_give_its_scenario(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err = fails(capsys, "validate", RECORD)  # its ids are tiny.yaml's, not the built-ins'
+    assert "unknown decision 'pick-a-camp'" in err
+    assert "frontline validate SCENARIO... RECORD" in err
+    assert main(["validate", TINY, RECORD]) == 0
