@@ -12,6 +12,7 @@ user asked for, not the temporary one.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import secrets
 import shutil
@@ -70,7 +71,7 @@ def _temporary(path: Path) -> Path:
 def remove_stale(folder: Path, name: str) -> None:
     """Remove temporary files of ``name`` in ``folder`` left by processes that have ended."""
     with contextlib.suppress(OSError):
-        for tmp in folder.glob(f".{name}.*.tmp"):
+        for tmp in folder.glob(f".{glob.escape(name)}.*.tmp"):
             pid = tmp.name[len(name) + 2 :].split(".")[0]
             if not pid.isdigit() or not _alive(int(pid)):
                 if tmp.is_dir():
