@@ -211,7 +211,7 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
 
 def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
     """Read a file and everything it extends, merged, with origins."""
-    shown = _shown(path)
+    shown = shown_path(path)
     doc, problems = read_yaml(path, shown)
     if doc is None:
         raise ScenarioError(problems)
@@ -252,9 +252,9 @@ def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
                 )
             ]
         )
-    parent_path = _resolve_extends(parent_ref, path, roots, shown, line)
+    parent_path = resolve_extends(parent_ref, path, roots, shown, line)
     if parent_path in chain or parent_path == path.resolve():
-        cycle = " -> ".join(_shown(p) for p in [*chain, path.resolve(), parent_path])
+        cycle = " -> ".join(shown_path(p) for p in [*chain, path.resolve(), parent_path])
         raise ScenarioError([Problem(shown, line, "extends", f"extends: cycle ({cycle})")])
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError(
@@ -294,10 +294,6 @@ def _unknown_removals(doc: Document, parent: _Merged) -> list[Problem]:
 
 def resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: int) -> Path:
     """The file an ``extends:`` names (a ScenarioError if none, or outside ``roots``)."""
-    return _resolve_extends(ref, path, roots, shown, line)
-
-
-def _resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: int) -> Path:
     candidates = [(path.parent / ref)]
     if not ref.endswith((".yaml", ".yml")):
         candidates = [path.parent / f"{ref}.yaml", builtin_dir() / f"{ref}.yaml"]
@@ -322,11 +318,6 @@ def _resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: 
 
 
 def shown_path(path: Path) -> str:
-    """How a file is named in messages: relative to the built-ins or the working folder."""
-    return _shown(path)
-
-
-def _shown(path: Path) -> str:
     """How a file is named in messages: relative to the built-ins or the working folder."""
     resolved = path.resolve()
     try:
@@ -881,7 +872,7 @@ def load_scenario(
     merged = _read_merged(path, roots, [])
     if not file_set:
         merged.data.pop("set", None)
-    return _finish(merged, _shown(path), overrides, force, override_labels)
+    return _finish(merged, shown_path(path), overrides, force, override_labels)
 
 
 def scenario_from_data(data: dict[str, Any], name: str = "<saved scenario>") -> CompiledScenario:
