@@ -105,12 +105,11 @@ def _out_folder(value: str | None, *, batch: bool = False) -> Path | None:
     if value is None:
         return None
     path = Path(value)
-    option = "--out"
     if path.exists() and not path.is_dir():
-        raise UsageError(f"{option}: {value} exists and is not a folder")
+        raise UsageError(f"--out: {value} exists and is not a folder")
     if not batch and (path / "_manifest.json").exists():
         raise UsageError(
-            f"{option}: {value} holds a batch's results; write into another folder (files "
+            f"--out: {value} holds a batch's results; write into another folder (files "
             "written there would be read with the batch's by pandas.read_parquet)"
         )
     return path
@@ -119,15 +118,12 @@ def _out_folder(value: str | None, *, batch: bool = False) -> Path | None:
 # --------------------------------------------------------------------------- scenarios
 
 
-_LOADED: dict[str, CompiledScenario] = {}
-
-
 def default_scenario() -> str:
     """The longest top-level built-in scenario (the main job runs it).
 
     Eras and counterfactual presets live in sub-folders and are variants of a top-level
     scenario, never longer, so only the top level is read, and only the headers
-    (``sim.scenario.summary``): the chosen scenario is checked in full when it is loaded.
+    (``sim.catalog.summary``): the chosen scenario is checked in full when it is loaded.
     """
     best, best_months = "", 0
     for name in builtin_names():
@@ -169,7 +165,7 @@ def _replay(args: argparse.Namespace) -> tuple[FrontlineModel, dict[str, Any]]:
     Returns the model, not yet run, and what it replays (for the header and the JSON).
     """
     from frontline.batch import read_manifest
-    from sim.batch import check, find_run, fingerprint, model_for
+    from sim.batch import argument_problems, check, find_run, fingerprint, model_for
 
     given = [
         option
@@ -190,8 +186,8 @@ def _replay(args: argparse.Namespace) -> tuple[FrontlineModel, dict[str, Any]]:
         raise UsageError("--from DIR needs --run ID (the 'run' column of the results)")
     manifest = read_manifest(Path(args.from_dir))
     spec = manifest.spec
-    if spec.total_runs > MAX_RUNS:
-        raise UsageError(f"{args.from_dir}: the batch is larger than any batch can be")
+    if argument_problems(spec):  # within the limits, so that finding the run is bounded
+        raise UsageError(f"{args.from_dir}: its manifest does not hold a batch's arguments")
     try:
         chunk, replicate = find_run(spec, args.run)
     except KeyError as exc:
