@@ -689,7 +689,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"runs per chunk and file, 1 to {MAX_CHUNK:,} (default {DEFAULT_CHUNK:,})",
     )
     batch.add_argument("--out", metavar="DIR", required=True, help="results folder")
-    batch.add_argument("--resume", action="store_true", help="run only the missing chunks")
+    batch.add_argument(
+        "--resume",
+        action="store_true",
+        help="verify the chunks written and run the missing or damaged ones",
+    )
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(func=cmd_batch)
 
