@@ -185,7 +185,8 @@ def write_chunk(
         "batch": batch,
     }
     final = out / chunk.name
-    write_atomic(_checksum_path(out, chunk), json.dumps(record, indent=1) + "\n")
+    # not flushed to disk: a record lost in a power cut only makes the chunk run again
+    write_atomic(_checksum_path(out, chunk), json.dumps(record, indent=1) + "\n", durable=False)
     tmp = out / f".{chunk.name}.{os.getpid()}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)

@@ -80,13 +80,14 @@ def remove_stale(folder: Path, name: str) -> None:
                     tmp.unlink(missing_ok=True)
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Create ``path`` (which must not exist) with ``data``, flushed to disk."""
+def _write_new(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Create ``path`` (which must not exist) with ``data``, flushed to disk if ``sync``."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
         f.flush()
-        os.fsync(f.fileno())
+        if sync:
+            os.fsync(f.fileno())
 
 
 def _sync_folder(folder: Path) -> None:
@@ -101,8 +102,12 @@ def _sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (see module)."""
+def write_atomic(path: Path, text: str | bytes, *, durable: bool = True) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (see module).
+
+    ``durable=False`` skips flushing to disk, for a file whose loss in a power cut is
+    harmless (a chunk's checksum record: without it, the chunk is recomputed).
+    """
     if path.is_dir():
         raise WriteError(path, "it is a folder; give a file name")
     make_folder(path.parent)
@@ -110,7 +115,7 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     data = text.encode("utf-8") if isinstance(text, str) else text
     tmp = _temporary(path)
     try:
-        _write_new(tmp, data)
+        _write_new(tmp, data, sync=durable)
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -118,7 +123,8 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _sync_folder(path.parent)
+    if durable:
+        _sync_folder(path.parent)
 
 
 SET = "frontline-set"

@@ -39,7 +39,7 @@ from pydantic import (
 
 from sim.actors import ACTORS, INDEX
 from sim.calendar import format_month, parse_month
-from sim.catalog import builtin_ids
+from sim.catalog import KnownIds, builtin_ids
 from sim.errors import Problem, ScenarioError, echo
 from sim.model import FrontlineModel
 from sim.scenario import (
@@ -232,12 +232,16 @@ def record_problems(
     says which file is reported as wrong when they disagree: the record (a record given
     with ``--record``) or the scenario (one checked against the built-in record).
     """
-    known = builtin_ids()
-    others = set(other_ids)
-    events = set(known.events).union(*({e.spec.id for e in sc.events} for sc in scenarios))
-    decisions = set(known.decisions).union(*({d.spec.id for d in sc.decisions} for sc in scenarios))
-    events |= others
-    decisions |= others
+    own = [{d.spec.id for d in sc.decisions} for sc in scenarios]
+    events = set(other_ids).union(*({e.spec.id for e in sc.events} for sc in scenarios))
+    decisions = set(other_ids).union(*own)
+    covered = all(e.id in events for e in record.events) and all(
+        d.id in decisions for d in record.decisions
+    )
+    # the built-in files are read only if the scenarios at hand leave an id unexplained
+    known = KnownIds(frozenset(), {}) if covered else builtin_ids()
+    events |= known.events
+    decisions |= set(known.decisions)
     problems = []
 
     def unknown(loc: tuple[str | int, ...], what: str, name: str, names: Iterable[str]) -> None:
@@ -257,7 +261,7 @@ def record_problems(
         if d.id not in decisions:
             unknown(("decisions", k, "id"), "decision", d.id, decisions)
             continue
-        having = [sc for sc in scenarios if d.id in {cd.spec.id for cd in sc.decisions}]
+        having = [sc for sc, ids in zip(scenarios, own, strict=True) if d.id in ids]
         if not having and d.id not in known.decisions:
             continue  # one of other_ids: its options are not known here
         if not having:  # only built-in scenarios have it: their options as written
