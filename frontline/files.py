@@ -51,16 +51,34 @@ def make_folder(path: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
-    """Whether a process with this id runs on this machine."""
+    """Whether a process with this id runs on this machine (if unsure: yes)."""
     if pid == os.getpid():
         return True
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C there, not ask
+        return _alive_on_windows(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except OSError:
         return True
     return True
+
+
+def _alive_on_windows(pid: int) -> bool:
+    """Whether a Windows process runs, asked through the process API."""
+    import ctypes
+
+    kernel32 = getattr(ctypes, "WinDLL")("kernel32", use_last_error=True)  # noqa: B009
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:  # 87: no such process; anything else (access denied): it exists
+        return bool(getattr(ctypes, "get_last_error")() != 87)  # noqa: B009
+    try:
+        code = ctypes.c_ulong()
+        running = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        return not running or code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def _temporary(path: Path) -> Path:
