@@ -21,6 +21,7 @@ import json
 import os
 import shlex
 import signal
+import stat
 import sys
 import threading
 import time
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from frontline.errors import BatchError
-from frontline.files import WriteError, make_folder, write_atomic
+from frontline.files import WriteError, lock_file, locked, make_folder, write_atomic
 from frontline.workers import context, start_early
 from sim.batch import (
     BatchSpec,
@@ -184,7 +185,8 @@ def write_chunk(
         "batch": batch,
     }
     final = out / chunk.name
-    write_atomic(_checksum_path(out, chunk), json.dumps(record, indent=1) + "\n")
+    # not flushed to disk: a record lost in a power cut only makes the chunk run again
+    write_atomic(_checksum_path(out, chunk), json.dumps(record, indent=1) + "\n", durable=False)
     tmp = out / f".{chunk.name}.{os.getpid()}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
@@ -230,9 +232,12 @@ def chunk_problem(out: Path, chunk: Chunk, batch: str, table_schema: Any | None)
     if not isinstance(size, int) or size < 0:
         return "its checksum record is damaged"
     try:
-        actual = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         return f"it cannot be read ({exc.strerror or exc})"
+    if not stat.S_ISREG(info.st_mode):
+        return "it is not a file (a folder, a FIFO or a device)"
+    actual = info.st_size
     if actual != size:
         return f"it is {actual:,} bytes where {size:,} were written (truncated or replaced)"
     try:
@@ -350,6 +355,10 @@ def verified_batch(results: Path) -> tuple[Manifest, list[Path]]:
     ]
     if problems:
         shown = problems[:10] + ([f"and {len(problems) - 10} more"] if len(problems) > 10 else [])
+        holder = _lock_holder(results)
+        if holder:
+            who = f" (process {holder})" if holder > 0 else ""
+            shown.append(f"a batch{who} is still writing into it: compare it once it has finished")
         raise BatchError(
             f"{results} is incomplete or damaged ({verified:,} of "
             f"{manifest.spec.total_runs:,} runs verified):\n  "
@@ -451,8 +460,13 @@ def _manifest(
         if old.fingerprint != print_:
             raise BatchError(f"{out} holds a different batch: {_difference(old.data, spec)}")
     else:
-        if any(p.suffix == ".parquet" for p in out.iterdir()):
-            raise BatchError(f"{out} holds Parquet files but no {MANIFEST}; choose another --out")
+        others = sorted(p.name for p in out.iterdir() if not p.name.startswith((".", "_")))
+        if others:
+            raise BatchError(
+                f"{out} holds other files ({', '.join(others[:3])}"
+                f"{', ...' if len(others) > 3 else ''}) and no batch: pandas.read_parquet "
+                "would read them with the batch's files. Choose a new or empty folder for --out"
+            )
         manifest = {
             "format": FORMAT,
             "version": VERSION,
@@ -462,6 +476,7 @@ def _manifest(
             "total_runs": spec.total_runs,
             "chunks": len(chunks),
             "columns": len(table_schema),
+            "working_folder": str(Path.cwd()),  # scenario paths are relative to it
         }
         manifest["checksum"] = _checksum(manifest)
         write_atomic(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
@@ -565,6 +580,7 @@ def _execute_locked(
     ``shared`` holds ``_work_and_write``'s arguments other than the chunk; ``client`` is a
     Dask client to run them on, or None to run them here.
     """
+    make_folder(out / CHECKSUMS)  # here, so that a file in its way is reported before any work
     for stale in [*out.glob(".chunk-*.tmp"), *out.glob(f"{CHECKSUMS}/.*.tmp")]:
         stale.unlink(missing_ok=True)  # left by a batch that was killed (this one holds the lock)
     done = verified_chunks(out, chunks, shared["batch"], shared["table_schema"], on_notice)
@@ -594,61 +610,44 @@ def _execute_locked(
 def _lock(out: Path) -> Iterator[None]:
     """Hold an OS lock on ``out/.lock`` so that two batches never write into one folder.
 
-    The lock belongs to the open file, so the system releases it when its process ends,
-    however it ends: a lock file left by a killed batch is simply locked again. The
-    file holds the holder's process id, for the message. A releasing batch removes the
-    file while it still holds the lock; a batch that locked a file already removed tries
-    again on the new one.
+    The system releases the lock when its process ends, however it ends: a lock file left
+    by a killed batch is simply locked again. The file holds the holder's process id, for
+    the message another batch gives (``frontline.files.locked``).
     """
-    path = out / LOCK
-    while True:
+    with contextlib.ExitStack() as stack:
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as exc:
-            raise WriteError(path, exc.strerror or str(exc)) from None
-        try:
-            _lock_file(fd)
-        except OSError:
-            holder = _holder(fd)
-            os.close(fd)
-            who = f" (process {holder})" if holder else ""
+            fd = stack.enter_context(locked(out / LOCK, wait=False))
+        except WriteError:
+            raise
+        except OSError:  # another process holds the lock
+            holder = _lock_holder(out)
+            who = f" (process {holder})" if holder > 0 else ""
             raise BatchError(
                 f"another frontline batch{who} is writing into {out}; wait for it to finish "
                 "or stop it"
             ) from None
-        try:
-            current = os.stat(path)
-        except FileNotFoundError:
-            current = None
-        if current is not None and os.path.samestat(os.fstat(fd), current):
-            break
-        os.close(fd)  # the file was removed by the batch that held it before: lock the new one
-    try:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         yield
+
+
+def _lock_holder(out: Path) -> int:
+    """Whether a batch holds a results folder's lock (this only looks, and holds nothing).
+
+    Returns the holder's process id, -1 if that is not known, or 0 if no batch holds it.
+    """
+    path = out / LOCK
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return 0
+    try:
+        lock_file(fd, wait=False)
+    except OSError:
+        return _holder(fd) or -1
     finally:
-        if os.name == "posix":
-            with contextlib.suppress(OSError):
-                path.unlink()  # while still locked: nobody can hold a lock on it meanwhile
-            os.close(fd)
-        else:
-            os.close(fd)
-            with contextlib.suppress(OSError):
-                path.unlink()  # Windows refuses if another batch has opened it: that is fine
-
-
-def _lock_file(fd: int) -> None:
-    """Lock an open file without waiting (OSError if another process holds the lock)."""
-    if os.name == "nt":
-        import msvcrt
-
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-    else:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.close(fd)  # closing releases a lock this probe took
+    return 0
 
 
 def _holder(fd: int) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from frontline.batch import verified_batch
-from frontline.compare import TREND_COLOURS, html_head, pyplot
-from frontline.files import write_atomic
+from frontline.compare import TREND_COLOURS, html_head, png, pyplot
+from frontline.files import write_set
 from sim.batch import BatchSpec
 from sim.calendar import parse_month
 from sim.history import Record, interval
@@ -59,7 +60,7 @@ def _pair_years(df: pd.DataFrame, pair: str) -> tuple[list[int], np.ndarray]:
     return years, sum(stacks) / len(stacks)
 
 
-def _fan(groups: list[tuple[str, pd.DataFrame]], record: Record, path: Path) -> list[str]:
+def _fan(groups: list[tuple[str, pd.DataFrame]], record: Record) -> bytes:
     plt = pyplot()
     pairs = list(dict.fromkeys(p.pair for p in record.phases))[:6] or ["PAK-USSR"]
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -88,14 +89,12 @@ def _fan(groups: list[tuple[str, pd.DataFrame]], record: Record, path: Path) -> 
         ax.legend(loc="lower left", fontsize=7, frameon=False)
     axes[-1, 0].set_xlabel("year (December of each year)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return pairs
+    return png(fig)
 
 
-def _sweep_plot(df: pd.DataFrame, spec: BatchSpec, out: Path) -> list[str]:
+def _sweep_plot(df: pd.DataFrame, spec: BatchSpec) -> dict[str, bytes]:
     plt = pyplot()
-    names = []
+    images = {}
     for k, (param, _) in enumerate(spec.sweeps):
         col = f"set.{param}"
         fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -119,22 +118,28 @@ def _sweep_plot(df: pd.DataFrame, spec: BatchSpec, out: Path) -> list[str]:
         ax.set_ylim(0, 1.05)
         ax.legend(fontsize=7, frameon=False)
         fig.tight_layout()
-        name = f"sweep-{k}.png"
-        fig.savefig(out / name, dpi=110)
-        plt.close(fig)
-        names.append(name)
-    return names
+        images[f"sweep-{k}.png"] = png(fig)
+    return images
 
 
-def write_batch_report(results: Path, record: Record, out: Path) -> Path:
-    """Write the report of a batch's results folder into ``out``; return the HTML path."""
-    manifest, files = verified_batch(results)
+def write_batch_report(
+    results: Path, record: Record | Callable[[list[str]], Record], out: Path
+) -> Path:
+    """Write the report of a batch's results folder into ``out``; return the HTML path.
+
+    ``record`` is the record, or a function that gives it once the batch's event and
+    decision ids are known (from its columns: the caller checks the record against them).
+    """
+    manifest, chunk_files = verified_batch(results)
     spec = manifest.spec
-    df = _read(files)
-    out.mkdir(parents=True, exist_ok=True)
+    df = _read(chunk_files)
+    if callable(record):
+        ids = [c.split(".", 1)[1] for c in df.columns if c.startswith(("choice.", "event."))]
+        record = record(ids)
     groups = _groups(df, spec)
-    _fan(groups, record, out / "attitudes.png")
-    sweep_images = _sweep_plot(df, spec, out)
+    files: dict[str, str | bytes] = {"attitudes.png": _fan(groups, record)}
+    sweep_images = _sweep_plot(df, spec)
+    files.update(sweep_images)
     esc = html.escape
     summary_rows = []
     summary: dict[str, Any] = {"runs": len(df), "groups": {}}
@@ -176,7 +181,7 @@ def write_batch_report(results: Path, record: Record, out: Path) -> Path:
         "".join(f'<img src="{n}" alt="response to a swept parameter">' for n in sweep_images)
         or "<p>This batch sweeps no parameter.</p>"
     )
-    write_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    files["summary.json"] = json.dumps(summary, indent=1) + "\n"
     page = (
         html_head("Batch report")
         + f"""
@@ -195,9 +200,9 @@ Policies Review</i> VIII(III), 15&ndash;22.</p>
 </body></html>
 """
     )
-    index = out / "index.html"
-    write_atomic(index, page)
-    return index
+    files["index.html"] = page
+    write_set(out, files)  # one set: a report killed while written is never half old
+    return out / "index.html"
 
 
 def _fmt(i: dict[str, float | None]) -> str:

@@ -13,13 +13,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from frontline.errors import BatchError, UsageError
 from frontline.files import WriteError, write_atomic, write_set
 from sim.calendar import format_month, parse_month
+from sim.catalog import summary
 from sim.errors import Problem, ScenarioError, echo
 from sim.files import UnreadableFile, read_bounded
 from sim.limits import (
@@ -31,7 +32,7 @@ from sim.limits import (
     MAX_RUNS,
     MAX_SEED,
 )
-from sim.scenario import CompiledScenario, builtin_names, load_scenario, summary
+from sim.scenario import CompiledScenario, builtin_names, load_scenario
 
 if TYPE_CHECKING:
     from sim.history import Record
@@ -96,20 +97,26 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def _out_folder(value: str | None, option: str = "--out") -> Path | None:
-    """An output folder, refused at once if a file is in its way (nothing is created yet)."""
+def _out_folder(value: str | None, *, batch: bool = False) -> Path | None:
+    """An output folder, refused at once if a file is in its way (nothing is created yet).
+
+    Unless it is for a batch, a batch's results folder is refused too: a report or a run
+    written into it would be read by ``pandas.read_parquet`` with the batch's files.
+    """
     if value is None:
         return None
     path = Path(value)
     if path.exists() and not path.is_dir():
-        raise UsageError(f"{option}: {value} exists and is not a folder")
+        raise UsageError(f"--out: {value} exists and is not a folder")
+    if not batch and (path / "_manifest.json").exists():
+        raise UsageError(
+            f"--out: {value} holds a batch's results; write into another folder (files "
+            "written there would be read with the batch's by pandas.read_parquet)"
+        )
     return path
 
 
 # --------------------------------------------------------------------------- scenarios
-
-
-_LOADED: dict[str, CompiledScenario] = {}
 
 
 def default_scenario() -> str:
@@ -117,7 +124,7 @@ def default_scenario() -> str:
 
     Eras and counterfactual presets live in sub-folders and are variants of a top-level
     scenario, never longer, so only the top level is read, and only the headers
-    (``sim.scenario.summary``): the chosen scenario is checked in full when it is loaded.
+    (``sim.catalog.summary``): the chosen scenario is checked in full when it is loaded.
     """
     best, best_months = "", 0
     for name in builtin_names():
@@ -131,16 +138,20 @@ def default_scenario() -> str:
     return best
 
 
-def _record(path: str | None, scenarios: Sequence[CompiledScenario]) -> Record:
+def _record(
+    path: str | None, scenarios: Sequence[CompiledScenario], other_ids: Sequence[str] = ()
+) -> Record:
     """The record to compare with, checked against the scenarios before anything runs.
 
     Against a record given with ``--record``, the record is blamed for what does not
     match; against the built-in record, the scenario is (it renamed a recorded option).
+    ``other_ids`` are event and decision ids known otherwise (a batch's columns).
     """
     from sim.history import load_record, record_problems
 
     record = load_record(path)
-    problems = record_problems(record, scenarios, blame="record" if path else "scenario")
+    blame: Literal["record", "scenario"] = "record" if path else "scenario"
+    problems = record_problems(record, scenarios, blame=blame, other_ids=other_ids)
     if problems:
         raise ScenarioError(problems)
     return record
@@ -155,7 +166,7 @@ def _replay(args: argparse.Namespace) -> tuple[FrontlineModel, dict[str, Any]]:
     Returns the model, not yet run, and what it replays (for the header and the JSON).
     """
     from frontline.batch import read_manifest
-    from sim.batch import check, find_run, fingerprint, model_for
+    from sim.batch import argument_problems, check, find_run, fingerprint, model_for
 
     given = [
         option
@@ -176,12 +187,20 @@ def _replay(args: argparse.Namespace) -> tuple[FrontlineModel, dict[str, Any]]:
         raise UsageError("--from DIR needs --run ID (the 'run' column of the results)")
     manifest = read_manifest(Path(args.from_dir))
     spec = manifest.spec
-    if spec.total_runs > MAX_RUNS:
-        raise UsageError(f"{args.from_dir}: the batch is larger than any batch can be")
+    if argument_problems(spec):  # within the limits, so that finding the run is bounded
+        raise UsageError(f"{args.from_dir}: its manifest does not hold a batch's arguments")
     try:
         chunk, replicate = find_run(spec, args.run)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
+    ran_in = manifest.data.get("working_folder")
+    for name in spec.scenarios:
+        here, there = Path(name), Path(str(ran_in)) / name
+        if ran_in and not here.is_absolute() and not here.exists() and there.exists():
+            raise UsageError(
+                f"the batch names its scenario {name!r} relative to the folder it ran in; "
+                f"run the replay from {ran_in}"
+            )
     check(spec)  # the files as they are now
     if fingerprint(spec) != manifest.fingerprint:
         raise UsageError(
@@ -312,8 +331,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if kind == "batch":
         from frontline.batch_report import write_batch_report
 
-        record = _record(args.record, [])
-        index = write_batch_report(target, record, out)
+        index = write_batch_report(target, lambda ids: _record(args.record, [], other_ids=ids), out)
     elif kind == "saved run":
         file = target / "run.json" if target.is_dir() else target
         if target.is_dir() and not file.exists():
@@ -445,7 +463,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     problems = argument_problems(spec)
     if problems:
         raise ScenarioError(problems)
-    out = _out_folder(args.out)
+    out = _out_folder(args.out, batch=True)
     assert out is not None
     workers = args.workers or default_workers()
     where = f"Dask at {args.dask}" if args.dask else f"{workers} local worker(s)"
@@ -528,12 +546,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
         else:
             scenarios.append(scenario)
         report(name, problems)
+    hint = False
     for name in records:
         try:
             problems = record_problems(load_record(name), scenarios)
         except ScenarioError as exc:
             problems = exc.problems
+        hint |= not scenarios and any(p.message.startswith("unknown ") for p in problems)
         report(name, problems, " (a recorded history)")
+    if hint:
+        sys.stderr.write(
+            "(a record's ids are checked against the built-in scenarios and those given with "
+            "it: frontline validate SCENARIO... RECORD)\n"
+        )
     if count:
         sys.stderr.write(f"{count} problem(s) in {bad} file(s)\n")
         return EXIT_BAD_INPUT
@@ -701,7 +726,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"runs per chunk and file, 1 to {MAX_CHUNK:,} (default {DEFAULT_CHUNK:,})",
     )
     batch.add_argument("--out", metavar="DIR", required=True, help="results folder")
-    batch.add_argument("--resume", action="store_true", help="run only the missing chunks")
+    batch.add_argument(
+        "--resume",
+        action="store_true",
+        help="verify the chunks written and run the missing or damaged ones",
+    )
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(func=cmd_batch)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from frontline.files import write_atomic
+from frontline.files import write_set
 from sim.calendar import format_month, parse_month
 from sim.history import Comparison, Record, compare, pair_series
 from sim.model import FrontlineModel
@@ -54,7 +54,17 @@ def _year(month: int | float) -> float:
     return float(month) / 12.0
 
 
-def _plot_attitudes(model: FrontlineModel, comparison: Comparison, path: Path) -> None:
+def png(fig: Any) -> bytes:
+    """A matplotlib figure as PNG bytes (then closed), to be written with the report's files."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    pyplot().close(fig)
+    return buffer.getvalue()
+
+
+def _plot_attitudes(model: FrontlineModel, comparison: Comparison) -> bytes:
     plt = pyplot()
     pairs = list(dict.fromkeys(p.pair for p in comparison.phases)) or ["PAK-USSR"]
     history = model.attitude_history()
@@ -84,11 +94,10 @@ def _plot_attitudes(model: FrontlineModel, comparison: Comparison, path: Path) -
         ax.legend(loc="lower left", fontsize=8, frameon=False)
     axes[-1, 0].set_xlabel("year")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return png(fig)
 
 
-def _plot_events(comparison: Comparison, path: Path) -> None:
+def _plot_events(comparison: Comparison) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -119,8 +128,7 @@ def _plot_events(comparison: Comparison, path: Path) -> None:
     )
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return png(fig)
 
 
 def _fmt(interval: dict[str, Any], digits: int = 2) -> str:
@@ -143,17 +151,21 @@ def _nulls(nulls: dict[str, Any], key: str) -> str:
 
 
 def write_report(model: FrontlineModel, record: Record, out: Path, title: str) -> Path:
-    """Write the comparison report of a model's runs into ``out``; return the HTML path."""
+    """Write the comparison report of a model's runs into ``out``; return the HTML path.
+
+    The report's files are written as one set (``frontline.files.write_set``).
+    """
     from frontline import fidelity
 
     comparison = compare(model, record)
     dist = comparison.distribution()
     found = fidelity.measures(model.scenario, record, seed=model.seed)
     dist["skill"], dist["nulls"] = found["skill"], found["nulls"]
-    out.mkdir(parents=True, exist_ok=True)
-    _plot_attitudes(model, comparison, out / "attitudes.png")
-    _plot_events(comparison, out / "events.png")
-    write_atomic(out / "comparison.json", json.dumps(dist, indent=1) + "\n")
+    files: dict[str, str | bytes] = {
+        "attitudes.png": _plot_attitudes(model, comparison),
+        "events.png": _plot_events(comparison),
+        "comparison.json": json.dumps(dist, indent=1) + "\n",
+    }
     sc = model.scenario
     esc = html.escape
     decision_rows = []
@@ -221,6 +233,6 @@ folder.</small></p>
 </body></html>
 """
     )
-    index = out / "index.html"
-    write_atomic(index, page)
-    return index
+    files["index.html"] = page
+    write_set(out, files)  # one set: a report killed while written is never half old
+    return out / "index.html"

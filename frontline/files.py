@@ -12,10 +12,11 @@ user asked for, not the temporary one.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 
@@ -29,6 +30,10 @@ class WriteError(OSError):
 
     def __str__(self) -> str:
         return f"cannot write {self.path}: {self.reason}"
+
+    def __reduce__(self) -> tuple[type[WriteError], tuple[Path, str]]:
+        # a worker's failure reaches the batch's process whole (pickled by the pool)
+        return (WriteError, (self.path, self.reason))
 
 
 def _reason(exc: OSError) -> str:
@@ -46,16 +51,34 @@ def make_folder(path: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
-    """Whether a process with this id runs on this machine."""
+    """Whether a process with this id runs on this machine (if unsure: yes)."""
     if pid == os.getpid():
         return True
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C there, not ask
+        return _alive_on_windows(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except OSError:
         return True
     return True
+
+
+def _alive_on_windows(pid: int) -> bool:
+    """Whether a Windows process runs, asked through the process API."""
+    import ctypes
+
+    kernel32 = getattr(ctypes, "WinDLL")("kernel32", use_last_error=True)  # noqa: B009
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:  # 87: no such process; anything else (access denied): it exists
+        return bool(getattr(ctypes, "get_last_error")() != 87)  # noqa: B009
+    try:
+        code = ctypes.c_ulong()
+        running = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        return not running or code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def _temporary(path: Path) -> Path:
@@ -66,7 +89,7 @@ def _temporary(path: Path) -> Path:
 def remove_stale(folder: Path, name: str) -> None:
     """Remove temporary files of ``name`` in ``folder`` left by processes that have ended."""
     with contextlib.suppress(OSError):
-        for tmp in folder.glob(f".{name}.*.tmp"):
+        for tmp in folder.glob(f".{glob.escape(name)}.*.tmp"):
             pid = tmp.name[len(name) + 2 :].split(".")[0]
             if not pid.isdigit() or not _alive(int(pid)):
                 if tmp.is_dir():
@@ -75,13 +98,14 @@ def remove_stale(folder: Path, name: str) -> None:
                     tmp.unlink(missing_ok=True)
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Create ``path`` (which must not exist) with ``data``, flushed to disk."""
+def _write_new(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Create ``path`` (which must not exist) with ``data``, flushed to disk if ``sync``."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
         f.flush()
-        os.fsync(f.fileno())
+        if sync:
+            os.fsync(f.fileno())
 
 
 def _sync_folder(folder: Path) -> None:
@@ -96,8 +120,12 @@ def _sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (see module)."""
+def write_atomic(path: Path, text: str | bytes, *, durable: bool = True) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (see module).
+
+    ``durable=False`` skips flushing to disk, for a file whose loss in a power cut is
+    harmless (a chunk's checksum record: without it, the chunk is recomputed).
+    """
     if path.is_dir():
         raise WriteError(path, "it is a folder; give a file name")
     make_folder(path.parent)
@@ -105,7 +133,7 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     data = text.encode("utf-8") if isinstance(text, str) else text
     tmp = _temporary(path)
     try:
-        _write_new(tmp, data)
+        _write_new(tmp, data, sync=durable)
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -113,33 +141,94 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _sync_folder(path.parent)
+    if durable:
+        _sync_folder(path.parent)
 
 
 SET = "frontline-set"
 """The name the temporary folders of a set of files carry (``.frontline-set.PID.X.tmp``)."""
 
 
-def write_set(folder: Path, files: Mapping[str, str]) -> None:
+def lock_file(fd: int, *, wait: bool) -> None:
+    """Lock an open file (OSError if ``wait`` is false and another process holds it).
+
+    ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows: the lock belongs to the open
+    file, and the system releases it when its process ends, however it ends.
+    """
+    if os.name == "nt":
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        mode = msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK  # type: ignore[attr-defined]
+        msvcrt.locking(fd, mode, 1)  # type: ignore[attr-defined]
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+
+
+@contextlib.contextmanager
+def locked(path: Path, *, wait: bool) -> Iterator[int]:
+    """Hold an OS lock on the file ``path`` (created if needed); yield its descriptor.
+
+    The file is removed on release, while still locked; a process that locked a file
+    already removed locks the new one instead. Without ``wait``, an OSError says that
+    another process holds the lock (the caller reads the holder from the descriptor).
+    """
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise WriteError(path, _reason(exc)) from None
+        try:
+            lock_file(fd, wait=wait)
+        except OSError:
+            os.close(fd)
+            raise
+        try:
+            current = os.stat(path)
+        except FileNotFoundError:
+            current = None
+        if current is not None and os.path.samestat(os.fstat(fd), current):
+            break
+        os.close(fd)  # removed by the process that held it before: lock the new one
+    try:
+        yield fd
+    finally:
+        try:
+            if os.name == "posix":
+                with contextlib.suppress(OSError):
+                    path.unlink()  # while still locked: nobody can hold a lock on it meanwhile
+        finally:
+            os.close(fd)
+        if os.name != "posix":
+            with contextlib.suppress(OSError):
+                path.unlink()  # Windows refuses if another process has it open: that is fine
+
+
+SET_LOCK = ".frontline-set.lock"
+"""The lock a folder's writers of sets hold while they move files in (one at a time)."""
+
+
+def write_set(folder: Path, files: Mapping[str, str | bytes]) -> None:
     """Write several files into ``folder`` as one set: never a mix of two sets.
 
     The new files are written into a temporary folder inside ``folder``, which is then
-    renamed to ``.frontline-set.PID.XXXXXXXX.ready``: from then on the set is complete. The old
-    files of the set are removed, and the new ones renamed into place. A process killed
+    renamed to ``.frontline-set.PID.XXXXXXXX.ready``: from then on the set is complete.
+    Then, holding the folder's lock (so that two writers never interleave), the old files
+    of the set are removed and the new ones renamed into place. A process killed
     before the set was ready leaves a temporary folder, which the next write removes; one
     killed after leaves a ready folder, whose moves the next write finishes
     (``recover_sets``). Either way the folder never holds files of two different sets.
     """
     make_folder(folder)
-    recover_sets(folder)
-    for name in files:
-        remove_stale(folder, name)
     tmp = _temporary(folder / SET)
     try:
         os.mkdir(tmp)
         for name, text in files.items():
+            data = text.encode("utf-8") if isinstance(text, str) else text
             try:
-                _write_new(tmp / name, text.encode("utf-8"))
+                _write_new(tmp / name, data)
             except OSError as exc:
                 raise WriteError(folder / name, _reason(exc)) from None
         _sync_folder(tmp)
@@ -155,7 +244,11 @@ def write_set(folder: Path, files: Mapping[str, str]) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _sync_folder(folder)
-    _commit(folder, ready)
+    with locked(folder / SET_LOCK, wait=True):  # two writers never interleave their moves
+        recover_sets(folder, but=ready)
+        for name in files:
+            remove_stale(folder, name)
+        _commit(folder, ready)
 
 
 def _commit(folder: Path, ready: Path) -> None:
@@ -172,8 +265,11 @@ def _commit(folder: Path, ready: Path) -> None:
     _sync_folder(folder)
 
 
-def recover_sets(folder: Path) -> None:
-    """Finish the sets a killed process had made ready, and remove unfinished ones."""
+def recover_sets(folder: Path, but: Path | None = None) -> None:
+    """Finish the sets a killed process had made ready, and remove unfinished ones.
+
+    ``but`` is a ready set of this process, which it commits itself.
+    """
     try:
         leftovers = sorted(folder.glob(f".{SET}.*.ready")), list(folder.glob(f".{SET}.*.tmp"))
     except OSError:
@@ -185,5 +281,7 @@ def recover_sets(folder: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
     for folder_ready in ready:
         pid = folder_ready.name.split(".")[2]
+        if folder_ready == but:
+            continue
         if not pid.isdigit() or not _alive(int(pid)):
             _commit(folder, folder_ready)

@@ -42,3 +42,7 @@ class ScenarioError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Problem]]]:
+        # raised in a batch's worker, it reaches the batch's process with its problems
+        return (ScenarioError, (self.problems,))

@@ -39,9 +39,16 @@ from pydantic import (
 
 from sim.actors import ACTORS, INDEX
 from sim.calendar import format_month, parse_month
+from sim.catalog import KnownIds, builtin_ids
 from sim.errors import Problem, ScenarioError, echo
 from sim.model import FrontlineModel
-from sim.scenario import CompiledScenario, builtin_dir, builtin_ids, clean_loc, describe_error
+from sim.scenario import (
+    CompiledScenario,
+    builtin_dir,
+    clean_loc,
+    describe_error,
+    shown_path,
+)
 from sim.schema import Month, Source
 from sim.view import Decided, Happened, RunView
 from sim.vocabulary import Slug
@@ -148,7 +155,7 @@ def load_record(path: str | Path | None = None) -> Record:
 
 @cache
 def _load_record(path: Path) -> Record:
-    doc, problems = read_yaml(path, str(path.name if path == record_path().resolve() else path))
+    doc, problems = read_yaml(path, shown_path(path))
     if doc is None:
         raise ScenarioError(problems)
     if isinstance(doc.data, dict) and any(k in doc.data for k in _SCENARIO_KEYS):
@@ -215,18 +222,27 @@ def record_problems(
     scenarios: Sequence[CompiledScenario] = (),
     *,
     blame: Literal["record", "scenario"] = "record",
+    other_ids: Iterable[str] = (),
 ) -> list[Problem]:
     """What in a record names nothing, or names an option its scenario does not have.
 
     An event or decision id must be one of the built-in scenarios' or of ``scenarios``'
-    (a record may hold items outside a scenario's period: they are not compared). Where
+    (a record may hold items outside a scenario's period: they are not compared), or one
+    of ``other_ids`` (ids known without their options, such as a batch's columns). Where
     a scenario has a recorded decision, it must have the option history took. ``blame``
     says which file is reported as wrong when they disagree: the record (a record given
     with ``--record``) or the scenario (one checked against the built-in record).
     """
-    known = builtin_ids()
-    events = set(known.events).union(*({e.spec.id for e in sc.events} for sc in scenarios))
-    decisions = set(known.decisions).union(*({d.spec.id for d in sc.decisions} for sc in scenarios))
+    own = [{d.spec.id for d in sc.decisions} for sc in scenarios]
+    events = set(other_ids).union(*({e.spec.id for e in sc.events} for sc in scenarios))
+    decisions = set(other_ids).union(*own)
+    covered = all(e.id in events for e in record.events) and all(
+        d.id in decisions for d in record.decisions
+    )
+    # the built-in files are read only if the scenarios at hand leave an id unexplained
+    known = KnownIds(frozenset(), {}) if covered else builtin_ids()
+    events |= known.events
+    decisions |= set(known.decisions)
     problems = []
 
     def unknown(loc: tuple[str | int, ...], what: str, name: str, names: Iterable[str]) -> None:
@@ -246,7 +262,9 @@ def record_problems(
         if d.id not in decisions:
             unknown(("decisions", k, "id"), "decision", d.id, decisions)
             continue
-        having = [sc for sc in scenarios if d.id in {cd.spec.id for cd in sc.decisions}]
+        having = [sc for sc, ids in zip(scenarios, own, strict=True) if d.id in ids]
+        if not having and d.id not in known.decisions:
+            continue  # one of other_ids: its options are not known here
         if not having:  # only built-in scenarios have it: their options as written
             if d.option not in known.decisions[d.id]:
                 unknown(

@@ -296,7 +296,8 @@ def softmax(changes: F64, weights: F64, temperature: F64) -> F64:
     likelihood (``sim.calibrate``) both use it.
     """
     totals = rowsum(changes * weights[:, None, :])
-    logits = (totals - totals.max(axis=1, keepdims=True)) / temperature[:, None]
+    with np.errstate(over="ignore"):  # a tiny temperature: -inf, whose weight is 0
+        logits = (totals - totals.max(axis=1, keepdims=True)) / temperature[:, None]
     e = np.exp(logits)
     out: F64 = e / rowsum(e)[:, None]
     return out

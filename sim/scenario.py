@@ -75,117 +75,6 @@ def builtin_names() -> list[str]:
     return names
 
 
-@dataclass(frozen=True)
-class KnownIds:
-    """The event ids, and the decision ids with their option ids, that some scenario has."""
-
-    events: frozenset[str]
-    decisions: dict[str, frozenset[str]]
-
-
-def builtin_ids() -> KnownIds:
-    """Every event and decision id of the built-in scenarios, read from the files as written.
-
-    The files are parsed, not compiled (a record's ids are checked against these, and a
-    typo in a record must not pass because some scenario is shorter).
-    """
-    events: set[str] = set()
-    decisions: dict[str, set[str]] = {}
-    for name in builtin_names():
-        doc = _builtin_document(builtin_dir() / f"{name}.yaml")
-        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
-        for item in _items(data.get("events")):
-            events.add(item["id"])
-        for item in _items(data.get("decisions")):
-            decisions.setdefault(item["id"], set()).update(
-                o["id"] for o in _items(item.get("options"))
-            )
-    return KnownIds(frozenset(events), {k: frozenset(v) for k, v in decisions.items()})
-
-
-def _items(value: Any) -> list[dict[str, Any]]:
-    """The mappings with a text ``id`` in a list (anything else is left to validation)."""
-    if not isinstance(value, list):
-        return []
-    return [x for x in value if isinstance(x, dict) and isinstance(x.get("id"), str)]
-
-
-_DOCUMENTS: dict[tuple[Path, int, int], Document | None] = {}
-"""Built-in files as parsed, by path, modification time and size (read once a process)."""
-
-
-def _builtin_document(path: Path) -> Document | None:
-    """A built-in file as parsed YAML (None if it cannot be read or parsed)."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    key = (path, info.st_mtime_ns, info.st_size)
-    if key not in _DOCUMENTS:
-        _DOCUMENTS[key] = read_yaml(path, _shown(path))[0]
-    return _DOCUMENTS[key]
-
-
-@dataclass(frozen=True)
-class Summary:
-    """A built-in scenario's id, title and period, as its files' headers give them."""
-
-    name: str
-    id: str = ""
-    title: str = ""
-    start: str = ""
-    end: str = ""
-    problem: str | None = None
-
-    @property
-    def months(self) -> int:
-        """How many months it runs (0 if its header is not sound)."""
-        if self.problem is not None:
-            return 0
-        return parse_month(self.end) - parse_month(self.start) + 1
-
-
-def summary(name: str) -> Summary:
-    """A built-in scenario's header, read from its file and those it extends, uncompiled.
-
-    Only ``id``, ``title``, ``start`` and ``end`` are read and checked (a child's win over
-    its parent's); ``problem`` says what is wrong with them. The rest of the scenario is
-    not checked here: ``load_scenario`` (``frontline validate``) checks it all.
-    """
-    path = builtin_dir() / f"{name}.yaml"
-    header: dict[str, Any] = {}
-    seen: list[Path] = []
-    while True:
-        doc = _builtin_document(path)
-        if doc is None or not isinstance(doc.data, dict):
-            return Summary(name, problem=f"{_shown(path)} cannot be read as a scenario")
-        for key in ("id", "title", "start", "end"):
-            if key in doc.data:
-                header.setdefault(key, doc.data[key])
-        ref = doc.data.get("extends")
-        if ref is None:
-            break
-        seen.append(path.resolve())
-        try:
-            path = _resolve_extends(
-                str(ref), path, [builtin_dir().resolve()], _shown(path), doc.line_of(("extends",))
-            )
-        except ScenarioError as exc:
-            return Summary(name, problem=str(exc))
-        if path.resolve() in seen or len(seen) > MAX_EXTENDS_DEPTH:
-            return Summary(name, problem="its extends: chain loops or is too deep")
-    values = {k: header.get(k) for k in ("id", "title", "start", "end")}
-    if not all(isinstance(v, str) and v for v in values.values()):
-        missing = [k for k, v in values.items() if not (isinstance(v, str) and v)]
-        return Summary(name, problem=f"no text for {', '.join(missing)}")
-    start, end = _month_or_none(values["start"]), _month_or_none(values["end"])
-    if start is None or end is None:
-        return Summary(name, problem="its start or end is not a month YYYY-MM")
-    if not 0 <= end - start < MAX_MONTHS:
-        return Summary(name, problem=f"its period {values['start']} to {values['end']} is wrong")
-    return Summary(name, *(str(values[k]) for k in ("id", "title", "start", "end")))
-
-
 def resolve_name(name_or_path: str | Path) -> Path:
     """A path for a built-in name or a file path; a missing one is a ScenarioError."""
     text = str(name_or_path)
@@ -340,7 +229,7 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
 
 def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
     """Read a file and everything it extends, merged, with origins."""
-    shown = _shown(path)
+    shown = shown_path(path)
     doc, problems = read_yaml(path, shown)
     if doc is None:
         raise ScenarioError(problems)
@@ -381,9 +270,9 @@ def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
                 )
             ]
         )
-    parent_path = _resolve_extends(parent_ref, path, roots, shown, line)
+    parent_path = resolve_extends(parent_ref, path, roots, shown, line)
     if parent_path in chain or parent_path == path.resolve():
-        cycle = " -> ".join(_shown(p) for p in [*chain, path.resolve(), parent_path])
+        cycle = " -> ".join(shown_path(p) for p in [*chain, path.resolve(), parent_path])
         raise ScenarioError([Problem(shown, line, "extends", f"extends: cycle ({cycle})")])
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError(
@@ -421,7 +310,8 @@ def _unknown_removals(doc: Document, parent: _Merged) -> list[Problem]:
     return problems
 
 
-def _resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: int) -> Path:
+def resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: int) -> Path:
+    """The file an ``extends:`` names (a ScenarioError if none, or outside ``roots``)."""
     candidates = [(path.parent / ref)]
     if not ref.endswith((".yaml", ".yml")):
         candidates = [path.parent / f"{ref}.yaml", builtin_dir() / f"{ref}.yaml"]
@@ -445,7 +335,7 @@ def _resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: 
     raise ScenarioError([Problem(shown, line, "extends", f"no scenario {echo(ref)} to extend")])
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """How a file is named in messages: relative to the built-ins or the working folder."""
     resolved = path.resolve()
     try:
@@ -1135,7 +1025,7 @@ def load_scenario(
     merged = _read_merged(path, roots, [])
     if not file_set:
         merged.data.pop("set", None)
-    return _finish(merged, _shown(path), overrides, force, override_labels)
+    return _finish(merged, shown_path(path), overrides, force, override_labels)
 
 
 def scenario_from_data(data: dict[str, Any], name: str = "<saved scenario>") -> CompiledScenario:

@@ -33,6 +33,9 @@ class SavedRunError(ValueError):
         self.problems = problems
         super().__init__("; ".join(problems))
 
+    def __reduce__(self) -> tuple[type[SavedRunError], tuple[list[str]]]:
+        return (SavedRunError, (self.problems,))
+
 
 def depth_problem(data: Any, limit: int = MAX_DEPTH) -> str | None:
     """A message if ``data`` nests lists and mappings deeper than ``limit`` (no recursion)."""

@@ -294,7 +294,8 @@ def test_a_child_that_renames_a_recorded_option_fails_validate_with_file_and_lin
         "    source: {section: Test}\n"
     )
     err = fails(capsys, "validate", str(child))
-    assert f"{child.name}:6: decisions[0].options: the recorded history (record.yaml:" in err
+    assert f"{child.name}:6: decisions[0].options: the recorded history " in err
+    assert "(scenarios/history/record.yaml:" in err
     assert "says history took 'us-led-bloc' here" in err
 
 
@@ -519,3 +520,44 @@ def test_scenarios_still_reports_an_invalid_built_in(
     assert "bad   invalid  no text for end (run: frontline validate bad)" in out
     assert "late  invalid  its period 1950-01 to 1940-01 is wrong" in out
     assert "good  1950-01 to 1951-12  Tiny test scenario" in out
+
+
+def _write_sets(folder: Path, label: int, times: int) -> None:
+    import frontline.files as files
+
+    for _ in range(times):
+        text = json.dumps({"seed": label})
+        files.write_set(
+            folder, {"result.json": text, "run.json": text, "timeline.txt": f"seed {label}"}
+        )
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="starts the writers by fork")
+def test_two_processes_writing_sets_into_one_folder_never_mix_them(tmp_path: Path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    writers = [ctx.Process(target=_write_sets, args=(tmp_path, k, 40)) for k in (1, 2)]
+    for w in writers:
+        w.start()
+    import frontline.files as files
+
+    seen = set()
+    while any(w.is_alive() for w in writers):
+        with files.locked(tmp_path / files.SET_LOCK, wait=True):  # between two writers' moves
+            seeds = set(_set_of(tmp_path).values())
+        assert len(seeds) <= 1, seeds
+        seen |= seeds
+    assert all(w.exitcode == 0 for w in writers)
+    assert seen == {1, 2}  # the reader saw both writers' sets
+    assert len(set(_set_of(tmp_path).values())) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result.json", "run.json", "timeline.txt"]
+
+
+def test_a_record_validated_alone_says_how_to_give_its_scenario(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err = fails(capsys, "validate", RECORD)  # its ids are tiny.yaml's, not the built-ins'
+    assert "unknown decision 'pick-a-camp'" in err
+    assert "frontline validate SCENARIO... RECORD" in err
+    assert main(["validate", TINY, RECORD]) == 0

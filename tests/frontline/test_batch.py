@@ -647,3 +647,128 @@ def test_a_replay_says_which_batch_and_run_it_replays(
     }
     assert main(["run", "--from", str(out), "--run", "8", "--seed", "3"]) == 2
     assert "give no --seed" in capsys.readouterr().err
+
+
+def test_a_batch_is_not_written_into_a_folder_holding_other_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert batch(out, "--runs", "4", "--workers", "1") == 2
+    assert "holds other files (notes.txt) and no batch" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_reports_and_runs_are_not_written_into_a_batchs_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "4", "--workers", "1") == 0
+    capsys.readouterr()
+    for argv in (["run", TINY, "--out", str(out)], ["compare", str(out), "--out", str(out)]):
+        assert main(argv) == 2
+        assert "holds a batch's results" in capsys.readouterr().err
+    assert len(pd.read_parquet(out)) == 4
+
+
+def test_compare_while_the_batch_still_runs_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "20", "--chunk", "10", "--workers", "1") == 0
+    (out / "chunk-000001.parquet").unlink()
+    capsys.readouterr()
+    with frontline.batch._lock(out):  # as a batch that is still writing its chunks
+        assert main(["compare", str(out), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert f"a batch (process {os.getpid()}) is still writing into it" in err
+
+
+def test_a_folder_in_place_of_a_chunk_is_set_aside_and_the_chunk_recomputed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--runs", "20", "--chunk", "10", "--workers", "1"]
+    out = tmp_path / "b"
+    assert batch(out, *args) == 0
+    before = load(out)
+    (out / "chunk-000001.parquet").unlink()
+    (out / "chunk-000001.parquet").mkdir()
+    assert batch(out, *args, "--resume") == 0
+    assert "chunk-000001.parquet (10 runs from run 10): it is not a file" in (
+        capsys.readouterr().err
+    )
+    pd.testing.assert_frame_equal(load(out), before, check_exact=True)
+
+
+def test_a_chunk_a_worker_cannot_write_is_named_not_a_broken_pool(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    (out / "_chunks" / "chunk-000002.json").mkdir(parents=True)  # in the way of a checksum
+    assert batch(out, "--runs", "40", "--chunk", "10", "--workers", "2") == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {out / '_chunks' / 'chunk-000002.json'}: it is a folder" in err
+    assert "Traceback" not in err and "BrokenProcessPool" not in err
+
+
+def test_a_file_in_the_way_of_the_checksums_folder_is_reported_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    out.mkdir()
+    (out / "_chunks").write_text("")
+    assert batch(out, "--runs", "40", "--chunk", "10", "--workers", "2") == 2
+    assert f"cannot write {out / '_chunks'}: it exists and is not a folder" in (
+        capsys.readouterr().err
+    )
+    assert not list(out.glob("chunk-*"))
+
+
+@pytest.mark.parametrize("kind", ["write", "scenario", "saved"])
+def test_errors_cross_from_a_worker_process_whole(kind: str) -> None:
+    import pickle
+
+    from frontline.files import WriteError
+    from sim.errors import Problem, ScenarioError
+    from sim.snapshot import SavedRunError
+
+    error: Exception = {
+        "write": WriteError(Path("/x/chunk.parquet"), "No space left on device"),
+        "scenario": ScenarioError([Problem("a.yaml", 3, "end", "before start")]),
+        "saved": SavedRunError(["seed: expected a whole number"]),
+    }[kind]
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is type(error) and str(again) == str(error)
+
+
+def test_a_replay_from_another_folder_says_where_the_batch_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ran_in = tmp_path / "project"
+    (ran_in / "scenarios").mkdir(parents=True)
+    (ran_in / "scenarios" / "mine.yaml").write_text(Path(TINY).read_text())
+    monkeypatch.chdir(ran_in)
+    out = tmp_path / "b"
+    assert main(["batch", "scenarios/mine.yaml", "--runs", "4", "--quiet", "--out", str(out)]) == 0
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["run", "--from", str(out), "--run", "1"]) == 2
+    assert f"run the replay from {ran_in}" in capsys.readouterr().err
+    monkeypatch.chdir(ran_in)
+    assert main(["run", "--from", str(out), "--run", "1", "--json"]) == 0
+
+
+def test_compare_checks_a_record_of_your_own_against_the_batchs_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = Path(TINY).parent / "history" / "tiny-record.yaml"
+    out = tmp_path / "b"
+    assert batch(out, "--runs", "6", "--workers", "1") == 0
+    args = ["compare", str(out), "--out", str(tmp_path / "r"), "--record"]
+    assert main([*args, str(record)]) == 0  # its ids are the batch's, not the built-ins'
+    typo = tmp_path / "record.yaml"
+    typo.write_text(record.read_text().replace("id: pick-a-camp", "id: pick-a-cmp"))
+    capsys.readouterr()
+    assert main([*args, str(typo)]) == 2
+    assert "unknown decision 'pick-a-cmp' (did you mean 'pick-a-camp'?)" in capsys.readouterr().err

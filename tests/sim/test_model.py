@@ -216,3 +216,17 @@ def test_weights_can_differ_by_replicate_and_zero_weights_choose_uniformly() -> 
     assert np.allclose(explanation.probabilities, 1 / 3)
     shares = np.bincount(model.state.choice[:, 0], minlength=3) / 3000
     assert np.allclose(shares, 1 / 3, atol=0.03)
+
+
+def test_a_tiny_temperature_chooses_the_best_option_without_a_warning() -> None:
+    import warnings
+
+    scenario = load_scenario(TINY, overrides={"actors.PAK.temperature": 1e-320})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = FrontlineModel(scenario, seed=1, replicates=20).run()
+    explanation = model.explanation("pick-a-camp")
+    assert explanation is not None
+    best = int(np.argmax(explanation.totals[0]))
+    assert (model.state.choice[:, 0] == best).all()
+    assert np.isfinite(explanation.probabilities).all()
