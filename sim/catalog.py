@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sim.scenario as scenarios
+import sim.scenario.sources as scenarios
 from sim.calendar import parse_month
 from sim.errors import ScenarioError
 from sim.limits import MAX_MONTHS

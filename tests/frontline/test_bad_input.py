@@ -509,12 +509,12 @@ def test_scenarios_lists_headers_without_compiling_any_scenario(
 def test_scenarios_still_reports_an_invalid_built_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sim.scenario
+    import sim.scenario.sources
 
     shutil.copy(TINY, tmp_path / "good.yaml")
     (tmp_path / "bad.yaml").write_text("# broken\nid: bad\ntitle: Bad\nstart: 1950-01\n")
     (tmp_path / "late.yaml").write_text("# broken\nextends: good\nid: late\nend: 1940-01\n")
-    monkeypatch.setattr(sim.scenario, "builtin_dir", lambda: tmp_path)
+    monkeypatch.setattr(sim.scenario.sources, "builtin_dir", lambda: tmp_path)
     assert main(["scenarios"]) == 0
     out = capsys.readouterr().out
     assert "bad   invalid  no text for end (run: frontline validate bad)" in out

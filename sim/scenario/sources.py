@@ -1,0 +1,393 @@
+"""Where scenarios come from: built-in names, files, ``extends:`` and ``set:``.
+
+``extends:`` is merged keeping the origin (file, line) of every value, so that a problem is
+reported where it was written; ``set:`` overrides a value by its path.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import Problem, ScenarioError, echo, shorten
+from sim.scenario.problems import _ID_LISTS, _kind
+from sim.vocabulary import (
+    Loc,
+)
+from sim.yamlfile import Document, dotted, read_yaml
+
+Origin = tuple[str, int]
+"""(file, line) of a value."""
+
+MAX_EXTENDS_DEPTH = 16
+
+
+# --------------------------------------------------------------------------- built-ins
+
+
+def builtin_dir() -> Path:
+    """The folder of the scenarios that ship with the package.
+
+    An installed wheel holds them inside the ``sim`` package; a clone, beside it.
+    """
+    package = Path(__file__).resolve().parent.parent  # sim/
+    for candidate in (package / "scenarios", package.parent / "scenarios"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the built-in scenarios folder is missing from this installation")
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in scenarios (``choosing-a-camp``, ``eras/1965`` …)."""
+    root = builtin_dir()
+    names = []
+    for path in sorted(root.rglob("*.yaml")):
+        rel = path.relative_to(root)
+        if rel.parts[0] in ("history", "fits"):
+            continue
+        names.append(rel.with_suffix("").as_posix())
+    return names
+
+
+def resolve_name(name_or_path: str | Path) -> Path:
+    """A path for a built-in name or a file path; a missing one is a ScenarioError."""
+    text = str(name_or_path)
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    candidate = builtin_dir() / f"{text}.yaml"
+    if candidate.is_file():
+        return candidate
+    known = builtin_names()
+    hint = difflib.get_close_matches(text, known, n=1)
+    extra = f" (did you mean {hint[0]!r}?)" if hint else f"; built-in scenarios: {', '.join(known)}"
+    raise ScenarioError(
+        [Problem(shorten(text), 0, "", f"no such scenario file or built-in name{extra}")]
+    )
+
+
+# --------------------------------------------------------------------------- merging
+
+
+@dataclass
+class _Merged:
+    """Plain data of a scenario with the origin (file, line) of every value."""
+
+    data: dict[str, Any]
+    origins: dict[Loc, Origin] = field(default_factory=dict)
+    saved: bool = False  # data kept in a save: already validated, inherited or not
+    renames: dict[Loc, Loc] = field(default_factory=dict)  # merged item -> its own file's
+    problems: list[Problem] = field(default_factory=list)  # found while reading and merging
+    overridden: set[Loc] = field(default_factory=set)  # places a set: entry or --set wrote
+
+    def shown(self, loc: Loc) -> str:
+        """A location as its own file numbers it (``events[0]`` of a child, not of the merge)."""
+        head = self.renames.get(tuple(loc[:2]))
+        return dotted((*head, *loc[2:]) if head is not None else loc)
+
+    def origin(self, loc: Iterable[str | int]) -> Origin:
+        p = tuple(loc)
+        while p:
+            if p in self.origins:
+                return self.origins[p]
+            p = p[:-1]
+        return self.origins.get((), ("?", 0))
+
+
+def _prefix_index(keys: Iterable[Loc]) -> dict[Loc, list[Loc]]:
+    """Every prefix of the keys -> the keys that start with it (a key is its own prefix)."""
+    index: dict[Loc, list[Loc]] = {}
+    for key in keys:
+        _index_add(index, key)
+    return index
+
+
+def _index_add(index: dict[Loc, list[Loc]], key: Loc) -> None:
+    """List ``key`` under each of its prefixes."""
+    for n in range(len(key) + 1):
+        index.setdefault(key[:n], []).append(key)
+
+
+def _from_document(doc: Document) -> _Merged:
+    return _Merged(doc.data, {k: (doc.file, v) for k, v in doc.lines.items()})
+
+
+def _copy_origins(
+    src: _Merged,
+    index: dict[Loc, list[Loc]],
+    src_prefix: Loc,
+    dst: dict[Loc, Origin],
+    dst_prefix: Loc,
+) -> None:
+    """Copy the origins at or below ``src_prefix`` (``index``: ``src``'s prefix index)."""
+    n = len(src_prefix)
+    for key in index.get(src_prefix, []):
+        dst[dst_prefix + key[n:]] = src.origins[key]
+
+
+def _merge(parent: _Merged, child: _Merged) -> _Merged:
+    """Child over parent: mappings merge deeply, id lists merge by id, the rest replaces."""
+    data: dict[str, Any] = {}
+    origins: dict[Loc, Origin] = {(): child.origins.get((), ("?", 0))}
+    # where each source's locations lie, so that copying a subtree's origins costs its size
+    indexes = {id(parent): _prefix_index(parent.origins), id(child): _prefix_index(child.origins)}
+
+    def copy_origins(src: _Merged, src_prefix: Loc, dst_prefix: Loc) -> None:
+        _copy_origins(src, indexes[id(src)], src_prefix, origins, dst_prefix)
+
+    renames: dict[Loc, Loc] = {}
+    remove = child.data.get("remove")
+    removed = {r for r in remove if isinstance(r, str)} if isinstance(remove, list) else set()
+
+    def id_of(item: Any) -> str | None:
+        item_id = item.get("id") if isinstance(item, dict) else None
+        return item_id if isinstance(item_id, str) else None
+
+    def merge_map(p: Any, c: Any, loc: Loc) -> Any:
+        if isinstance(p, dict) and isinstance(c, dict):
+            out = {}
+            for k in p:
+                if k not in c:
+                    out[k] = copy.deepcopy(p[k])
+                    copy_origins(parent, (*loc, k), (*loc, k))
+            for k in c:
+                if k in p:
+                    out[k] = merge_map(p[k], c[k], (*loc, k))
+                    if (*loc, k) in child.origins:
+                        origins[(*loc, k)] = child.origins[(*loc, k)]
+                else:
+                    out[k] = copy.deepcopy(c[k])
+                    copy_origins(child, (*loc, k), (*loc, k))
+            return out
+        copy_origins(child, loc, loc)
+        return copy.deepcopy(c)
+
+    for key in list(parent.data) + [k for k in child.data if k not in parent.data]:
+        if key in ("extends", "remove"):
+            continue
+        p, c = parent.data.get(key), child.data.get(key)
+        if key in _ID_LISTS and isinstance(p, list) and (c is None or isinstance(c, list)):
+            items: list[tuple[_Merged, int, Any]] = []
+            by_id: dict[Any, int] = {}
+            for k, item in enumerate(p):
+                item_id = id_of(item)
+                if item_id in removed:
+                    continue
+                by_id[item_id] = len(items)
+                items.append((parent, k, item))
+            for k, item in enumerate(c or []):
+                item_id = id_of(item)
+                if item_id is not None and item_id in by_id:
+                    items[by_id[item_id]] = (child, k, item)
+                else:
+                    items.append((child, k, item))
+            data[key] = [copy.deepcopy(item) for _, _, item in items]
+            origins[(key,)] = child.origins.get((key,), parent.origin((key,)))
+            for new_k, (src, old_k, _) in enumerate(items):
+                copy_origins(src, (key, old_k), (key, new_k))
+                renames[(key, new_k)] = src.renames.get((key, old_k), (key, old_k))
+        elif key not in child.data:
+            data[key] = copy.deepcopy(p)
+            copy_origins(parent, (key,), (key,))
+        elif key not in parent.data:
+            data[key] = copy.deepcopy(c)
+            copy_origins(child, (key,), (key,))
+        else:
+            data[key] = merge_map(p, c, (key,))
+            origins[(key,)] = child.origins.get((key,), ("?", 0))
+    return _Merged(data, origins, renames=renames, problems=parent.problems + child.problems)
+
+
+def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
+    """Read a file and everything it extends, merged, with origins."""
+    shown = shown_path(path)
+    doc, problems = read_yaml(path, shown)
+    if doc is None:
+        raise ScenarioError(problems)
+    if not isinstance(doc.data, dict):
+        raise ScenarioError(
+            [
+                Problem(
+                    shown,
+                    doc.line_of(()),
+                    "",
+                    f"expected a mapping of scenario keys, got {_kind(doc.data)}",
+                )
+            ]
+        )
+    own = _from_document(doc)
+    parent_ref = doc.data.get("extends")
+    if parent_ref is None:
+        if doc.data.get("remove"):
+            own.problems.append(
+                Problem(
+                    shown,
+                    doc.line_of(("remove",)),
+                    "remove",
+                    "'remove' drops events and decisions inherited from a parent, so it needs "
+                    "'extends'",
+                )
+            )
+        return own
+    line = doc.line_of(("extends",))
+    if not isinstance(parent_ref, str) or not parent_ref:
+        raise ScenarioError(
+            [
+                Problem(
+                    shown,
+                    line,
+                    "extends",
+                    f"expected a scenario name or path, got {echo(parent_ref)}",
+                )
+            ]
+        )
+    parent_path = resolve_extends(parent_ref, path, roots, shown, line)
+    if parent_path in chain or parent_path == path.resolve():
+        cycle = " -> ".join(shown_path(p) for p in [*chain, path.resolve(), parent_path])
+        raise ScenarioError([Problem(shown, line, "extends", f"extends: cycle ({cycle})")])
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(
+            [Problem(shown, line, "extends", f"more than {MAX_EXTENDS_DEPTH} levels of extends")]
+        )
+    parent = _read_merged(parent_path, roots, [*chain, path.resolve()])
+    own.problems += _unknown_removals(doc, parent)
+    return _merge(parent, own)
+
+
+def _unknown_removals(doc: Document, parent: _Merged) -> list[Problem]:
+    """Ids in a child's ``remove:`` that name nothing its parent has (a typo removes nothing)."""
+    remove = doc.data.get("remove")
+    if not isinstance(remove, list):
+        return []  # validation reports a 'remove' that is not a list
+    inherited = [
+        item["id"]
+        for key in _ID_LISTS
+        for item in (parent.data.get(key) or [])
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    ]
+    problems = []
+    for k, item_id in enumerate(remove):
+        if isinstance(item_id, str) and item_id not in inherited:
+            hint = difflib.get_close_matches(item_id, inherited, n=1)
+            problems.append(
+                Problem(
+                    doc.file,
+                    doc.line_of(("remove", k)),
+                    f"remove[{k}]",
+                    f"nothing inherited has the id {echo(item_id)} to remove"
+                    + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                )
+            )
+    return problems
+
+
+def resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: int) -> Path:
+    """The file an ``extends:`` names (a ScenarioError if none, or outside ``roots``)."""
+    candidates = [(path.parent / ref)]
+    if not ref.endswith((".yaml", ".yml")):
+        candidates = [path.parent / f"{ref}.yaml", builtin_dir() / f"{ref}.yaml"]
+    for cand in candidates:
+        resolved = cand.resolve()
+        if not any(resolved.is_relative_to(root) for root in roots):
+            raise ScenarioError(
+                [
+                    Problem(
+                        shown,
+                        line,
+                        "extends",
+                        f"{echo(ref)} points outside the scenarios' folders; "
+                        "extends may name a built-in scenario or a file "
+                        "beside this one",
+                    )
+                ]
+            )
+        if resolved.is_file():
+            return resolved
+    raise ScenarioError([Problem(shown, line, "extends", f"no scenario {echo(ref)} to extend")])
+
+
+def shown_path(path: Path) -> str:
+    """How a file is named in messages: relative to the built-ins or the working folder."""
+    resolved = path.resolve()
+    try:
+        return "scenarios/" + resolved.relative_to(builtin_dir()).as_posix()
+    except ValueError:
+        pass
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# --------------------------------------------------------------------------- set: overrides
+
+_NOT_SETTABLE = {
+    "extends": "the parent is read before any override applies; write a file that extends "
+    "the scenario you want",
+    "remove": "inherited items are removed before any override applies; write a file that "
+    "extends the scenario and removes them",
+    "set": "overrides cannot override one another; give the path itself",
+}
+"""Top-level keys an override may not change, and why (it would be ignored, or break saves)."""
+
+
+def apply_set(data: dict[str, Any], path: str, value: Any) -> str | None:
+    """Set ``path`` (``dynamics.balance``, ``events.kashmir-war.chance``) in scenario data.
+
+    Lists of events and decisions are addressed by id. Returns a message if the path does
+    not name an existing place (new keys under ``actors.X`` and ``relations`` are allowed,
+    and validation judges the value).
+    """
+    parts = path.split(".")
+    if not all(parts):
+        return f"expected a dotted path like dynamics.balance, got {echo(path)}"
+    if parts[0] in _NOT_SETTABLE:
+        return f"{parts[0]!r} cannot be set: {_NOT_SETTABLE[parts[0]]}"
+    node: Any = data
+    for k, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            match = [x for x in node if isinstance(x, dict) and x.get("id") == part]
+            if not match:
+                return f"no item with id {echo(part)} at {'.'.join(parts[:k]) or 'top level'}"
+            node = match[0]
+            continue
+        if not isinstance(node, dict):
+            return f"{'.'.join(parts[:k])} holds no keys"
+        if part not in node:
+            if (k == 0 and part in ("dynamics", "actors", "relations", "rules", "memory")) or (
+                k >= 1 and parts[0] in ("dynamics", "actors") and k <= 2
+            ):
+                node[part] = {}
+            else:
+                return f"unknown path: {echo('.'.join(parts[: k + 1]))} does not exist"
+        node = node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        return f"cannot replace a whole item of {'.'.join(parts[:-1])}; set one of its fields"
+    if not isinstance(node, dict):
+        return f"{'.'.join(parts[:-1])} holds no keys"
+    node[last] = value
+    return None
+
+
+def _set_loc(data: Any, parts: list[str]) -> Loc:
+    """Where ``apply_set`` wrote, with list items by index (``events.x.chance`` -> events[2])."""
+    loc: list[str | int] = []
+    node = data
+    for part in parts:
+        if isinstance(node, list):
+            k = next(
+                (i for i, x in enumerate(node) if isinstance(x, dict) and x.get("id") == part), None
+            )
+            if k is None:
+                break
+            loc.append(k)
+            node = node[k]
+        else:
+            loc.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return tuple(loc)
