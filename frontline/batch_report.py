@@ -20,9 +20,11 @@ import pandas as pd
 
 from frontline.batch import verified_batch
 from frontline.compare import TREND_COLOURS, html_head, png, pyplot
+from frontline.fidelity import NULL_RUNS
 from frontline.files import write_set
 from sim.batch import BatchSpec
 from sim.calendar import parse_month
+from sim.errors import ScenarioError
 from sim.history import Record, interval
 
 
@@ -122,6 +124,26 @@ def _sweep_plot(df: pd.DataFrame, spec: BatchSpec) -> dict[str, bytes]:
     return images
 
 
+def _nulls(name: str, spec: BatchSpec, record: Record) -> dict[str, Any] | None:
+    """The free-run agreement of the null models on a batch's scenario (None if it won't load).
+
+    With the batch's fixed settings and forced choices; swept values are left at the
+    scenario's own (the nulls do not depend much on them, and each costs two runs of 100).
+    """
+    from sim.scenario import load_scenario
+    from sim.skill import null_runs
+
+    try:
+        scenario = load_scenario(name, overrides=dict(spec.sets), force=dict(spec.force) or None)
+    except ScenarioError:
+        return None
+    return null_runs(scenario, record, runs=NULL_RUNS, seed=spec.seed)
+
+
+def _median(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 def write_batch_report(
     results: Path, record: Record | Callable[[list[str]], Record], out: Path
 ) -> Path:
@@ -155,6 +177,19 @@ def write_batch_report(
             f"<tr><td>{esc(label)}</td><td>{len(part)}</td><td>{_fmt(d)}</td>"
             f"<td>{_fmt(p)}</td></tr>"
         )
+    summary["nulls"] = {}
+    for name in spec.scenarios:  # beside every figure, the same for models that know nothing
+        nulls = _nulls(name, spec, record)
+        summary["nulls"][name] = nulls
+        for model, label in (("uniform", "uniform choice"), ("random_weights", "random weights")):
+            if nulls is None:
+                continue
+            row = nulls[model]
+            summary_rows.append(
+                f"<tr class=ci><td>null: {esc(label)} ({esc(name)})</td><td>{row['runs']}</td>"
+                f"<td>{_median(row['decision_agreement'])}</td>"
+                f"<td>{_median(row['phase_agreement'])}</td></tr>"
+            )
     decision_rows = []
     for rd in record.decisions:
         col = f"choice.{rd.id}"
@@ -190,6 +225,9 @@ def write_batch_report(
 combination. Source of the history: Ayaz, Nawaz &amp; Ullah (2025), <i>Global Foreign
 Policies Review</i> VIII(III), 15&ndash;22.</p>
 <h2>How close to history</h2>
+<p>Each group's runs, and below them the same figures for two models that know nothing,
+run on each scenario: every option equally likely (uniform choice), and each actor's weights
+drawn at random (random weights).</p>
 <table><tr><th>group</th><th>runs</th><th>decision agreement (median, 95%)</th>
 <th>phase agreement (median, 95%)</th></tr>{"".join(summary_rows)}</table>
 <h2>Attitudes</h2><img src="attitudes.png" alt="fan charts of attitudes">
