@@ -111,6 +111,11 @@ class Kind:
     compile: Callable[[Any, Resolver, Loc], Any]
     flags: Callable[[Any], tuple[str, ...]] = lambda args: ()
     act: bool = False
+    in_options: bool = False  # may a decision option hold it (the acts, and flags)
+
+    def __post_init__(self) -> None:
+        if self.act:
+            object.__setattr__(self, "in_options", True)
 
 
 _CONDITION_LIST: Any = list[ForwardRef("Condition")]  # type: ignore[misc]
@@ -143,11 +148,16 @@ def effect(
     *,
     flags: Callable[[Any], tuple[str, ...]] = lambda args: (),
     act: bool = False,
+    in_options: bool = False,
 ) -> Callable[[Any], Any]:
-    """Register an effect kind: its YAML key, argument schema, one-line doc, flags it sets."""
+    """Register an effect kind: its YAML key, argument schema, one-line doc, flags it sets.
+
+    ``act``: an act of ``sim.acts``; ``in_options``: a decision option may hold it (every
+    act may; of the other kinds, only those that raise or lower a flag).
+    """
 
     def decorate(fn: Callable[[Any, Resolver, Loc], Any]) -> Callable[[Any, Resolver, Loc], Any]:
-        _register(EFFECTS, Kind(name, args, doc, fn, flags, act))
+        _register(EFFECTS, Kind(name, args, doc, fn, flags, act, in_options))
         return fn
 
     return decorate
@@ -569,6 +579,7 @@ def _ideology(a: IdeologyShift, r: Resolver, loc: Loc) -> Effect:
     Slug,
     "Raise the named flag (conditions can test it with 'flag').",
     flags=lambda name: (name,),
+    in_options=True,
 )
 def _set_flag(name: str, r: Resolver, loc: Loc) -> Effect:
     k = r.flag(name, loc)
@@ -579,7 +590,7 @@ def _set_flag(name: str, r: Resolver, loc: Loc) -> Effect:
     return Plain("set_flag", run, f"raises the flag {name}", lasting=True, flags=(k,))
 
 
-@effect("clear_flag", Slug, "Lower the named flag.", flags=lambda name: (name,))
+@effect("clear_flag", Slug, "Lower the named flag.", flags=lambda name: (name,), in_options=True)
 def _clear_flag(name: str, r: Resolver, loc: Loc) -> Effect:
     k = r.flag(name, loc)
 

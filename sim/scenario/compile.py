@@ -345,7 +345,7 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         out = []
         for k, item in enumerate(items):
             kind = kind_of(item)
-            if option and not EFFECTS[kind].act and kind not in ("set_flag", "clear_flag"):
+            if option and not EFFECTS[kind].in_options:
                 table.problem((*loc, k, kind), _not_an_act(kind))
                 continue
             try:
