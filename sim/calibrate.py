@@ -4,21 +4,22 @@ The procedure (``frontline calibrate``), which anyone can re-run:
 
 1. **What is fitted.** The shared parameters of the acts' rules and of the dynamics
    (``STRUCTURAL``), the same for every decision of every scenario, and each actor's
-   weights on security, economy and ideology and its temperature (its prestige weight stays
-   at the value the scenario gives). That is ``len(STRUCTURAL) + 4 x 6`` free parameters,
-   and the report prints the count beside the number of recorded decisions they are fitted
-   to, which must be larger.
+   weights on security, economy and ideology (its prestige weight stays at the value the
+   scenario gives). That is ``len(STRUCTURAL) + 3 x 6`` free parameters, and the report
+   prints the count beside the number of recorded decisions they are fitted to, which must
+   be larger. The actors' temperatures stay the authors' by default: fitting them too
+   (``choices="both"``) over-fitted in validation within 1947-78 (see the README).
 2. **What is maximised.** The log-likelihood of history's choices **along the recorded
    path** (``sim.skill``): every earlier recorded choice is forced and every recorded event
    happens in its month, so each decision is scored in the situation history produced.
    Minus a ridge that keeps every parameter near the value the scenario's authors wrote
    from the sources (``RIDGE`` per parameter: a move across a quarter of a rule's range,
    or by a factor e of a weight, costs about half a unit of log-likelihood).
-3. **How.** The recorded path depends on the rules and the dynamics but not on the
-   weights, so the search is nested: for each trial of the shared parameters (Powell's
-   method, bounded) the path is run once, and the weights are then fitted on it in
-   closed form (L-BFGS with the exact gradient of the softmax likelihood), temperatures
-   included.
+3. **How.** The recorded path depends on the rules and the dynamics, and on the weights
+   only through the answers an option expects from other states, so the search is nested:
+   for each trial of the shared parameters (Powell's method, bounded) the path is run once,
+   with the best weights found so far, and the weights are then fitted on it in closed form
+   (L-BFGS with the exact gradient of the softmax likelihood).
 4. **Held out.** By default the fit sees only the decisions before 1979-01, and the
    decisions from 1979 to 1991 are scored with the fitted values, never seen. The shipped
    defaults are then fitted on all the decisions, and the parameters fitted on 1947-78
@@ -158,6 +159,18 @@ def _fit_choices(
     return w, temps, -float(result.fun)
 
 
+def _choice_values(weights: F64, temperatures: F64, choices: str) -> dict[str, float]:
+    """The fitted weights (and temperatures, if fitted) as ``set:`` values."""
+    out = {}
+    for i, actor in enumerate(ACTORS):
+        if choices in ("weights", "both"):
+            for c, name in enumerate(FITTED_WEIGHTS):
+                out[f"actors.{actor}.weights.{name}"] = float(weights[i, c])
+        if choices in ("temperatures", "both"):
+            out[f"actors.{actor}.temperature"] = float(temperatures[i])
+    return out
+
+
 def calibrate(
     scenario: str | CompiledScenario = "baseline",
     *,
@@ -182,13 +195,18 @@ def calibrate(
     evaluations = 0
     best: dict[str, Any] = {"score": -np.inf}
 
+    # The recorded path is run with the best weights found so far: an option's score holds
+    # the answer it expects from another state, which that state's weights decide.
+    current: dict[str, float] = {}
+
     def trial(x: F64) -> tuple[float, tuple[F64, F64], list[Point]]:
         values = {p: float(v) for (p, _, _), v in zip(STRUCTURAL, x, strict=True)}
-        sc = with_parameters(base, values)
+        sc = with_parameters(base, values | current)
         points = recorded_path(sc, rec, until=until)
         if hold_out_from is not None:
             points = [p for p in points if p.month < hold_out_from]
-        weights, temps, value = _fit_choices(points, sc.weights, sc.temperatures, choices)
+        # the ridge pulls towards the authors' values (base), whatever the path ran with
+        weights, temps, value = _fit_choices(points, base.weights, base.temperatures, choices)
         penalty = RIDGE * 16.0 * float(np.sum(((x - x0) / ranges) ** 2))
         return value - penalty, (weights, temps), points
 
@@ -199,6 +217,7 @@ def calibrate(
         score, weights, points = trial(x)
         if score > best["score"]:
             best.update(score=score, x=x.copy(), weights=weights, points=points)
+            current.update(_choice_values(weights[0], weights[1], choices))
         if progress is not None:
             progress(evaluations, float(best["score"]))
         return -score
@@ -214,10 +233,7 @@ def calibrate(
         )
     values = {p: float(v) for (p, _, _), v in zip(STRUCTURAL, best["x"], strict=True)}
     weights, temps = best["weights"]
-    for i, actor in enumerate(ACTORS):
-        for c, name in enumerate(FITTED_WEIGHTS):
-            values[f"actors.{actor}.weights.{name}"] = float(weights[i, c])
-        values[f"actors.{actor}.temperature"] = float(temps[i])
+    values.update(_choice_values(weights, temps, choices))
     fitted = with_parameters(base, values)
     points: list[Point] = best["points"]
     train = measure(fitted, rec, before=hold_out_from)
