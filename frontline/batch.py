@@ -156,6 +156,7 @@ def schema(spec: BatchSpec, columns: Columns) -> Any:
         pa.field(n, pa.float64())
         for n in ("decision_agreement", "phase_agreement", "event_timing_mae_months")
     ]
+    fields += [pa.field(f"choice_month.{d}", pa.string()) for d in columns.decisions]
     return pa.schema(fields)
 
 

@@ -18,7 +18,7 @@ month of a run is kept in memory and every year is a batch column."""
 DEFAULT_CHUNK = 1000
 """Runs per chunk, the unit of work, of files and of resuming.
 
-Each chunk's file costs about as much to write for 500 runs as for 1,000 (the 1,485
+Each chunk's file costs about as much to write for 500 runs as for 1,000 (the 1,551
 columns, not the rows, set the cost), so a chunk is two slabs."""
 
 MAX_RUNS = 100_000_000
