@@ -120,8 +120,8 @@ SET = "frontline-set"
 """The name the temporary folders of a set of files carry (``.frontline-set.PID.X.tmp``)."""
 
 
-def write_set(folder: Path, files: Mapping[str, str]) -> None:
-    """Write several files into ``folder`` as one set: never a mix of two sets.
+def write_set(folder: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write several files (text or bytes) into ``folder`` as one set: never a mix of two.
 
     The new files are written into a temporary folder inside ``folder``, which is then
     renamed to ``.frontline-set.PID.XXXXXXXX.ready``: from then on the set is complete. The old
@@ -139,7 +139,7 @@ def write_set(folder: Path, files: Mapping[str, str]) -> None:
         os.mkdir(tmp)
         for name, text in files.items():
             try:
-                _write_new(tmp / name, text.encode("utf-8"))
+                _write_new(tmp / name, text.encode("utf-8") if isinstance(text, str) else text)
             except OSError as exc:
                 raise WriteError(folder / name, _reason(exc)) from None
         _sync_folder(tmp)
