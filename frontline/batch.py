@@ -834,8 +834,12 @@ def _run_dask(todo: list[Chunk], shared: dict[str, Any], client: Any) -> Iterato
 
     # What every chunk shares goes to each worker once: pickling the 1,500-column schema
     # with every task cost the scheduler's process a second per 40 chunks.
+    # Each batch's data gets keys of its own (hash=False): a dict's keys, or a content
+    # hash, would name a second batch's data as the first's, which the scheduler may be
+    # forgetting at that moment ("computation on lost data").
     big = ("columns", "table_schema", "sources")
-    scattered = client.scatter({k: shared[k] for k in big}, broadcast=True)
+    futures_ = client.scatter([shared[k] for k in big], broadcast=True, hash=False)
+    scattered = dict(zip(big, futures_, strict=True))
     futures = client.map(
         _work_and_write,
         todo,
