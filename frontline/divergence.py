@@ -511,6 +511,10 @@ def measure(
     first = np.full(n, np.inf)  # the first month each run pair differs (inf: never)
     for _, _, months in _differences(a, b, options, events):
         np.minimum(first, months, out=first)
+    # Before both sides run, one side's past is assumed, not run (an era against the whole
+    # period): a difference there shows from the first month both run.
+    common = max(sc.start for sc in scenarios.values())
+    first = np.where(np.isfinite(first), np.maximum(first, common), first)
     finite = np.isfinite(first)
     quantiles = (
         np.quantile(first, [INTERVAL[0] / 100, 0.5, INTERVAL[1] / 100], method="inverted_cdf")
@@ -519,7 +523,7 @@ def measure(
     )
     causes: list[dict[str, Any]] = []
     for kind, ident, months in _differences(a, b, options, events):
-        at_first = finite & (months == first)
+        at_first = finite & (np.maximum(months, common) == first)
         if at_first.any():
             causes.append({"kind": kind, "id": ident, "share": round(float(at_first.mean()), 4)})
     causes.sort(key=lambda c: (-c["share"], c["id"]))

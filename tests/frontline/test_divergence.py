@@ -235,3 +235,14 @@ def test_dask_local_gives_the_same_divergence_as_local_workers(tmp_path: Path) -
     assert (tmp_path / "dask" / "divergence.json").read_bytes() == (
         tmp_path / "local" / "divergence.json"
     ).read_bytes()
+
+
+def test_an_era_against_its_whole_period_first_differs_when_both_run(tmp_path: Path) -> None:
+    era = str(FIXTURES / "era-tiny-late.yaml")
+    data = diverge(tmp_path / "r", era, "--against", TINY, "--runs", "40")
+    # the era assumes the camp chosen before its start: that past is not run, so the
+    # difference it makes shows from the era's first month, never before
+    assert data["first_difference"]["low"] == "1950-09"
+    assert data["years"] == [1950, 1951]
+    (decision,) = data["decisions"]
+    assert decision["shares"]["a"]["west"] == 1.0
