@@ -25,7 +25,7 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from importlib import metadata
@@ -157,6 +157,7 @@ def schema(spec: BatchSpec, columns: Columns) -> Any:
         pa.field(n, pa.float64())
         for n in ("decision_agreement", "phase_agreement", "event_timing_mae_months")
     ]
+    fields += [pa.field(f"choice_month.{d}", pa.string()) for d in columns.decisions]
     return pa.schema(fields)
 
 
@@ -414,33 +415,73 @@ def execute(
     default, on standard error); ``on_checked`` is called once the batch has been checked,
     before anything is written.
     """
+    job = Job(spec, out, on_progress)
+    done = execute_all(
+        [job], workers=workers, dask=dask, resume=resume, on_notice=on_notice, on_checked=on_checked
+    )
+    return done[0]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One batch of several that ``execute_all`` runs on the same workers."""
+
+    spec: BatchSpec
+    out: Path
+    on_progress: Callable[[Progress], None] | None = None
+
+
+def execute_all(
+    jobs: Sequence[Job],
+    *,
+    workers: int = 0,
+    dask: str | None = None,
+    resume: bool = False,
+    on_notice: Callable[[str], None] | None = None,
+    on_checked: Callable[[], None] | None = None,
+) -> list[Progress]:
+    """Run several batches one after another, as ``execute`` runs one, on the same workers.
+
+    Every batch is checked before any is written, and one Dask cluster (or client) serves
+    them all, so ``--dask local`` starts its LocalCluster once.
+    """
     if on_notice is None:
         on_notice = _notice
     n = workers or default_workers()
     with contextlib.ExitStack() as stack:
         dask_start = stack.enter_context(_DaskStart(dask, n)) if dask else None
-        if dask_start is None and n > 1 and spec.total_runs > spec.chunk:
+        if dask_start is None and n > 1 and any(j.spec.total_runs > j.spec.chunk for j in jobs):
             start_early()
-        check(spec)
+        prepared = []
+        for job in jobs:
+            check(job.spec)  # each batch's scenarios, as its rows will be computed
+            columns = columns_for(job.spec)
+            table_schema = schema(job.spec, columns)
+            shared = {
+                "columns": columns,
+                "out": job.out,
+                "table_schema": table_schema,
+                "sources": sources_for(job.spec),
+                "batch": fingerprint(job.spec),
+            }
+            prepared.append((job, make_plan(job.spec), shared))
         if on_checked is not None:
             on_checked()
-        chunks = make_plan(spec)
-        columns = columns_for(spec)
-        table_schema = schema(spec, columns)
-        print_ = fingerprint(spec)
-        shared = {
-            "columns": columns,
-            "out": out,
-            "table_schema": table_schema,
-            "sources": sources_for(spec),
-            "batch": print_,
-        }
         # a cluster that cannot be reached fails the batch before the folder is touched
         client = dask_start.client() if dask_start is not None else None
-        make_folder(out)
-        with _lock(out):
-            _manifest(spec, out, chunks, table_schema, print_, resume)
-            return _execute_locked(spec, out, chunks, shared, n, client, on_progress, on_notice)
+        results = []
+        for job, chunks, shared in prepared:
+            make_folder(job.out)
+            with _lock(job.out):
+                _manifest(
+                    job.spec, job.out, chunks, shared["table_schema"], shared["batch"], resume
+                )
+                results.append(
+                    _execute_locked(
+                        job.spec, job.out, chunks, shared, n, client, job.on_progress, on_notice
+                    )
+                )
+        return results
 
 
 def _notice(message: str) -> None:
@@ -792,8 +833,12 @@ def _run_dask(todo: list[Chunk], shared: dict[str, Any], client: Any) -> Iterato
 
     # What every chunk shares goes to each worker once: pickling the 1,500-column schema
     # with every task cost the scheduler's process a second per 40 chunks.
+    # Each batch's data gets keys of its own (hash=False): a dict's keys, or a content
+    # hash, would name a second batch's data as the first's, which the scheduler may be
+    # forgetting at that moment ("computation on lost data").
     big = ("columns", "table_schema", "sources")
-    scattered = client.scatter({k: shared[k] for k in big}, broadcast=True)
+    futures_ = client.scatter([shared[k] for k in big], broadcast=True, hash=False)
+    scattered = dict(zip(big, futures_, strict=True))
     futures = client.map(
         _work_and_write,
         todo,
@@ -807,7 +852,7 @@ def _run_dask(todo: list[Chunk], shared: dict[str, Any], client: Any) -> Iterato
         future.release()
 
 
-def tqdm_progress() -> Callable[[Progress], None]:
+def tqdm_progress(label: str | None = None) -> Callable[[Progress], None]:
     """A progress bar on standard error: runs done, runs per second, time left."""
     from tqdm import tqdm
 
@@ -818,6 +863,7 @@ def tqdm_progress() -> Callable[[Progress], None]:
             bar["bar"] = tqdm(
                 total=p.total,
                 initial=p.done,
+                desc=label,
                 unit="run",
                 file=sys.stderr,
                 dynamic_ncols=True,

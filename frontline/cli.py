@@ -28,6 +28,7 @@ from sim.limits import (
     MAX_BUDGET,
     MAX_CHUNK,
     MAX_COMPARE_RUNS,
+    MAX_DIVERGENCE_RUNS,
     MAX_RUN_BYTES,
     MAX_RUNS,
     MAX_SEED,
@@ -61,14 +62,14 @@ def _seed(text: str) -> int:
     return value
 
 
-def _between(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``low`` to ``high``."""
+def _between(low: int, high: int, shown: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (``shown``: how to say it)."""
 
     def parse(text: str) -> int:
         value = _whole(text)
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(
-                f"expected a whole number from {low:,} to {high:,}, got {echo(text)}"
+                f"expected a whole number from {low:,} to {shown or f'{high:,}'}, got {echo(text)}"
             )
         return value
 
@@ -315,19 +316,47 @@ def _load_run(file: Path) -> FrontlineModel:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Run a scenario N times (or read a saved run or a batch) and write an HTML report."""
+    """Run a scenario N times (or read a saved run or a batch) and write an HTML report.
+
+    With ``--against B``, run two scenarios with common seeds and write their divergence.
+    """
     from frontline.compare import write_report
 
-    out = _out_folder(args.out)
-    assert out is not None
     target = Path(args.target)
     kind = "scenario"
     if target.is_dir():
         kind = "batch" if (target / "_manifest.json").exists() else "saved run"
     elif target.suffix == ".json":
         kind = "saved run"
+    if args.against is not None:
+        if kind != "scenario":
+            raise UsageError(f"--against compares two scenarios; {target} is a {kind}")
+        return _compare_against(args)
+    only_against = [
+        option
+        for option, value in (
+            ("--against-set", args.against_set),
+            ("--against-force", args.against_force),
+            ("--years", args.years),
+            ("--workers", args.workers),
+            ("--dask", args.dask),
+        )
+        if value
+    ]
+    if only_against:
+        verb = "applies" if len(only_against) == 1 else "apply"
+        raise UsageError(f"{', '.join(only_against)} {verb} only with --against B")
+    if args.runs is not None and args.runs > MAX_COMPARE_RUNS:
+        raise UsageError(
+            f"--runs: at most {MAX_COMPARE_RUNS:,} runs of a scenario compared with history "
+            f"(got {args.runs:,}); for more, run a batch and compare its folder"
+        )
+    out = _out_folder(args.out)
+    assert out is not None
     if kind != "scenario" and (args.runs is not None or args.seed is not None):
         raise UsageError(f"--runs and --seed apply to a scenario; {target} is a {kind}")
+    if kind != "scenario" and (args.set or args.force):
+        raise UsageError(f"--set and --force apply to a scenario; {target} is a {kind}")
     if kind == "batch":
         from frontline.batch_report import write_batch_report
 
@@ -348,12 +377,72 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from sim.model import FrontlineModel
 
         runs = args.runs if args.runs is not None else 200
-        scenario = load_scenario(args.target)
+        overrides = {k: _parse_value(v) for k, v in _parse_pairs(args.set, "--set").items()}
+        force = _parse_pairs(args.force, "--force")
+        scenario = load_scenario(args.target, overrides=overrides, force=force or None)
         record = _record(args.record, [scenario])
         model = FrontlineModel(scenario, seed=args.seed or 0, replicates=runs).run()
-        title = f"Comparison with history: {scenario.spec.id}, {runs} runs"
+        changes = [f"{k}={v}" for k, v in [*overrides.items(), *force.items()]]
+        title = f"Comparison with history: {scenario.spec.id}, {runs} runs" + (
+            f" ({', '.join(changes)})" if changes else ""
+        )
         index = write_report(model, record, out, title)
     sys.stdout.write(f"Wrote {index}\n")
+    return 0
+
+
+def _compare_against(args: argparse.Namespace) -> int:
+    """``compare A --against B``: both as batches with common seeds, then their divergence."""
+    from frontline.batch import default_workers, tqdm_progress
+    from frontline.divergence import SIDE_A, SIDE_B, Side, compare_sides, parse_years
+
+    if args.record is not None:
+        raise UsageError("--record does not apply with --against: it compares two scenarios")
+    years = None
+    if args.years is not None:
+        try:
+            years = parse_years(args.years)
+        except ValueError as exc:
+            raise UsageError(f"--years: {exc}") from None
+    sides = []
+    for key, scenario, sets, force, names in (
+        ("a", args.target, args.set, args.force, SIDE_A),
+        ("b", args.against, args.against_set, args.against_force, SIDE_B),
+    ):
+        pairs = _parse_pairs(sets, names["--set"])
+        forced = _parse_pairs(force, names["--force"])
+        values = tuple((k, _parse_value(v)) for k, v in pairs.items())
+        sides.append(Side(key, scenario, values, tuple(forced.items()), names))
+    out = _out_folder(args.out)
+    assert out is not None
+    runs = args.runs if args.runs is not None else 1000
+    workers = args.workers or default_workers()
+    where = f"Dask at {args.dask}" if args.dask else f"{workers} local worker(s)"
+
+    def announce() -> None:
+        sys.stderr.write(f"frontline compare: {runs:,} runs of A and of B on {where}\n")
+
+    started = time.perf_counter()
+    try:
+        index = compare_sides(
+            sides,
+            runs=runs,
+            seed=args.seed or 0,
+            years=years,
+            out=out,
+            workers=workers,
+            dask=args.dask,
+            progress=tqdm_progress,
+            on_checked=announce,
+        )
+    except KeyboardInterrupt:
+        sys.stderr.write(
+            f"\nfrontline compare: interrupted; the finished runs are kept in {out}. "
+            "Run the same command again to resume.\n"
+        )
+        return 130
+    elapsed = time.perf_counter() - started
+    sys.stdout.write(f"Wrote {index} and divergence.json ({elapsed:.1f}s)\n")
     return 0
 
 
@@ -645,21 +734,78 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=cmd_run)
 
-    comp = sub.add_parser("compare", help="write an HTML report comparing runs with history")
+    comp = sub.add_parser(
+        "compare",
+        help="write an HTML report comparing runs with history, or two scenarios (--against)",
+        description="Compare a scenario's runs (or a saved run, or a batch) with the recorded "
+        "history; or, with --against B, compare scenario A with scenario B run for run, with "
+        "common seeds: --set and --force change A, --against-set and --against-force change B.",
+    )
     comp.add_argument(
         "target",
         metavar="SCENARIO_OR_RESULTS",
         help="a scenario (name or path) to run, a saved run (run.json or its folder), or a "
-        "batch's results folder",
+        "batch's results folder; with --against, scenario A",
     )
     comp.add_argument(
         "--runs",
-        type=_between(1, MAX_COMPARE_RUNS),
-        help=f"runs of a scenario, 1 to {MAX_COMPARE_RUNS:,} (default 200)",
+        type=_between(
+            1, MAX_DIVERGENCE_RUNS, f"{MAX_COMPARE_RUNS:,} ({MAX_DIVERGENCE_RUNS:,} with --against)"
+        ),
+        help=f"runs of a scenario, 1 to {MAX_COMPARE_RUNS:,} (default 200); with --against, "
+        f"runs of each side, 1 to {MAX_DIVERGENCE_RUNS:,} (default 1,000)",
     )
     comp.add_argument("--seed", type=_seed, help=seed_help)
     comp.add_argument("--out", metavar="DIR", required=True, help="folder for the report")
     comp.add_argument("--record", metavar="FILE", help="the recorded history to compare with")
+    comp.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a value of the scenario (of A, with --against)",
+    )
+    comp.add_argument(
+        "--force",
+        action="append",
+        default=[],
+        metavar="DECISION=OPTION",
+        help="force a decision's option in the scenario (in A, with --against)",
+    )
+    comp.add_argument(
+        "--against",
+        metavar="SCENARIO_B",
+        help="compare with this scenario (name or path), run for run with common seeds; "
+        "writes divergence.json and index.html",
+    )
+    comp.add_argument(
+        "--against-set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a value of B",
+    )
+    comp.add_argument(
+        "--against-force",
+        action="append",
+        default=[],
+        metavar="DECISION=OPTION",
+        help="force a decision's option in B",
+    )
+    comp.add_argument(
+        "--years",
+        metavar="Y1,Y2,...",
+        help="with --against: the years whose December attitudes are compared (default: the "
+        "first and last, every fifth year, and 1971)",
+    )
+    comp.add_argument(
+        "--workers",
+        type=_between(1, 1024),
+        help="with --against: local processes, 1 to 1,024 (default: this machine's cores)",
+    )
+    comp.add_argument(
+        "--dask", metavar="ADDRESS", help="with --against: a Dask scheduler, or 'local'"
+    )
     comp.set_defaults(func=cmd_compare)
 
     cal = sub.add_parser(

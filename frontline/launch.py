@@ -1,8 +1,9 @@
 """The ``frontline`` console script.
 
-For ``frontline batch`` it first starts the fork server of the local workers, which then
-imports the model while this process imports the command line: on two cores the batch
-starts about a second sooner. Everything else is ``frontline.cli.main``.
+For ``frontline batch`` and ``frontline compare A --against B`` it first starts the fork
+server of the local workers, which then imports the model while this process imports the
+command line: on two cores the batch starts about a second sooner. Everything else is
+``frontline.cli.main``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ import sys
 
 
 def _local_workers(argv: list[str]) -> tuple[bool, bool]:
-    """Whether a batch command will start local workers, and whether they run Dask."""
-    if argv[:1] != ["batch"] or "-h" in argv or "--help" in argv:
+    """Whether a command will run batches on local workers, and whether they run Dask.
+
+    ``batch`` does, and so does ``compare A --against B``, which runs both sides as batches.
+    """
+    against = argv[:1] == ["compare"] and any(
+        a == "--against" or a.startswith("--against=") for a in argv
+    )
+    if (argv[:1] != ["batch"] and not against) or "-h" in argv or "--help" in argv:
         return False, False
     dask = None
     for k, arg in enumerate(argv):

@@ -420,7 +420,19 @@ def _run_slab(
     out["decision_agreement"] = comparison.decision_agreement()
     out["phase_agreement"] = comparison.phase_agreement()
     out["event_timing_mae_months"] = comparison.event_timing_mae()
+    # added after the columns above, which keep their order: the month of each choice
+    for d in columns.decisions:
+        cd = by_decision.get(d)
+        taken = model.state.choice_month[:, cd.index] if cd is not None else np.full(n, -1)
+        out[f"choice_month.{d}"] = _month_labels(taken)
     return out
+
+
+def _month_labels(months: np.ndarray[Any, Any]) -> list[str | None]:
+    """Each month as ``YYYY-MM`` (before the scenario's start too), None where it is -1."""
+    found = np.unique(months[months >= 0])
+    names = [format_month(int(m)) for m in found]
+    return labels(names, np.where(months >= 0, np.searchsorted(found, months), -1))
 
 
 def _plain(value: Any) -> Any:

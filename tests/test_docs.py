@@ -40,6 +40,7 @@ def test_the_readme_states_the_limits_the_code_enforces() -> None:
         limits.MAX_CHUNKS,
         limits.MAX_COMBINATIONS,
         limits.MAX_COMPARE_RUNS,
+        limits.MAX_DIVERGENCE_RUNS,
         limits.MAX_BUDGET,
         limits.MAX_DEPTH,
     ):

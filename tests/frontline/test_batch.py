@@ -319,6 +319,9 @@ def test_batches_started_together_into_one_folder_give_one_whole_dataset(tmp_pat
         (["batch", "baseline", "--dask", "tcp://10.0.0.5:8786"], (False, False)),
         (["batch", "--help"], (False, False)),
         (["run"], (False, False)),
+        (["compare", "baseline", "--against", "baseline"], (True, False)),
+        (["compare", "baseline", "--against=baseline", "--dask", "local"], (True, True)),
+        (["compare", "baseline", "--out", "r"], (False, False)),
     ],
 )
 def test_the_command_starts_local_workers_early_only_for_local_batches(

@@ -92,3 +92,21 @@ def test_calibrate_refuses_a_period_with_nothing_to_fit(
 ) -> None:
     assert main(["calibrate", TINY, "--hold-out-from", "1950-01", "--record", RECORD]) == 2
     assert "no recorded decision before 1950-01" in capsys.readouterr().err
+
+
+def test_compare_runs_a_scenario_with_its_own_values_and_forced_choices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r"
+    args = ["compare", TINY, "--force", "pick-a-camp=east", "--set", "dynamics.balance=0.05"]
+    assert main([*args, "--runs", "10", "--out", str(out), "--record", RECORD]) == 0
+    (decision,) = json.loads((out / "comparison.json").read_text())["decisions"]
+    assert decision["shares"] == {"east": 1.0}
+    assert "pick-a-camp=east" in (out / "index.html").read_text()
+    assert main(["run", TINY, "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    assert (
+        main(["compare", str(tmp_path / "run"), "--force", "pick-a-camp=east", "--out", str(out)])
+        == 2
+    )
+    assert "--set and --force apply to a scenario" in capsys.readouterr().err
