@@ -380,7 +380,7 @@ def _run_slab(
 ) -> dict[str, Any]:
     """The rows of the chunk's replicates ``start`` to ``stop`` (one vectorised model)."""
     model = model_for(chunk, range(start, stop), lean=True, scenario=scenario).run()
-    sc = model.scenario
+    view = model.view()  # the runs as plain data: choices and events by id
     n = stop - start
     first = chunk.first_run + start - chunk.start
     out: dict[str, Any] = {
@@ -392,39 +392,32 @@ def _run_slab(
     params = dict(chunk.params)
     for p in columns.parameters:
         out[f"set.{p}"] = [_plain(params.get(p))] * n
-    by_decision = {d.spec.id: d for d in sc.decisions}
+    never = np.full(n, -1, dtype=np.int64)
     for d in columns.decisions:
-        cd = by_decision.get(d)
-        if cd is None:
-            out[f"choice.{d}"] = [None] * n
-            continue
-        out[f"choice.{d}"] = labels([o.id for o in cd.options], model.state.choice[:, cd.index])
-    by_event = {e.spec.id: e for e in sc.events}
-    names = [format_month(m) for m in range(sc.start, sc.end + 1)]
+        decided = view.decisions.get(d)
+        out[f"choice.{d}"] = [None] * n if decided is None else decided.chosen.tolist()
+    names = [format_month(m) for m in range(view.start, view.end + 1)]
     for e in columns.events:
-        ce = by_event.get(e)
-        months = model.state.event_month[:, ce.index] if ce is not None else np.full(n, -1)
-        out[f"event.{e}"] = labels(names, np.where(months >= 0, months - sc.start, -1))
+        happened = view.events.get(e)
+        months = never if happened is None else happened.month
+        out[f"event.{e}"] = labels(names, np.where(months >= 0, months - view.start, -1))
     # (T, 6, 6, R) in float32: each column below is one contiguous row of it
-    history = np.ascontiguousarray(
-        model.attitude_history().astype(np.float32).transpose(0, 2, 3, 1)
-    )
-    index = {m: t for t, m in enumerate(model.recorded_months)}
+    history = np.ascontiguousarray(view.attitudes.astype(np.float32).transpose(0, 2, 3, 1))
+    index = {m: t for t, m in enumerate(view.months)}
     missing = np.full(n, np.nan, dtype=np.float32)
     for y in columns.years:
         # December of each year, or the scenario's last month in its last year
-        t = index.get(min(y * 12 + 11, sc.end))
+        t = index.get(min(y * 12 + 11, view.end))
         for (i, j), pair in zip(PAIRS, columns.pairs, strict=True):
             out[f"att.{pair}.{y}"] = history[t, i, j] if t is not None else missing
-    comparison = compare(model, load_record())
+    comparison = compare(view, load_record())
     out["decision_agreement"] = comparison.decision_agreement()
     out["phase_agreement"] = comparison.phase_agreement()
     out["event_timing_mae_months"] = comparison.event_timing_mae()
     # added after the columns above, which keep their order: the month of each choice
     for d in columns.decisions:
-        cd = by_decision.get(d)
-        taken = model.state.choice_month[:, cd.index] if cd is not None else np.full(n, -1)
-        out[f"choice_month.{d}"] = _month_labels(taken)
+        decided = view.decisions.get(d)
+        out[f"choice_month.{d}"] = _month_labels(never if decided is None else decided.month)
     return out
 
 
