@@ -144,10 +144,13 @@ def test_forcing_an_early_decision_shifts_the_distribution_of_later_choices() ->
     assert no_lease.chosen_option("badaber-lease-1959") == "refuse"
     shifts = _shift(base, no_lease, 1959 * 12 + 6)
     # over 300 runs sampling noise alone keeps the distance well below 0.1; without the
-    # lease there is no U-2 crisis to answer, no base to give notice on in 1968, and the
-    # Soviet steel-mill offer that rewarded the notice comes out differently
+    # lease there is no U-2 crisis to answer and no base to give notice on in 1968, and the
+    # Soviet steel-mill offer that rewarded the notice never arises
     assert shifts["answer-to-khrushchev-1960"] > 0.5
-    assert shifts["soviet-steel-mill-offer-1968"] > 0.1
+    assert shifts["badaber-renewal-1968"] > 0.25
+    offer = no_lease.scenario.decision("soviet-steel-mill-offer-1968")
+    assert (no_lease.state.choice[:, offer.index] == -1).all()
+    assert (base.state.choice[:, offer.index] >= 0).any()
 
 
 def test_the_counterfactual_moscow_visit_is_taken_through_the_model() -> None:
