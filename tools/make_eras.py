@@ -62,14 +62,26 @@ def era_data(start: str, title: str, blurb: str) -> tuple[dict, str]:
         bloc = Bloc(int(s.bloc[0, i])).label
         actors[a] = {"bloc": bloc, "ideology": round(float(s.ideology[0, i]), 2)}
     recorded = {d.id: d.option for d in record.decisions}
-    assumed_decisions = {
-        d.spec.id: recorded[d.spec.id]
-        for d in base.decisions
-        if d.spec.id in recorded and d.last < month and s.choice[0, d.index] >= 0
+    taken = [d for d in base.decisions if d.spec.id in recorded and s.choice[0, d.index] >= 0]
+    happened = [e for e in base.events if s.event_month[0, e.index] >= 0]
+    assumed_decisions = {d.spec.id: recorded[d.spec.id] for d in taken}
+    assumed_events = [e.spec.id for e in happened]
+    # An entry resolved before the start whose window runs on past it would arise again in
+    # the era: its window is closed at the month before the start, so that it is the era's
+    # past and can be assumed like the others.
+    before = format_month(month - 1)
+    closed = {
+        f"decisions.{d.spec.id}.window": [format_month(d.first), before]
+        for d in taken
+        if d.last >= month
     }
-    assumed_events = [
-        e.spec.id for e in base.events if e.last < month and s.event_month[0, e.index] >= 0
-    ]
+    closed.update(
+        {
+            f"events.{e.spec.id}.window": [format_month(e.first), before]
+            for e in happened
+            if e.last >= month
+        }
+    )
     data = {
         "id": f"era-{start[:4]}",
         "title": title,
@@ -81,6 +93,8 @@ def era_data(start: str, title: str, blurb: str) -> tuple[dict, str]:
         "relations": relations,
         "memory": memory,
     }
+    if closed:
+        data["set"] = closed
     return data, f"the baseline along the recorded path to {format_month(month - 1)}"
 
 
@@ -96,7 +110,9 @@ def main() -> None:
             "# Relations, memory, blocs and ideologies are the baseline's state at that date on\n"
             "# the recorded path (every earlier recorded choice and event as history had it);\n"
             "# earlier decisions and events are assumed as they happened, with what lasts of\n"
-            "# them (flags, commitments, camps). Sources: scenarios/history/record.yaml.\n"
+            "# them (flags, commitments, camps); an entry resolved before the start whose\n"
+            "# window runs on is closed at the start (set:). Sources:\n"
+            "# scenarios/history/record.yaml.\n"
         )
         text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
         (out / f"{name}.yaml").write_text(text, encoding="utf-8")
