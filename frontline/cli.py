@@ -602,8 +602,20 @@ def _is_record(name: str) -> bool:
     return doc is not None and looks_like_record(doc.data)
 
 
+def _is_fit(name: str) -> bool:
+    """Whether a file given to ``validate`` is a parameter set (``scenarios/fits/``)."""
+    from sim.skill import looks_like_fit
+    from sim.yamlfile import read_yaml
+
+    path = Path(name)
+    if path.suffix not in (".yaml", ".yml") or not path.is_file():
+        return False
+    doc, _ = read_yaml(path)
+    return doc is not None and looks_like_fit(doc.data)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check scenario and record files; print every problem; status 2 if any.
+    """Check scenario, record and parameter-set files; print every problem; status 2 if any.
 
     A scenario is also checked against the built-in record (a renamed recorded option);
     a record against the built-in scenarios and the scenarios given with it.
@@ -626,6 +638,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for name in args.files:
         if _is_record(name):
             records.append(name)
+            continue
+        if _is_fit(name):
+            from sim.skill import load_fit
+
+            try:
+                load_fit(Path(name))
+            except ScenarioError as exc:
+                report(name, exc.problems)
+            else:
+                report(name, [], " (a parameter set)")
             continue
         try:
             scenario = load_scenario(name)

@@ -36,7 +36,16 @@ from sim.calendar import format_month, parse_month
 from sim.errors import Problem, ScenarioError
 from sim.history import Record, compare, interval, load_record
 from sim.model import FrontlineModel, softmax
-from sim.scenario import CompiledScenario, apply_set, builtin_dir, clean_loc, scenario_from_data
+from sim.scenario import (
+    CompiledScenario,
+    apply_set,
+    builtin_dir,
+    clean_loc,
+    describe_error,
+    load_scenario,
+    scenario_from_data,
+    shown_path,
+)
 from sim.state import F64
 from sim.yamlfile import dotted, read_yaml
 
@@ -316,14 +325,25 @@ def fits_dir() -> Path:
     return builtin_dir() / "fits"
 
 
-def load_fit(name: str = HELD_OUT_FIT) -> Fit:
-    """A named parameter set (ScenarioError if it is missing or malformed)."""
-    path = fits_dir() / f"{name}.yaml"
-    doc, problems = read_yaml(path, f"scenarios/fits/{name}.yaml")
+def looks_like_fit(data: Any) -> bool:
+    """Whether YAML data is a named parameter set rather than a scenario or a record."""
+    return isinstance(data, dict) and "made_by" in data and "set" in data
+
+
+def load_fit(name: str | Path = HELD_OUT_FIT) -> Fit:
+    """A named parameter set, by name (``scenarios/fits/``) or path (ScenarioError if bad).
+
+    Every problem is reported with its line: a malformed file, and a ``set:`` path or value
+    that its scenario refuses.
+    """
+    given = Path(name)
+    path = given if given.suffix in (".yaml", ".yml") else fits_dir() / f"{name}.yaml"
+    shown = shown_path(path)
+    doc, problems = read_yaml(path, shown)
     if doc is None:
         raise ScenarioError(problems)
     try:
-        return Fit.model_validate(doc.data)
+        fit = Fit.model_validate(doc.data)
     except ValidationError as exc:
         raise ScenarioError(
             [
@@ -331,11 +351,23 @@ def load_fit(name: str = HELD_OUT_FIT) -> Fit:
                     doc.file,
                     doc.line_of(clean_loc(e["loc"])),
                     dotted(clean_loc(e["loc"])),
-                    e["msg"],
+                    describe_error(e),
                 )
                 for e in exc.errors()
             ]
         ) from None
+    try:
+        load_scenario(fit.scenario, overrides=fit.set)
+    except ScenarioError as exc:
+        raise ScenarioError(
+            [
+                Problem(doc.file, doc.line_of(("set", p.path)), f"set.{p.path}", p.message)
+                if p.file == "--set"
+                else Problem(doc.file, doc.line_of(("scenario",)), "scenario", str(p))
+                for p in exc.problems
+            ]
+        ) from None
+    return fit
 
 
 def report(

@@ -110,3 +110,20 @@ def test_compare_runs_a_scenario_with_its_own_values_and_forced_choices(
         == 2
     )
     assert "--set and --force apply to a scenario" in capsys.readouterr().err
+
+
+def test_validate_checks_a_parameter_set_against_its_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shipped = Path(__file__).resolve().parents[2] / "scenarios" / "fits" / "fit-1947-1978.yaml"
+    assert main(["validate", str(shipped)]) == 0
+    assert "(a parameter set)" in capsys.readouterr().out
+    bad = tmp_path / "fit.yaml"
+    bad.write_text(
+        "id: x\ntitle: X\nscenario: baseline\nmade_by: me\nset:\n"
+        "  rules.nope: 3\n  rules.spill: 9\n"
+    )
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "fit.yaml:6: set.rules.nope: unknown key 'nope'" in err
+    assert "fit.yaml:7: set.rules.spill: expected less than or equal to 2" in err
