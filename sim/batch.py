@@ -32,10 +32,11 @@ from sim.model import FrontlineModel
 from sim.scenario import CompiledScenario, load_scenario, resolve_name, scenario_from_data
 from sim.snapshot import seed_problem
 
-SLAB = 500
-"""Replicates per vectorised model: large enough to vectorise well, small enough to stay
-in the processor's cache. A larger chunk is computed slab by slab; the rows are the same
-for any slab size, since a replicate's run does not depend on the others."""
+SLAB = 1000
+"""Replicates per vectorised model: large enough to share each month's fixed costs (a
+decision due in a few replicates costs about as much to score as in many), small enough to
+keep a slab's arrays in tens of megabytes. A larger chunk is computed slab by slab; the
+rows are the same for any slab size, since a replicate's run does not depend on the others."""
 
 
 ScenarioKey = tuple[str, tuple[tuple[str, Any], ...], tuple[tuple[str, str], ...]]

@@ -113,15 +113,23 @@ class StaticCache:
     _FIELDS = ("bloc", "ideology", "ties")
 
     def __init__(self) -> None:
-        self._seen: tuple[npt.NDArray[np.generic], ...] | None = None
+        self._arrays: tuple[npt.NDArray[np.generic], ...] = ()
+        self._seen: tuple[npt.NDArray[np.generic], ...] = ()
         self._value: F64 | None = None
 
     def get(self, s: WorldState, st: Structure) -> F64:
-        """The static baseline of ``s`` (its structural part recomputed only when it moved)."""
+        """The static baseline of ``s`` (its structural part recomputed only when it moved).
+
+        The same arrays as last time are a hit at once: camps, ideologies and ties are never
+        written in place (``WorldState.writable``), so an array that is still the same
+        object still holds the same values; other arrays are compared by value.
+        """
         now = tuple(getattr(s, name) for name in self._FIELDS)
+        if self._value is not None and all(a is b for a, b in zip(self._arrays, now, strict=True)):
+            return static_baseline(s, st, self._value)
         if (
             self._value is None
-            or self._seen is None
+            or not self._seen
             or any(
                 a.shape != b.shape or not np.array_equal(a, b)
                 for a, b in zip(self._seen, now, strict=True)
@@ -129,6 +137,7 @@ class StaticCache:
         ):
             self._seen = tuple(a.copy() for a in now)
             self._value = structural_baseline(s, st)
+        self._arrays = now
         return static_baseline(s, st, self._value)
 
 

@@ -36,11 +36,14 @@ from sim.errors import echo, shorten
 from sim.rng import uniform
 from sim.scenario import CompiledDecision, CompiledScenario, scenario_from_data
 from sim.snapshot import SavedRunError, check_arrays, check_envelope, depth_problem, seed_problem
-from sim.state import F64, TIES, B, WorldState
+from sim.state import F64, FIELDS, TIES, B, WorldState
 from sim.view import RunView, view_of
+from sim.vocabulary import Effect
 
 SAVE_FORMAT = "frontline-state/run"
 SAVE_VERSION = 2
+FORESEEN = 0.01
+"""An event is foreseen where some option moves its chance in the look-ahead by more than this."""
 
 By = Literal["ai", "human", "forced", "test"]
 
@@ -84,10 +87,13 @@ class Explanation:
     foreseen: tuple[str, ...] = ()  # the events whose chance some option changes
     chances: F64 = field(default_factory=lambda: np.zeros((0, 0, 0)))  # (R, O, E)
     chances_without: F64 = field(default_factory=lambda: np.zeros((0, 0)))  # (R, E)
-    answers: tuple[str | None, ...] = ()  # per option: the decision it makes another take
+    answers: tuple[str, ...] = ()  # the decisions some option makes another state take
     answered: npt.NDArray[np.int64] = field(
         default_factory=lambda: np.zeros((0, 0), dtype=np.int64)
     )  # (R, O): the option assumed for that answer, -1 where none
+    answering: npt.NDArray[np.int64] = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=np.int64)
+    )  # (R, O): which of ``answers`` it is, -1 where none
 
     @property
     def scores(self) -> F64:
@@ -119,12 +125,14 @@ class Explanation:
                     "without": float(self.chances_without[replicate, k]),
                 }
                 for k, event in enumerate(self.foreseen)
+                if np.abs(self.chances[replicate, :, k] - self.chances_without[replicate, k]).max()
+                > FORESEEN
             ]
-            answer = self.answers[o] if o < len(self.answers) else None
+            k = int(self.answering[replicate, o]) if self.answering.size else -1
             row["answer"] = (
                 None
-                if answer is None or self.answered[replicate, o] < 0
-                else {"decision": answer, "option": int(self.answered[replicate, o])}
+                if k < 0
+                else {"decision": self.answers[k], "option": int(self.answered[replicate, o])}
             )
             out.append(row)
         return out
@@ -144,6 +152,36 @@ class Explanation:
             self.chances_without[pick] if self.foreseen else self.chances_without,
             self.answers,
             self.answered[pick] if self.answered.size else self.answered,
+            self.answering[pick] if self.answering.size else self.answering,
+        )
+
+    def spread(self, rows: npt.NDArray[np.intp], replicates: int) -> Explanation:
+        """The explanation of the replicates ``rows``, placed among ``replicates`` rows.
+
+        The other rows hold no scores: zero changes and weights, equal probabilities, no
+        answer (``evaluate_where``).
+        """
+
+        def place(part: npt.NDArray[Any], fill: float) -> npt.NDArray[Any]:
+            out = np.full((replicates, *part.shape[1:]), fill, dtype=part.dtype)
+            out[rows] = part
+            return out
+
+        n = len(self.options)
+        return Explanation(
+            self.decision,
+            self.actor,
+            self.options,
+            place(self.changes, 0.0),
+            place(self.weights, 0.0),
+            place(self.temperature, 1.0),
+            place(self.probabilities, 1.0 / n),
+            self.foreseen,
+            place(self.chances, 0.0) if self.foreseen else self.chances,
+            place(self.chances_without, 0.0) if self.foreseen else self.chances_without,
+            self.answers,
+            place(self.answered, -1) if self.answered.size else self.answered,
+            place(self.answering, -1) if self.answering.size else self.answering,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -161,6 +199,7 @@ class Explanation:
             "chances_without": self.chances_without.tolist(),
             "answers": list(self.answers),
             "answered": self.answered.tolist(),
+            "answering": self.answering.tolist(),
         }
 
     @classmethod
@@ -181,6 +220,7 @@ class Explanation:
             ),
             tuple(d["answers"]),
             np.asarray(d["answered"], dtype=np.int64).reshape(_shape(d["answered"], 2)),
+            np.asarray(d["answering"], dtype=np.int64).reshape(_shape(d["answering"], 2)),
         )
 
 
@@ -337,8 +377,27 @@ class StateAgent(mesa.Agent):
                 current = leader.name
         return current
 
+    def evaluate_where(self, decision: CompiledDecision, mask: B) -> Explanation:
+        """``evaluate`` for the replicates of ``mask`` only, spread back over all of them.
+
+        A replicate's scores depend on its own state alone, so a decision due in a few
+        replicates is scored on those few: the other rows hold no scores (zero changes,
+        zero weights, equal probabilities) and are never used, since the choice is applied
+        only where the decision is due.
+        """
+        if mask.all():
+            return self.evaluate(decision)
+        rows = np.flatnonzero(mask)
+        part = self.evaluate(decision, self.model.state.take(rows), rows=rows)
+        return part.spread(rows, self.model.replicates)
+
     def evaluate(
-        self, decision: CompiledDecision, state: WorldState | None = None, *, foresight: bool = True
+        self,
+        decision: CompiledDecision,
+        state: WorldState | None = None,
+        *,
+        foresight: bool = True,
+        rows: npt.NDArray[np.intp] | None = None,
     ) -> Explanation:
         """Score every option by the change it makes to this state's utility, looking ahead.
 
@@ -351,38 +410,44 @@ class StateAgent(mesa.Agent):
           that may fire within the look-ahead, its change of probability against taking no
           option, times the change of utility the event would bring.
         Both are expectations, not draws: a replicate's scores depend on nothing but its
-        own state.
+        own state. ``rows`` are the model's replicates that ``state`` holds, where it holds
+        some of them only (their weights are taken from those rows).
         """
         model = self.model
         s = model.state if state is None else state
         horizon = model.scenario.spec.dynamics.lookahead_months
         weights, temperature = model.choosing(self.index)
+        if rows is not None:
+            weights, temperature = weights[rows], temperature[rows]
         structure = model.structure
         ctx = model.context(model.month)
         mil, eco = model.capabilities_for(model.month + horizon)
+        cache = model.lookahead_cache
 
         def utility_ahead(x: WorldState) -> F64:
-            static = model.static_cache.get(x, structure)
-            return foresee(x, structure, horizon, self.index, mil, eco, static)
+            return foresee(x, structure, horizon, self.index, mil, eco, cache.get(x, structure))
 
         base = utility_ahead(s)
         n, r = len(decision.options), s.replicates
         changes = np.empty((r, n, len(COMPONENTS)))
         everyone = np.ones(r, dtype=bool)
         trials = []
-        answers: list[str | None] = []
+        answers: list[str] = []
         answered = np.full((r, n), -1, dtype=np.int64)
+        answering = np.full((r, n), -1, dtype=np.int64)
+        follows = self._follows(decision, s) if foresight else []
         for o, option in enumerate(decision.options):
             trial = s.trial()
             trial.writable("choice")[:, decision.index] = o  # what follows the choice sees it
             for effect in option.effects:
                 effect.apply(trial, ctx, everyone)
-            answer = self._answer(decision, s, trial) if foresight else None
-            if answer is not None:
-                answers.append(answer[0])
-                answered[:, o] = answer[1]
-            else:
-                answers.append(None)
+            if follows:
+                ids, picks, which = self._answer(follows, s, trial, rows)
+                for k, follow_id in enumerate(ids):
+                    if follow_id not in answers:
+                        answers.append(follow_id)
+                    answering[which == k, o] = answers.index(follow_id)
+                answered[:, o] = picks
             trials.append(trial)
             changes[:, o, :] = utility_ahead(trial) - base
         seen: tuple[str, ...] = ()
@@ -397,6 +462,7 @@ class StateAgent(mesa.Agent):
                     effect.apply(after, ctx, everyone)
                 consequence = utility_ahead(after) - base  # (R, 4)
                 shift = chances[:, :, k] - chances_base[:, None, k]  # (R, O)
+                shift[np.abs(shift).max(axis=1) <= FORESEEN] = 0.0  # that replicate's own test
                 changes += shift[:, :, None] * consequence[:, None, :]
         return Explanation(
             decision.spec.id,
@@ -410,23 +476,21 @@ class StateAgent(mesa.Agent):
             chances,
             chances_base,
             tuple(answers),
-            answered,
+            answered if answers else np.zeros((0, 0), dtype=np.int64),
+            answering if answers else np.zeros((0, 0), dtype=np.int64),
         )
 
-    def _answer(
-        self, decision: CompiledDecision, before: WorldState, trial: WorldState
-    ) -> tuple[str, npt.NDArray[np.int64]] | None:
-        """Apply the likely answer of the state an option is aimed at, if there is one.
+    def _follows(
+        self, decision: CompiledDecision, before: WorldState
+    ) -> list[tuple[CompiledDecision, B]]:
+        """The other states' decisions that an option could make due within the look-ahead.
 
-        The answer is the first decision of another state, open within the look-ahead, that
-        the option makes due (its ``when`` holds on ``trial`` but not ``before``); that
-        state's most likely option, by its scores without foresight, is applied to
-        ``trial`` where it became due. Returns its id and the option per replicate (-1:
-        none), or None.
+        Each with the replicates where it is not taken and not yet due in ``before``.
         """
         model = self.model
         horizon = model.scenario.spec.dynamics.lookahead_months
         month = model.month
+        out = []
         for follow in model.scenario.decisions:
             if (
                 follow.actor == self.index
@@ -436,14 +500,50 @@ class StateAgent(mesa.Agent):
                 or follow.index == decision.index
             ):
                 continue
-            due = (trial.choice[:, follow.index] < 0) & follow.when(trial, month)
-            due &= ~follow.when(before, month)
+            may: B = before.choice[:, follow.index] < 0
+            if may.any():
+                may &= ~follow.when(before, month)
+            if may.any():
+                out.append((follow, may))
+        return out
+
+    def _answer(
+        self,
+        follows: list[tuple[CompiledDecision, B]],
+        before: WorldState,
+        trial: WorldState,
+        rows: npt.NDArray[np.intp] | None,
+    ) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Apply the likely answer of the state an option is aimed at, where there is one.
+
+        In each replicate, the answer is the first of ``follows`` that the option makes due
+        (its ``when`` holds on ``trial``, where it did not before); that state's most likely
+        option, by its scores without foresight, is applied to ``trial`` there. Returns the
+        ids of the decisions answered, and per replicate the option assumed and which of
+        those ids it answers (-1: none).
+        """
+        model = self.model
+        month = model.month
+        r = trial.replicates
+        free = np.ones(r, dtype=bool)
+        ids: list[str] = []
+        picks = np.full(r, -1, dtype=np.int64)
+        which = np.full(r, -1, dtype=np.int64)
+        ctx = model.context(month)
+        changed = trial.changed(before)
+        for follow, may in follows:
+            assert follow.when is not None
+            if follow.when.reads.isdisjoint(changed):
+                continue  # its condition reads nothing the option wrote: still not due
+            due = free & may
+            if not due.any():
+                continue
+            due &= follow.when(trial, month)
             if not due.any():
                 continue
             other = model.states[follow.spec.actor]
-            scored = other.evaluate(follow, trial, foresight=False)
+            scored = other.evaluate(follow, trial, foresight=False, rows=rows)
             pick = np.argmax(scored.probabilities, axis=1)
-            ctx = model.context(month)
             for option in follow.options:
                 where = due & (pick == option.index)
                 if where.any():
@@ -451,8 +551,14 @@ class StateAgent(mesa.Agent):
                         effect.apply(trial, ctx, where)
             chosen = trial.writable("choice")
             chosen[:, follow.index] = np.where(due, pick, chosen[:, follow.index])
-            return follow.spec.id, np.where(due, pick, -1).astype(np.int64)
-        return None
+            picks[due] = pick[due]
+            which[due] = len(ids)
+            ids.append(follow.spec.id)
+            free &= ~due
+            if not free.any():
+                break
+            changed = trial.changed(before)
+        return ids, picks, which
 
     def choose(self, decision: CompiledDecision, explanation: Explanation) -> Choice:
         """Pick an option per replicate by a seeded softmax over the explained scores."""
@@ -462,6 +568,34 @@ class StateAgent(mesa.Agent):
         for o in range(len(decision.options) - 1):
             chosen += (u >= cumulative[:, o]).astype(np.int64)
         return Choice(decision.spec.id, chosen, by="ai")
+
+
+SPARSE = 0.25
+"""Below this share of replicates, effects are applied to those replicates alone."""
+
+
+def apply_where(s: WorldState, effects: Iterable[Effect], ctx: Context, mask: B) -> None:
+    """Apply effects to ``s`` where ``mask`` is true: the same bits as ``effect.apply``.
+
+    Where the mask holds in few replicates, the effects run on those replicates alone (a
+    replicate's effects read nothing but its own state) and the arrays they wrote are
+    copied back into theirs, so that the cost follows the replicates concerned rather than
+    the batch.
+    """
+    if mask.mean() >= SPARSE:
+        for effect in effects:
+            effect.apply(s, ctx, mask)
+        return
+    rows = np.flatnonzero(mask)
+    part = s.take(rows)
+    before = part.trial()
+    everyone = np.ones(len(rows), dtype=bool)
+    for effect in effects:
+        effect.apply(part, ctx, everyone)
+    for name in FIELDS:
+        new = getattr(part, name)
+        if new is not getattr(before, name):
+            s.writable(name)[rows] = new
 
 
 class FrontlineModel(mesa.Model):
@@ -535,6 +669,7 @@ class FrontlineModel(mesa.Model):
         self._contexts: dict[int, Context] = {}
         self.structure = Structure(scenario.spec.dynamics, scenario.rules.bond)
         self.static_cache = StaticCache()
+        self.lookahead_cache = StaticCache()  # the AI's trial states, which may hold fewer rows
         self._by_month_events, self._by_month_decisions = scenario.schedule
         self.state = self._initial_state()
         self._assume_the_past()
@@ -655,8 +790,8 @@ class FrontlineModel(mesa.Model):
     def _new_leaders(self) -> None:
         """Where a new leader takes office this month, move the state's ideology as listed."""
         for actor, shift in self.scenario.ideology_shifts.get(self.month, ()):
-            s = self.state
-            s.ideology[:, actor] = np.clip(s.ideology[:, actor] + shift, -1.0, 1.0)
+            ideology = self.state.writable("ideology")
+            ideology[:, actor] = np.clip(ideology[:, actor] + shift, -1.0, 1.0)
 
     def _due(self, decision: CompiledDecision) -> B:
         mask: B = self.state.choice[:, decision.index] < 0
@@ -681,8 +816,7 @@ class FrontlineModel(mesa.Model):
                     mask &= uniform(self.seed, self.replicate_ids, m, ev.stream) < chance
             if not mask.any():
                 continue
-            for effect in ev.effects:
-                effect.apply(s, ctx, mask)
+            apply_where(s, ev.effects, ctx, mask)
             s.event_month[:, k] = np.where(mask, m, s.event_month[:, k])
             if not self.keep_log:
                 continue
@@ -711,7 +845,7 @@ class FrontlineModel(mesa.Model):
                 agent = self.states[decision.spec.actor]
                 explanation = None
                 if forced is None or self.explain_forced:
-                    explanation = agent.evaluate(decision)
+                    explanation = agent.evaluate_where(decision, mask)
                 if forced is not None:
                     choice = Choice(decision.spec.id, np.full(self.replicates, forced), "forced")
                 else:
@@ -755,8 +889,7 @@ class FrontlineModel(mesa.Model):
             if self.keep_log:
                 first = int(np.flatnonzero(chosen)[0])
                 did = tuple(effect.describe(s, ctx, first) for effect in option.effects)
-            for effect in option.effects:
-                effect.apply(s, ctx, chosen)
+            apply_where(s, option.effects, ctx, chosen)
             if not self.keep_log:
                 continue
             self.log.append(
@@ -808,18 +941,26 @@ class FrontlineModel(mesa.Model):
         For each event open in the next ``horizon`` months and not yet fired: its chance of
         firing in them, 1 - (1 - monthly chance)^months, with the monthly chance as the
         state stands (no option: ``s``; each option: ``trials``). Returns the ids of the
-        events some option changes by more than 1 point, their chances without an option
-        (R, E) and with each option (R, O, E).
+        events some option changes by more than ``FORESEEN`` in some replicate, their
+        chances without an option (R, E) and with each option (R, O, E); ``evaluate`` counts
+        an event in the replicates where some option moves it that much, and no others.
         """
         month = self.month
         ids, base, each = [], [], []
+        changed = [t.changed(s) for t in trials]
         for ev in self.scenario.events:
             months = min(ev.last, month + horizon) - max(ev.first, month + 1) + 1
             if months <= 0 or ev.past:
                 continue
+            moved = [not ev.reads.isdisjoint(c) for c in changed]
+            if not any(moved):
+                continue  # no option wrote anything its chance reads
             without = 1.0 - (1.0 - ev.chance(s, month)) ** months
-            withs = [1.0 - (1.0 - ev.chance(t, month)) ** months for t in trials]
-            if max(float(np.abs(w - without).max()) for w in withs) <= 0.01:
+            withs = [
+                1.0 - (1.0 - ev.chance(t, month)) ** months if m else without
+                for t, m in zip(trials, moved, strict=True)
+            ]
+            if max(float(np.abs(w - without).max()) for w in withs) <= FORESEEN:
                 continue
             ids.append(ev.spec.id)
             base.append(without)

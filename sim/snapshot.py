@@ -359,7 +359,7 @@ def _check_explanation(
     """A log entry's explanation: its decision, options and arrays."""
     options = [o.id for o in decision.options]
     keys = {"decision", "actor", "options", "changes", "weights", "temperature", "probabilities"}
-    keys |= {"foreseen", "chances", "chances_without", "answers", "answered"}
+    keys |= {"foreseen", "chances", "chances_without", "answers", "answered", "answering"}
     if not isinstance(item, dict) or set(item) != keys:
         c.add(field, f"expected a mapping of {', '.join(sorted(keys))}")
         return
@@ -370,16 +370,23 @@ def _check_explanation(
         c.add(f"{field}.foreseen", "expected a list of the scenario's event ids")
         foreseen = []
     answers = item["answers"]
-    if not isinstance(answers, list) or not all(a is None or a in decisions for a in answers):
-        c.add(f"{field}.answers", "expected a decision id or nothing for each option")
-    elif answers and len(answers) != len(decision.options):
-        c.add(f"{field}.answers", f"expected one per option ({len(decision.options)})")
+    if not isinstance(answers, list) or not all(a in decisions for a in answers):
+        c.add(f"{field}.answers", "expected a list of the scenario's decision ids")
+        answers = []
     if foreseen:
         n_options, n_events = len(decision.options), len(foreseen)
         c.array(f"{field}.chances", item["chances"], np.float64, (r, n_options, n_events))
         c.array(f"{field}.chances_without", item["chances_without"], np.float64, (r, n_events))
     if answers:
         c.array(f"{field}.answered", item["answered"], np.int64, (r, len(decision.options)))
+        c.array(
+            f"{field}.answering",
+            item["answering"],
+            np.int64,
+            (r, len(decision.options)),
+            lambda a: bool(((a >= -1) & (a < len(answers))).all()),
+            f"-1 or an index into answers (below {len(answers)})",
+        )
     if item["decision"] != decision.spec.id or item["actor"] != decision.spec.actor:
         c.add(field, "expected the decision's own id and actor")
     if item["options"] != options:

@@ -24,6 +24,10 @@ from sponsor to target, ``intervention`` from the intervening state to the count
 TIE = {name: k for k, name in enumerate(TIES)}
 
 
+COLUMNS = ("flags", "event_month", "choice", "choice_month")
+"""The state's arrays with one column per flag, event or decision."""
+
+
 @dataclass
 class WorldState:
     """Everything that changes during a run, for R replicates.
@@ -33,6 +37,11 @@ class WorldState:
     has written: it starts at the scenario's relations and every shock leaves a share in it.
     ``ties[r, k, i, j]`` is 1 where a commitment of kind ``TIES[k]`` binds i to j.
     ``econ_aid[r, i, j]`` and ``mil_aid[r, i, j]`` are aid flowing from i to j (decaying).
+
+    Arrays are replaced, never written in place (``writable``), except ``choice``,
+    ``choice_month`` and ``event_month``, which the model fills as decisions are taken and
+    events fire: the AI's trial states share arrays with the state they come from, and a
+    cache may know an array by its identity (``sim.dynamics.StaticCache``).
     """
 
     attitudes: F64  # (R, 6, 6)
@@ -55,7 +64,7 @@ class WorldState:
 
     def copy(self) -> WorldState:
         """A deep copy (the AI's look-ahead works on copies)."""
-        return WorldState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+        return WorldState(**{name: getattr(self, name).copy() for name in FIELDS})
 
     def trial(self) -> WorldState:
         """A copy for the AI to try an option on, sharing every array until it is written.
@@ -63,7 +72,7 @@ class WorldState:
         Effects never write into an array of a state: they take ``writable`` copies (copy on
         write), so a trial costs nothing until an option changes something.
         """
-        return WorldState(**{f.name: getattr(self, f.name) for f in fields(self)})
+        return WorldState(**{name: getattr(self, name) for name in FIELDS})
 
     def writable(self, name: str) -> npt.NDArray[Any]:
         """A fresh copy of one array, put in place of the old (which others may share)."""
@@ -71,9 +80,29 @@ class WorldState:
         setattr(self, name, array)
         return array
 
+    def changed(self, before: WorldState) -> frozenset[tuple[str, int]]:
+        """What this trial state has written since it was tried from ``before``.
+
+        Each array a trial has not written is still ``before``'s own (copy on write): each
+        written array gives ``(field, -1)``, and for the arrays with a column per flag,
+        event or decision, also ``(field, column)`` for each column that differs. A
+        condition whose reads (``sim.vocabulary.Test``) are not among them gives the same
+        answer on both states.
+        """
+        out: set[tuple[str, int]] = set()
+        for name in FIELDS:
+            mine, theirs = getattr(self, name), getattr(before, name)
+            if mine is theirs:
+                continue
+            out.add((name, -1))
+            if name in COLUMNS:
+                differ = np.flatnonzero((mine != theirs).any(axis=0))
+                out.update((name, int(c)) for c in differ)
+        return frozenset(out)
+
     def take(self, index: npt.NDArray[np.intp]) -> WorldState:
         """The replicates at ``index`` (with repeats allowed), as a new state."""
-        return WorldState(**{f.name: getattr(self, f.name)[index].copy() for f in fields(self)})
+        return WorldState(**{name: getattr(self, name)[index] for name in FIELDS})
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data that restores to an identical state (floats round-trip exactly)."""
@@ -96,3 +125,7 @@ class WorldState:
                 item["shape"]
             )
         return cls(**arrays)
+
+
+FIELDS = tuple(f.name for f in fields(WorldState))
+"""The names of the state's arrays, in order."""

@@ -35,6 +35,31 @@ Actors = ActorId | list[ActorId]
 Loc = tuple[str | int, ...]
 
 CondFn = Callable[[WorldState, int], B]
+
+Read = tuple[str, int]
+"""A part of the state a condition reads: a field, and a column of it (-1: all of it)."""
+
+
+@dataclass(frozen=True)
+class Test:
+    """A compiled condition: a function over replicate arrays, and what of the state it reads.
+
+    ``reads`` lets the AI's look-ahead skip a condition on a trial state that differs from
+    the state it came from in nothing the condition reads (``WorldState.changed``).
+    """
+
+    fn: CondFn
+    reads: frozenset[Read]
+
+    def __call__(self, s: WorldState, month: int) -> B:
+        """The condition's truth in each replicate of ``s`` in ``month``."""
+        return self.fn(s, month)
+
+
+def _whole(*names: str) -> frozenset[Read]:
+    return frozenset((name, -1) for name in names)
+
+
 """A compiled condition: (state, month) -> one boolean per replicate."""
 
 
@@ -188,7 +213,7 @@ class AttitudeTest(Args):
 
 
 @condition("attitude", AttitudeTest, "True where FROM's attitude to TO is above/below a value.")
-def _attitude_test(a: AttitudeTest, r: Resolver, loc: Loc) -> CondFn:
+def _attitude_test(a: AttitudeTest, r: Resolver, loc: Loc) -> Test:
     i, j = INDEX[a.from_], INDEX[a.to]
     lo = -np.inf if a.above is None else a.above
     hi = np.inf if a.below is None else a.below
@@ -197,19 +222,19 @@ def _attitude_test(a: AttitudeTest, r: Resolver, loc: Loc) -> CondFn:
         v = s.attitudes[:, i, j]
         return (v > lo) & (v < hi)
 
-    return test
+    return Test(test, _whole("attitudes"))
 
 
 @condition("flag", Slug, "True where the named flag is raised.")
-def _flag_test(name: str, r: Resolver, loc: Loc) -> CondFn:
+def _flag_test(name: str, r: Resolver, loc: Loc) -> Test:
     k = r.flag(name, loc)
-    return lambda s, month: s.flags[:, k].copy()
+    return Test(lambda s, month: s.flags[:, k].copy(), frozenset({("flags", k)}))
 
 
 @condition("fired", Slug, "True where the named event has already happened.")
-def _fired_test(event_id: str, r: Resolver, loc: Loc) -> CondFn:
+def _fired_test(event_id: str, r: Resolver, loc: Loc) -> Test:
     k = r.event(event_id, loc)
-    return lambda s, month: s.event_month[:, k] >= 0
+    return Test(lambda s, month: s.event_month[:, k] >= 0, frozenset({("event_month", k)}))
 
 
 class ChoseTest(Args):
@@ -220,12 +245,13 @@ class ChoseTest(Args):
 
 
 @condition("chose", ChoseTest, "True where DECISION has been taken (with OPTION, if given).")
-def _chose_test(a: ChoseTest, r: Resolver, loc: Loc) -> CondFn:
+def _chose_test(a: ChoseTest, r: Resolver, loc: Loc) -> Test:
     d = r.decision(a.decision, (*loc, "decision"))
+    reads = frozenset({("choice", d)})
     if a.option is None:
-        return lambda s, month: s.choice[:, d] >= 0
+        return Test(lambda s, month: s.choice[:, d] >= 0, reads)
     o = r.option(a.decision, a.option, (*loc, "option"))
-    return lambda s, month: s.choice[:, d] == o
+    return Test(lambda s, month: s.choice[:, d] == o, reads)
 
 
 class AlignedTest(Args):
@@ -236,9 +262,9 @@ class AlignedTest(Args):
 
 
 @condition("aligned", AlignedTest, "True where ACTOR stands in BLOC (west, east, non-aligned).")
-def _aligned_test(a: AlignedTest, r: Resolver, loc: Loc) -> CondFn:
+def _aligned_test(a: AlignedTest, r: Resolver, loc: Loc) -> Test:
     i, b = INDEX[a.actor], Bloc.from_label(a.bloc).value
-    return lambda s, month: s.bloc[:, i] == b
+    return Test(lambda s, month: s.bloc[:, i] == b, _whole("bloc"))
 
 
 TieKind = Literal["alliance", "treaty", "base", "insurgency", "intervention"]
@@ -263,14 +289,16 @@ class TieTest(Args):
     TieTest,
     "True where a commitment of KIND binds FROM to TO (a pact or treaty either way).",
 )
-def _tie_test(a: TieTest, r: Resolver, loc: Loc) -> CondFn:
+def _tie_test(a: TieTest, r: Resolver, loc: Loc) -> Test:
     from sim.state import TIE
 
     k, i, j = TIE[a.kind], INDEX[a.from_], INDEX[a.to]
     both = a.kind in ("alliance", "treaty")
     if both:
-        return lambda s, month: (s.ties[:, k, i, j] > 0) | (s.ties[:, k, j, i] > 0)
-    return lambda s, month: s.ties[:, k, i, j] > 0
+        return Test(
+            lambda s, month: (s.ties[:, k, i, j] > 0) | (s.ties[:, k, j, i] > 0), _whole("ties")
+        )
+    return Test(lambda s, month: s.ties[:, k, i, j] > 0, _whole("ties"))
 
 
 class AidTest(Args):
@@ -289,7 +317,7 @@ class AidTest(Args):
 
 
 @condition("aid_flow", AidTest, "True where FROM's aid of KIND to TO flows above ABOVE points.")
-def _aid_test(a: AidTest, r: Resolver, loc: Loc) -> CondFn:
+def _aid_test(a: AidTest, r: Resolver, loc: Loc) -> Test:
     i, j, above, kind = INDEX[a.from_], INDEX[a.to], a.above, a.kind
 
     def test(s: WorldState, month: int) -> B:
@@ -303,7 +331,7 @@ def _aid_test(a: AidTest, r: Resolver, loc: Loc) -> CondFn:
         out: B = flow > above
         return out
 
-    return test
+    return Test(test, _whole("mil_aid", "econ_aid"))
 
 
 class StrengthTest(Args):
@@ -325,7 +353,7 @@ class StrengthTest(Args):
     StrengthTest,
     "True in the years when ACTOR's military capability exceeds BY times THAN's (COW NMC).",
 )
-def _stronger_test(a: StrengthTest, r: Resolver, loc: Loc) -> CondFn:
+def _stronger_test(a: StrengthTest, r: Resolver, loc: Loc) -> Test:
     from sim.capabilities import load_capabilities
 
     capabilities = load_capabilities()
@@ -335,7 +363,7 @@ def _stronger_test(a: StrengthTest, r: Resolver, loc: Loc) -> CondFn:
         military, _ = capabilities.for_year(month // 12)
         return np.full(s.replicates, bool(military[i] > by * military[j]))
 
-    return test
+    return Test(test, frozenset())
 
 
 class Period(Args):
@@ -358,17 +386,19 @@ class Period(Args):
 
 
 @condition("between", Period, "True in the months from FROM to TO (either may be left out).")
-def _between_test(a: Period, r: Resolver, loc: Loc) -> CondFn:
+def _between_test(a: Period, r: Resolver, loc: Loc) -> Test:
     from sim.calendar import parse_month
 
     lo = parse_month(a.from_) if a.from_ else -(10**9)
     hi = parse_month(a.to) if a.to else 10**9
-    return lambda s, month: np.full(s.replicates, lo <= month <= hi)
+    return Test(lambda s, month: np.full(s.replicates, lo <= month <= hi), frozenset())
 
 
 @condition("all", _CONDITION_LIST, "True where every listed condition is true.")
-def _all_test(items: list[Any], r: Resolver, loc: Loc) -> CondFn:
-    parts = [compile_condition(c, r, (*loc, k)) for k, c in enumerate(items)]
+def _all_test(items: list[Any], r: Resolver, loc: Loc) -> Test:
+    tests = [compile_condition(c, r, (*loc, k)) for k, c in enumerate(items)]
+    parts = [t.fn for t in tests]
+    reads = frozenset().union(*(t.reads for t in tests))
 
     def test(s: WorldState, month: int) -> B:
         out = np.ones(s.replicates, dtype=bool)
@@ -376,12 +406,14 @@ def _all_test(items: list[Any], r: Resolver, loc: Loc) -> CondFn:
             out &= p(s, month)
         return out
 
-    return test
+    return Test(test, reads)
 
 
 @condition("any", _CONDITION_LIST, "True where at least one listed condition is true.")
-def _any_test(items: list[Any], r: Resolver, loc: Loc) -> CondFn:
-    parts = [compile_condition(c, r, (*loc, k)) for k, c in enumerate(items)]
+def _any_test(items: list[Any], r: Resolver, loc: Loc) -> Test:
+    tests = [compile_condition(c, r, (*loc, k)) for k, c in enumerate(items)]
+    parts = [t.fn for t in tests]
+    reads = frozenset().union(*(t.reads for t in tests))
 
     def test(s: WorldState, month: int) -> B:
         out = np.zeros(s.replicates, dtype=bool)
@@ -389,13 +421,14 @@ def _any_test(items: list[Any], r: Resolver, loc: Loc) -> CondFn:
             out |= p(s, month)
         return out
 
-    return test
+    return Test(test, reads)
 
 
 @condition("not", ForwardRef("Condition"), "True where the given condition is false.")
-def _not_test(item: Any, r: Resolver, loc: Loc) -> CondFn:
+def _not_test(item: Any, r: Resolver, loc: Loc) -> Test:
     part = compile_condition(item, r, loc)
-    return lambda s, month: ~part(s, month)
+    inner = part.fn
+    return Test(lambda s, month: ~inner(s, month), part.reads)
 
 
 # --------------------------------------------------------------------------- effects
@@ -608,11 +641,11 @@ def kind_of(item: BaseModel) -> str:
     return str(next(iter(type(item).model_fields)))
 
 
-def compile_condition(item: BaseModel, r: Resolver, loc: Loc) -> CondFn:
-    """Compile a validated condition mapping into a function over replicate arrays."""
+def compile_condition(item: BaseModel, r: Resolver, loc: Loc) -> Test:
+    """Compile a validated condition mapping into a ``Test`` over replicate arrays."""
     name = kind_of(item)
-    fn: CondFn = CONDITIONS[name].compile(getattr(item, name), r, (*loc, name))
-    return fn
+    out: Test = CONDITIONS[name].compile(getattr(item, name), r, (*loc, name))
+    return out
 
 
 def compile_effect(item: BaseModel, r: Resolver, loc: Loc) -> Effect:

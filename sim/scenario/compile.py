@@ -28,9 +28,10 @@ from sim.schema import (
 from sim.state import F64, WorldState
 from sim.vocabulary import (
     EFFECTS,
-    CondFn,
     Effect,
     Loc,
+    Read,
+    Test,
     compile_condition,
     compile_effect,
     flags_of,
@@ -79,13 +80,22 @@ class CompiledEvent:
     first: int
     last: int
     hazard: float
-    when: CondFn | None
+    when: Test | None
     effects: tuple[Effect, ...]
     stream: int
     past: bool = False
     pinned: int | None = None  # on the recorded path: fires in this month and no other
     mtth: float | None = None
-    modifiers: tuple[tuple[float, CondFn], ...] = ()
+    modifiers: tuple[tuple[float, Test], ...] = ()
+
+    @cached_property
+    def reads(self) -> frozenset[Read]:
+        """What of the state its chance reads: its own column, its when and its modifiers."""
+        out = {("event_month", self.index)}
+        for test in (self.when, *(m for _, m in self.modifiers)):
+            if test is not None:
+                out |= test.reads
+        return frozenset(out)
 
     def chance(self, s: WorldState, month: int) -> F64:
         """Each replicate's chance that the event fires this month, if it may (R,).
@@ -96,6 +106,8 @@ class CompiledEvent:
         may = s.event_month[:, self.index] < 0
         if self.when is not None and may.any():
             may &= self.when(s, month)
+        if not may.any():
+            return np.zeros(s.replicates)
         if not self.modifiers:
             return np.where(may, self.hazard, 0.0)
         assert self.mtth is not None
@@ -114,7 +126,7 @@ class CompiledDecision:
     actor: int
     first: int
     last: int
-    when: CondFn | None
+    when: Test | None
     options: tuple[CompiledOption, ...]
     stream: int
     past: bool = False
