@@ -883,7 +883,7 @@ def rollouts(request: dict[str, Any], option: str) -> OptionForecast:
     model.decide(Choice(pending.id, option, by="human"))
     start = model.month
     events_before = model.state.event_month[0].copy()
-    ensemble = model.branch(int(request["rollouts"]), int(request["seed"]))
+    ensemble = model.branch(int(request["rollouts"]), int(request["seed"]), keep_log=False)
     milestones = [parse_month(m) for m in request["milestones"]]
     pairs = forecast_pairs(str(request["actor"]))
     snapshots = []

@@ -305,6 +305,37 @@ def foresee(
     return utility(ahead_row, ahead_col, mil_in * decay, eco_in * decay, s, i, military, economic)
 
 
+UTILITY_READS = ("attitudes", "econ_aid", "mil_aid", "ideology", "prestige")
+"""The state's arrays that ``foresee`` and ``utility`` read."""
+
+
+def foresee_each(
+    states: list[WorldState],
+    st: Structure,
+    horizon: int,
+    i: int,
+    military: F64,
+    economic: F64,
+    statics: list[F64],
+) -> list[F64]:
+    """``foresee`` for several states of R replicates each, in one pass: one (R, 4) per state.
+
+    The states are laid one after another on the replicate axis (only the arrays a utility
+    reads are joined), so that a decision's options and foreseen events cost one look-ahead
+    instead of one each. Every replicate's result depends on its own row alone, so each
+    state's part has the same bits as ``foresee`` on that state (``statics`` are their
+    ``static_baseline``).
+    """
+    if len(states) == 1:
+        return [foresee(states[0], st, horizon, i, military, economic, statics[0])]
+    joined = replace(
+        states[0],
+        **{name: np.concatenate([getattr(x, name) for x in states]) for name in UTILITY_READS},
+    )
+    both = foresee(joined, st, horizon, i, military, economic, np.concatenate(statics))
+    return list(np.split(both, len(states)))
+
+
 def utility(
     row: F64,
     col: F64,

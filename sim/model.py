@@ -29,12 +29,12 @@ from sim.dynamics import (
     StaticCache,
     Structure,
     advance,
-    foresee,
+    foresee_each,
     rowsum,
 )
 from sim.errors import echo, shorten
 from sim.rng import uniform
-from sim.scenario import CompiledDecision, CompiledScenario, scenario_from_data
+from sim.scenario import CompiledDecision, CompiledEvent, CompiledScenario, scenario_from_data
 from sim.snapshot import SavedRunError, check_arrays, check_envelope, depth_problem, seed_problem
 from sim.state import F64, FIELDS, TIES, B, WorldState
 from sim.view import RunView, view_of
@@ -424,10 +424,10 @@ class StateAgent(mesa.Agent):
         mil, eco = model.capabilities_for(model.month + horizon)
         cache = model.lookahead_cache
 
-        def utility_ahead(x: WorldState) -> F64:
-            return foresee(x, structure, horizon, self.index, mil, eco, cache.get(x, structure))
+        def utilities_ahead(xs: list[WorldState]) -> list[F64]:
+            statics = [cache.get(x, structure) for x in xs]  # in order: the cache's hits
+            return foresee_each(xs, structure, horizon, self.index, mil, eco, statics)
 
-        base = utility_ahead(s)
         n, r = len(decision.options), s.replicates
         changes = np.empty((r, n, len(COMPONENTS)))
         everyone = np.ones(r, dtype=bool)
@@ -449,21 +449,28 @@ class StateAgent(mesa.Agent):
                     answering[which == k, o] = answers.index(follow_id)
                 answered[:, o] = picks
             trials.append(trial)
-            changes[:, o, :] = utility_ahead(trial) - base
         seen: tuple[str, ...] = ()
         chances = np.zeros((r, n, 0))
         chances_base = np.zeros((r, 0))
+        afters = []
         if foresight:
             seen, chances_base, chances = model.foreseen(s, trials, horizon)
-            for k, event_id in enumerate(seen):
+            for event_id in seen:
                 event = model.scenario.events[model.scenario.event_index(event_id)]
                 after = s.trial()
                 for effect in event.effects:
                     effect.apply(after, ctx, everyone)
-                consequence = utility_ahead(after) - base  # (R, 4)
-                shift = chances[:, :, k] - chances_base[:, None, k]  # (R, O)
-                shift[np.abs(shift).max(axis=1) <= FORESEEN] = 0.0  # that replicate's own test
-                changes += shift[:, :, None] * consequence[:, None, :]
+                afters.append(after)
+        # the state as it is, each option's and each foreseen event's, in one look-ahead
+        ahead = utilities_ahead([s, *trials, *afters])
+        base = ahead[0]
+        for o in range(n):
+            changes[:, o, :] = ahead[1 + o] - base
+        for k in range(len(seen)):
+            consequence = ahead[1 + n + k] - base  # (R, 4)
+            shift = chances[:, :, k] - chances_base[:, None, k]  # (R, O)
+            shift[np.abs(shift).max(axis=1) <= FORESEEN] = 0.0  # that replicate's own test
+            changes += shift[:, :, None] * consequence[:, None, :]
         return Explanation(
             decision.spec.id,
             self.actor,
@@ -669,6 +676,8 @@ class FrontlineModel(mesa.Model):
         self._contexts: dict[int, Context] = {}
         self.structure = Structure(scenario.spec.dynamics, scenario.rules.bond)
         self.static_cache = StaticCache()
+        self._ahead_key: tuple[int, int] | None = None
+        self._ahead: list[tuple[CompiledEvent, int]] = []
         self.lookahead_cache = StaticCache()  # the AI's trial states, which may hold fewer rows
         self._by_month_events, self._by_month_decisions = scenario.schedule
         self.state = self._initial_state()
@@ -948,10 +957,7 @@ class FrontlineModel(mesa.Model):
         month = self.month
         ids, base, each = [], [], []
         changed = [t.changed(s) for t in trials]
-        for ev in self.scenario.events:
-            months = min(ev.last, month + horizon) - max(ev.first, month + 1) + 1
-            if months <= 0 or ev.past:
-                continue
+        for ev, months in self._open_ahead(horizon):
             moved = [not ev.reads.isdisjoint(c) for c in changed]
             if not any(moved):
                 continue  # no option wrote anything its chance reads
@@ -969,6 +975,18 @@ class FrontlineModel(mesa.Model):
         if not ids:
             return (), np.zeros((r, 0)), np.zeros((r, n, 0))
         return tuple(ids), np.stack(base, axis=1), np.stack(each, axis=2)
+
+    def _open_ahead(self, horizon: int) -> list[tuple[CompiledEvent, int]]:
+        """The events open in the next ``horizon`` months, each with how many of them it is."""
+        key = (self.month, horizon)
+        if self._ahead_key != key:
+            self._ahead_key = key
+            self._ahead = []
+            for ev in self.scenario.events:
+                months = min(ev.last, self.month + horizon) - max(ev.first, self.month + 1) + 1
+                if months > 0 and not ev.past:
+                    self._ahead.append((ev, months))
+        return self._ahead
 
     def advise(self) -> Explanation:
         """The AI's scores for the pending human decision (the advisor's view)."""
@@ -1107,12 +1125,20 @@ class FrontlineModel(mesa.Model):
         return model
 
     def branch(
-        self, replicates: int, seed: int, *, source: int = 0, humans: Iterable[str] = ()
+        self,
+        replicates: int,
+        seed: int,
+        *,
+        source: int = 0,
+        humans: Iterable[str] = (),
+        keep_log: bool = True,
     ) -> FrontlineModel:
         """An ensemble of R copies of one replicate's current state, going on with fresh streams.
 
         The copies share the past (history and log) and differ from here on: replicate k of
-        the branch draws from seed ``seed``, replicate id k.
+        the branch draws from seed ``seed``, replicate id k. Without ``keep_log`` the branch
+        keeps no log, neither the past's nor its own (a forecast reads the state alone); its
+        runs are the same.
         """
         if self.pending is not None:
             raise RuntimeError("answer the pending decision before branching")
@@ -1121,6 +1147,7 @@ class FrontlineModel(mesa.Model):
             seed,
             replicates,
             humans=humans,
+            keep_log=keep_log,
             record_every=self.record_every,
             record_months=self.record_months,
             explain_forced=self.explain_forced,
@@ -1132,7 +1159,10 @@ class FrontlineModel(mesa.Model):
         model.recorded_months = list(self.recorded_months)
         model.recorded_attitudes = [a[pick] for a in self.recorded_attitudes]
         everyone = tuple(range(replicates))
-        model.log = [e.for_replicates(everyone, pick) for e in self.log if source in e.replicates]
+        if keep_log:
+            model.log = [
+                e.for_replicates(everyone, pick) for e in self.log if source in e.replicates
+            ]
         model.steps = self.steps
         model.running = not model.done
         return model

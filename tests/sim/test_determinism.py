@@ -97,3 +97,6 @@ def test_a_branch_shares_the_past_and_draws_fresh_futures() -> None:
     assert len(set(choices.tolist())) > 1  # fresh streams: the futures differ
     again = model.branch(200, seed=99).run()
     assert np.array_equal(again.attitude_history(), ensemble.attitude_history())
+    quiet = model.branch(200, seed=99, keep_log=False).run()  # a forecast keeps no log
+    assert quiet.log == [] and ensemble.log
+    assert np.array_equal(quiet.attitude_history(), ensemble.attitude_history())

@@ -9,7 +9,7 @@ import pytest
 
 from sim import FrontlineModel, load_scenario
 from sim.actors import N_ACTORS
-from sim.dynamics import foresee, project, utility_of
+from sim.dynamics import foresee, foresee_each, project, static_baseline, utility_of
 
 TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml"
 
@@ -52,3 +52,24 @@ def test_the_look_ahead_moves_with_the_state(mid_run: FrontlineModel) -> None:
     warmer.attitudes[:, 1:, 0] = np.clip(warmer.attitudes[:, 1:, 0] + 30.0, -100, 100)
     after = foresee(warmer, structure, 12, 0, mil, eco)
     assert (after[:, 0] > before[:, 0]).all()
+
+
+@pytest.mark.parametrize("horizon", [0, 12])
+def test_the_look_ahead_of_several_states_at_once_is_each_alone(
+    mid_run: FrontlineModel, horizon: int
+) -> None:
+    """A decision's options and foreseen events share one look-ahead: the same bits as one each."""
+    s = mid_run.state
+    structure = mid_run.structure
+    mil, eco = mid_run.capabilities_for(mid_run.month + horizon)
+    warmer = s.trial()
+    warmer.writable("attitudes")[:, 2, 0] = 40.0
+    aided = s.trial()
+    aided.writable("mil_aid")[:, 2, 0] += 5.0
+    states = [s, warmer, aided]
+    statics = [static_baseline(x, structure) for x in states]
+    each = foresee_each(states, structure, horizon, 0, mil, eco, statics)
+    assert len(each) == 3
+    for x, static, joined in zip(states, statics, each, strict=True):
+        assert np.array_equal(joined, foresee(x, structure, horizon, 0, mil, eco, static))
+    assert not np.array_equal(each[0], each[2])  # the states do differ
