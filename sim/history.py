@@ -45,9 +45,8 @@ from sim.model import FrontlineModel
 from sim.scenario import (
     CompiledScenario,
     builtin_dir,
-    clean_loc,
-    describe_error,
     shown_path,
+    validation_problems,
 )
 from sim.schema import Month, Source
 from sim.view import Decided, Happened, RunView
@@ -174,18 +173,7 @@ def _load_record(path: Path) -> Record:
     try:
         record = Record.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError(
-            [
-                Problem(
-                    doc.file,
-                    doc.line_of(clean_loc(e["loc"])),
-                    dotted(clean_loc(e["loc"])),
-                    describe_error(e),
-                )
-                for e in exc.errors()
-            ]
-            + _repeated_ids(doc)
-        ) from None
+        raise ScenarioError(validation_problems(doc, exc) + _repeated_ids(doc)) from None
     record._document = doc
     repeated = _repeated_ids(doc)
     if repeated:

@@ -40,14 +40,13 @@ from sim.scenario import (
     CompiledScenario,
     apply_set,
     builtin_dir,
-    clean_loc,
-    describe_error,
     load_scenario,
     scenario_from_data,
     shown_path,
+    validation_problems,
 )
 from sim.state import F64
-from sim.yamlfile import dotted, read_yaml
+from sim.yamlfile import read_yaml
 
 RANDOM_WEIGHT_DRAWS = 100
 """How many random weight sets the ``null_random_weights`` figure is measured against."""
@@ -345,17 +344,7 @@ def load_fit(name: str | Path = HELD_OUT_FIT) -> Fit:
     try:
         fit = Fit.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError(
-            [
-                Problem(
-                    doc.file,
-                    doc.line_of(clean_loc(e["loc"])),
-                    dotted(clean_loc(e["loc"])),
-                    describe_error(e),
-                )
-                for e in exc.errors()
-            ]
-        ) from None
+        raise ScenarioError(validation_problems(doc, exc)) from None
     try:
         load_scenario(fit.scenario, overrides=fit.set)
     except ScenarioError as exc:

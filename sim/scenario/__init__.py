@@ -28,6 +28,7 @@ from sim.scenario.problems import (
     _validate,
     clean_loc,
     describe_error,
+    validation_problems,
 )
 from sim.scenario.sources import (
     MAX_EXTENDS_DEPTH,
@@ -63,6 +64,7 @@ __all__ = [
     "scenario_from_data",
     "shown_path",
     "validate_files",
+    "validation_problems",
 ]
 
 # --------------------------------------------------------------------------- entry points

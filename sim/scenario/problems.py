@@ -22,6 +22,7 @@ from sim.schema import (
 from sim.vocabulary import (
     Loc,
 )
+from sim.yamlfile import Document, dotted
 
 if TYPE_CHECKING:
     from sim.scenario.sources import _Merged
@@ -123,6 +124,19 @@ def describe_error(error: Mapping[str, Any]) -> str:
     if "input" in error and kind not in ("value_error", "assertion_error"):
         return f"{message}, got {echo(found)}"
     return message
+
+
+def validation_problems(doc: Document, error: ValidationError) -> list[Problem]:
+    """A pydantic error on a whole YAML document as ``file:line: path: what was expected``."""
+    return [
+        Problem(
+            doc.file,
+            doc.line_of(clean_loc(e["loc"])),
+            dotted(clean_loc(e["loc"])),
+            describe_error(e),
+        )
+        for e in error.errors()
+    ]
 
 
 def _validate(merged: _Merged) -> tuple[Scenario | None, list[Problem]]:
