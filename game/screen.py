@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pygame
 import pygame_gui
 
+from game.widgets import oid
+
 if TYPE_CHECKING:
     from game.app import App
 
@@ -94,6 +96,19 @@ class Screen:
         """Remember a widget so that ``clear`` removes it; returns it."""
         self.elements.append(element)
         return element
+
+    def shade(self, starting_height: int = 20) -> pygame_gui.elements.UIPanel:
+        """A panel over the whole window that dims the screens below (for overlays), kept."""
+        w, h = self.a.size
+        panel: pygame_gui.elements.UIPanel = self.keep(
+            pygame_gui.elements.UIPanel(
+                pygame.Rect(0, 0, w, h),
+                starting_height=starting_height,
+                manager=self.a.manager,
+                object_id=oid("#shade"),
+            )
+        )
+        return panel
 
     def handle(self, event: pygame.event.Event) -> Transition | None:
         """React to one event (keys, mouse, and pygame_gui's widget events)."""

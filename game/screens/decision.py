@@ -94,11 +94,7 @@ class DecisionScreen(Screen):
         """The shade, the dialog, and one card per option."""
         app, m, px = self.a, self.a.manager, self.a.px
         w, h = app.size
-        shade = self.keep(
-            pygame_gui.elements.UIPanel(
-                pygame.Rect(0, 0, w, h), starting_height=20, manager=m, object_id=oid("#shade")
-            )
-        )
+        shade = self.shade()
         margin = px(20)
         dw, dh = w - 2 * margin, h - 2 * margin
         box = pygame_gui.elements.UIPanel(

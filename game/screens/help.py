@@ -92,11 +92,7 @@ class HelpScreen(Screen):
         """The shade and the help box."""
         app, m, px = self.a, self.a.manager, self.a.px
         w, h = app.size
-        shade = self.keep(
-            pygame_gui.elements.UIPanel(
-                pygame.Rect(0, 0, w, h), starting_height=30, manager=m, object_id=oid("#shade")
-            )
-        )
+        shade = self.shade(30)
         bw, bh = min(w - px(60), px(900)), h - px(60)
         box = pygame_gui.elements.UIPanel(
             pygame.Rect((w - bw) // 2, px(30), bw, bh),

@@ -26,11 +26,7 @@ class MessageScreen(Screen):
         """The shade, the box and the button."""
         app, m, px = self.a, self.a.manager, self.a.px
         w, h = app.size
-        shade = self.keep(
-            pygame_gui.elements.UIPanel(
-                pygame.Rect(0, 0, w, h), starting_height=20, manager=m, object_id=oid("#shade")
-            )
-        )
+        shade = self.shade()
         bw, bh = min(w - px(80), px(720)), px(300)
         box = pygame_gui.elements.UIPanel(
             pygame.Rect((w - bw) // 2, (h - bh) // 2, bw, bh),
