@@ -43,7 +43,10 @@ class Structure:
 
 def affinity(s: WorldState) -> F64:
     """Ideological affinity of each pair, (R, 6, 6) in [-1, 1]: 1 - |x_i - x_j|."""
-    x = s.ideology
+    return _affinity(s.ideology)
+
+
+def _affinity(x: F64) -> F64:
     out: F64 = 1.0 - np.abs(x[:, :, None] - x[:, None, :])
     return out
 
@@ -87,11 +90,16 @@ def structural_baseline(s: WorldState, st: Structure) -> F64:
     states are, whether they stand in the same camp, and the commitments in force between
     them (``sim.acts.commitment``).
     """
+    return _structural(s.ideology, s.bloc, s.ties, st)
+
+
+def _structural(ideology: F64, bloc: npt.NDArray[np.int8], ties: F64, st: Structure) -> F64:
+    """``structural_baseline`` from its three arrays (each replicate's row from its own)."""
     p = st.params.baseline
     out: F64 = (
-        p.ideology * 100.0 * affinity(s)
-        + p.bloc * 100.0 * bloc_compat(s.bloc)
-        + st.bond * commitment(s.ties)
+        p.ideology * 100.0 * _affinity(ideology)
+        + p.bloc * 100.0 * bloc_compat(bloc)
+        + st.bond * commitment(ties)
     )
     return out
 
@@ -108,9 +116,15 @@ def static_baseline(s: WorldState, st: Structure, structural: F64 | None = None)
 
 
 class StaticCache:
-    """``static_baseline``, with its structural part kept until camps, ideologies or ties move."""
+    """``static_baseline``, with its structural part kept until camps, ideologies or ties move.
 
-    _FIELDS = ("bloc", "ideology", "ties")
+    When they move in a few replicates only (a pact joined in one run of a thousand), only
+    those replicates' rows are computed again: every row depends on its own replicate alone.
+    """
+
+    _FIELDS = ("ideology", "bloc", "ties")
+    _FEW = 0.25
+    """Below this share of replicates moved, the moved rows alone are computed again."""
 
     def __init__(self) -> None:
         self._arrays: tuple[npt.NDArray[np.generic], ...] = ()
@@ -118,27 +132,40 @@ class StaticCache:
         self._value: F64 | None = None
 
     def get(self, s: WorldState, st: Structure) -> F64:
-        """The static baseline of ``s`` (its structural part recomputed only when it moved).
+        """The static baseline of ``s`` (its structural part recomputed only where it moved).
 
         The same arrays as last time are a hit at once: camps, ideologies and ties are never
         written in place (``WorldState.writable``), so an array that is still the same
-        object still holds the same values; other arrays are compared by value.
+        object still holds the same values; other arrays are compared by value, row by row.
         """
         now = tuple(getattr(s, name) for name in self._FIELDS)
-        if self._value is not None and all(a is b for a, b in zip(self._arrays, now, strict=True)):
-            return static_baseline(s, st, self._value)
-        if (
-            self._value is None
-            or not self._seen
-            or any(
-                a.shape != b.shape or not np.array_equal(a, b)
-                for a, b in zip(self._seen, now, strict=True)
-            )
-        ):
+        value = self._value
+        if value is not None and all(a is b for a, b in zip(self._arrays, now, strict=True)):
+            return static_baseline(s, st, value)
+        if value is None or not self._seen or self._seen[0].shape != now[0].shape:
             self._seen = tuple(a.copy() for a in now)
-            self._value = structural_baseline(s, st)
+            self._value = value = self._compute(now, st)
+        else:
+            moved = np.zeros(len(value), dtype=bool)
+            for old, new, seen in zip(self._arrays, now, self._seen, strict=True):
+                if old is not new:  # an array still the same object still holds its values
+                    moved |= (new != seen).reshape(len(value), -1).any(axis=1)
+            if moved.any():
+                if moved.mean() >= self._FEW:
+                    self._seen = tuple(a.copy() for a in now)
+                    self._value = value = self._compute(now, st)
+                else:
+                    rows = np.flatnonzero(moved)
+                    for seen, new in zip(self._seen, now, strict=True):
+                        seen[rows] = new[rows]
+                    value[rows] = self._compute(tuple(a[rows] for a in now), st)
         self._arrays = now
-        return static_baseline(s, st, self._value)
+        return static_baseline(s, st, value)
+
+    @staticmethod
+    def _compute(arrays: tuple[npt.NDArray[np.generic], ...], st: Structure) -> F64:
+        ideology, bloc, ties = arrays
+        return _structural(ideology, bloc, ties, st)  # type: ignore[arg-type]
 
 
 def advance(s: WorldState, st: Structure, static: F64 | None = None) -> None:

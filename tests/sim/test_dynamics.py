@@ -9,7 +9,14 @@ import pytest
 
 from sim import FrontlineModel, load_scenario
 from sim.actors import N_ACTORS
-from sim.dynamics import foresee, foresee_each, project, static_baseline, utility_of
+from sim.dynamics import (
+    StaticCache,
+    foresee,
+    foresee_each,
+    project,
+    static_baseline,
+    utility_of,
+)
 
 TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml"
 
@@ -73,3 +80,26 @@ def test_the_look_ahead_of_several_states_at_once_is_each_alone(
     for x, static, joined in zip(states, statics, each, strict=True):
         assert np.array_equal(joined, foresee(x, structure, horizon, 0, mil, eco, static))
     assert not np.array_equal(each[0], each[2])  # the states do differ
+
+
+def test_the_static_cache_follows_camps_ideologies_and_ties_row_by_row(
+    mid_run: FrontlineModel,
+) -> None:
+    """The cache recomputes only the replicates that moved, and still gives the exact value."""
+    s = mid_run.state.copy()
+    structure = mid_run.structure
+    cache = StaticCache()
+    assert np.array_equal(cache.get(s, structure), static_baseline(s, structure))
+    # a pact in two replicates, a new camp in one, an ideology shift in another
+    ties = s.writable("ties")
+    ties[[3, 40], 0, 0, 1] += 1.0
+    ties[[3, 40], 0, 1, 0] += 1.0
+    s.writable("bloc")[7, 0] = -s.bloc[7, 0] if s.bloc[7, 0] else 1
+    s.writable("ideology")[11, 2] -= 0.5
+    assert np.array_equal(cache.get(s, structure), static_baseline(s, structure))
+    # and when most replicates move, the whole value at once
+    s.writable("ideology")[:, 4] += 0.25
+    assert np.array_equal(cache.get(s, structure), static_baseline(s, structure))
+    # a state of another size is another state
+    small = s.take(np.arange(5))
+    assert np.array_equal(cache.get(small, structure), static_baseline(small, structure))
