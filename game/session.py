@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -135,6 +135,7 @@ class AdvisorRow:
     probability: float
     parts: dict[str, float]
     foreseen: tuple[str, ...] = ()  # what it makes likely, in words, e.g. "U-2 shot down: 80%"
+    same_as: tuple[int, ...] = ()  # the other options (1-based) it cannot be told from, now
 
 
 @dataclass(frozen=True)
@@ -529,7 +530,22 @@ class Session:
                     tuple(words),
                 )
             )
-        return rows
+        # options whose every utility change, foreseen event and answer are the same: the
+        # model cannot tell them apart in this state (their differences lie outside it)
+        changes = explanation.changes[0]
+        return [
+            replace(
+                row,
+                same_as=tuple(
+                    k + 1
+                    for k, other in enumerate(rows)
+                    if other is not row
+                    and np.array_equal(changes[k], changes[o])
+                    and other.foreseen == row.foreseen
+                ),
+            )
+            for o, row in enumerate(rows)
+        ]
 
     def decide(self, option_id: str) -> None:
         """The player's choice, through the model's one route for decisions."""

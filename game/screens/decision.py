@@ -142,9 +142,10 @@ class DecisionScreen(Screen):
             on = self.selected == k
             style = "@card_on" if on else "@card"
             words = "<br>".join(f"• {esc(w_)}" for w_ in option.words)
+            row = self.advice.get(option.id)
             html = (
                 f"<b>{k + 1}.  {esc(option.label)}</b><br><b>What it does</b><br>{words}"
-                f"<br>{_advice_html(self.advice.get(option.id))}"
+                f"{_same_html(row)}<br>{_advice_html(row)}"
             )
             self.cards.append(
                 text_box(m, pygame.Rect(x, top, cw, static_h), html, style, container=box)
@@ -280,6 +281,14 @@ def _advice_html(row: AdvisorRow | None) -> str:
     if row.foreseen:
         text += "<br><b>Foresees</b>: " + "; ".join(html.escape(w) for w in row.foreseen)
     return text
+
+
+def _same_html(row: AdvisorRow | None) -> str:
+    """A note where the model cannot tell this option from others (the difference is outside it)."""
+    if row is None or not row.same_as:
+        return ""
+    others = " or ".join(str(k) for k in row.same_as)
+    return f"<br><i>In the model, the same as option {others}</i>"
 
 
 def _chance(p: float) -> str:

@@ -240,3 +240,13 @@ def test_the_advisor_says_what_an_option_makes_likely() -> None:
             session.decide(session.ai_option())
     assert seen, "no decision of Pakistan's foresaw anything"
     assert any("within a year" in w or "would answer" in w for w in seen)
+
+
+def test_the_advisor_says_which_options_the_model_cannot_tell_apart() -> None:
+    session = Session.start(Settings(SHORT, "PAK", seed=1))
+    while not session.waiting:
+        session.step()
+    rows = {r.option: r for r in session.advise()}
+    # staying neutral and turning first to the Islamic world are the same acts (none) in 1947
+    assert rows["neutral"].same_as == (4,) and rows["islamic-world"].same_as == (1,)
+    assert rows["us-led-bloc"].same_as == () and rows["communist-camp"].same_as == ()
