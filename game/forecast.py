@@ -1,6 +1,6 @@
 """The advisor's forecast, computed in a worker process so that the window never freezes.
 
-A forecast is a few hundred rollouts per option (``game.session.rollouts``). In a thread
+A forecast is a few hundred rollouts per option (``game.session.forecasts``). In a thread
 of the game's own process those rollouts, thousands of small numpy operations, hold the
 interpreter lock often enough to make frames late (``benchmarks/game_speed.py`` measures
 both); so they run in one long-lived worker process, started once per game with an
@@ -9,7 +9,8 @@ process that has a window open). The worker imports ``game.session`` and the mod
 pygame. Requests and results cross the pipe as JSON text: only our own plain data, never
 anything unpickled from a file.
 
-Results arrive option by option; a newer request makes the worker drop an older one.
+Results arrive milestone by milestone (one year ahead first), every option at each; a
+newer request makes the worker drop an older one between months.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
-from game.session import OptionForecast, rollouts
+from game.session import OptionForecast, forecasts
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class ForecastResult:
 
 
 def _work(requests: Any, results: Any, latest: Synchronized[int]) -> None:
-    """The worker's loop: compute each request option by option, newest request first."""
+    """The worker's loop: compute the newest request, sending every option at each milestone."""
     results.put(json.dumps({"hello": True, "pygame": "pygame" in sys.modules}))
     while True:
         message = requests.get()
@@ -44,13 +45,21 @@ def _work(requests: Any, results: Any, latest: Synchronized[int]) -> None:
             return
         job, text = message
         request = json.loads(text)
-        for option in request["options"]:
-            if latest.value != job:
-                break  # a newer request came in: this one is no longer wanted
-            try:
-                data: dict[str, Any] = rollouts(request, option).to_json()
-                results.put(json.dumps({"job": job, "option": option, "forecast": data}))
-            except Exception as exc:  # reported on screen, never silently dropped
+        if latest.value != job:
+            continue  # a newer request came in: this one is no longer wanted
+
+        def wanted(job: int = job) -> bool:
+            return bool(latest.value == job)
+
+        try:
+            for stage in forecasts(request, keep_going=wanted):
+                for forecast in stage:
+                    data: dict[str, Any] = forecast.to_json()
+                    results.put(
+                        json.dumps({"job": job, "option": forecast.option, "forecast": data})
+                    )
+        except Exception as exc:  # reported on screen, never silently dropped
+            for option in request["options"]:
                 results.put(json.dumps({"job": job, "option": option, "error": repr(exc)}))
 
 

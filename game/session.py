@@ -13,7 +13,7 @@ This module never imports pygame: the forecast worker process imports it too.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
@@ -174,6 +174,7 @@ class OptionForecast:
     pairs: tuple[str, ...]
     attitudes: dict[str, tuple[Spread, ...]]  # pair -> a spread per milestone
     events: dict[str, float]  # event title -> share of rollouts where it happens
+    complete: bool = True  # False: the rollouts have reached only ``milestones`` so far
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data (what the worker process sends back)."""
@@ -184,6 +185,7 @@ class OptionForecast:
             "pairs": list(self.pairs),
             "attitudes": {p: [s.to_json() for s in v] for p, v in self.attitudes.items()},
             "events": self.events,
+            "complete": self.complete,
         }
 
     @classmethod
@@ -196,6 +198,7 @@ class OptionForecast:
             tuple(d["pairs"]),
             {p: tuple(Spread(*s) for s in v) for p, v in d["attitudes"].items()},
             {str(k): float(v) for k, v in d["events"].items()},
+            bool(d.get("complete", True)),
         )
 
 
@@ -886,27 +889,72 @@ def forecast_pairs(actor: str) -> list[tuple[str, str]]:
 
 
 def rollouts(request: dict[str, Any], option: str) -> OptionForecast:
-    """Roll the years ahead out for one option of a forecast request (see ``forecast_request``).
+    """Roll the years ahead out for one option of a forecast request (see ``forecasts``)."""
+    *_, last = forecasts({**request, "options": [option]})
+    return last[0]
 
-    A copy of the run takes the option, then ``branch`` makes ``rollouts`` copies of that
-    moment with fresh random futures, all advanced at once, every state played by the AI.
-    Every option uses the same seed, so rollout k of each option meets the same luck.
+
+def forecasts(
+    request: dict[str, Any], keep_going: Callable[[], bool] = lambda: True
+) -> Iterator[list[OptionForecast]]:
+    """Roll the years ahead out for each option of a forecast request (``forecast_request``).
+
+    One ensemble holds ``rollouts`` copies of this moment per option, each block answering
+    the decision with its option (``FrontlineModel.branch_answers``), every state then
+    played by the AI: the options share each month's fixed costs, and rollout k of every
+    option meets the same luck. Yields every option's forecast as each milestone is
+    reached (the last one ``complete``); stops early, between months, once ``keep_going``
+    says no.
     """
     model = FrontlineModel.restore(request["run"])
     pending = model.pending
     if pending is None or pending.id != request["decision"]:
         raise GameError("the forecast's run is not waiting for that decision")
-    model.decide(Choice(pending.id, option, by="human"))
+    options = [str(o) for o in request["options"]]
+    n = int(request["rollouts"])
+    source = int(np.flatnonzero(pending.mask)[0])
     start = model.month
-    events_before = model.state.event_month[0].copy()
-    ensemble = model.branch(int(request["rollouts"]), int(request["seed"]), keep_log=False)
+    events_before = model.state.event_month[source].copy()
+    ensemble = model.branch_answers(options, n, int(request["seed"]), source=source)
     milestones = [parse_month(m) for m in request["milestones"]]
     pairs = forecast_pairs(str(request["actor"]))
-    snapshots = []
-    for mark in milestones:
+    titles = [(ev.index, ev.spec.title) for ev in ensemble.scenario.events]
+    snapshots: list[np.ndarray] = []
+    for reached, mark in enumerate(milestones, start=1):
         while ensemble.month < mark + 1 and not ensemble.done:
+            if not keep_going():
+                return
             ensemble.step()
         snapshots.append(ensemble.state.attitudes.copy())
+        fired = ensemble.state.event_month
+        yield [
+            _forecast(
+                option,
+                request,
+                pairs,
+                [s[k * n : (k + 1) * n] for s in snapshots],
+                fired[k * n : (k + 1) * n],
+                events_before,
+                titles,
+                (start, mark),
+                reached == len(milestones),
+            )
+            for k, option in enumerate(options)
+        ]
+
+
+def _forecast(
+    option: str,
+    request: dict[str, Any],
+    pairs: list[tuple[str, str]],
+    snapshots: list[np.ndarray],
+    fired: np.ndarray,
+    events_before: np.ndarray,
+    titles: list[tuple[int, str]],
+    period: tuple[int, int],
+    complete: bool,
+) -> OptionForecast:
+    """One option's forecast from its block of the ensemble, at the milestones reached."""
     attitudes = {}
     for a, b in pairs:
         i, j = INDEX[a], INDEX[b]
@@ -916,21 +964,20 @@ def rollouts(request: dict[str, Any], option: str) -> OptionForecast:
             lo, mid, hi = np.percentile(mutual, [10, 50, 90])
             spreads.append(Spread(round(float(lo), 1), round(float(mid), 1), round(float(hi), 1)))
         attitudes[f"{a}-{b}"] = tuple(spreads)
-    fired = ensemble.state.event_month
+    start, until = period
     events = {}
-    for ev in ensemble.scenario.events:
-        if events_before[ev.index] >= 0:
+    for index, title in titles:
+        if events_before[index] >= 0:
             continue
-        share = float(
-            np.mean((fired[:, ev.index] >= start) & (fired[:, ev.index] <= milestones[-1]))
-        )
+        share = float(np.mean((fired[:, index] >= start) & (fired[:, index] <= until)))
         if share >= 0.02:
-            events[ev.spec.title] = round(share, 3)
+            events[title] = round(share, 3)
     return OptionForecast(
         option,
         int(request["rollouts"]),
-        tuple(request["milestones"]),
+        tuple(request["milestones"][: len(snapshots)]),
         tuple(f"{a}-{b}" for a, b in pairs),
         attitudes,
         events,
+        complete,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -1142,23 +1142,65 @@ class FrontlineModel(mesa.Model):
         """
         if self.pending is not None:
             raise RuntimeError("answer the pending decision before branching")
+        return self._copies(source, replicates, 1, seed, humans, keep_log)
+
+    def branch_answers(
+        self,
+        options: Sequence[str],
+        replicates: int,
+        seed: int,
+        *,
+        source: int = 0,
+        keep_log: bool = False,
+    ) -> FrontlineModel:
+        """One ensemble that answers the pending decision each way, R copies per answer.
+
+        Block k (rows k*R to (k+1)*R - 1) takes ``options[k]`` and goes on as ``branch`` would
+        after that answer: row k*R + i is replicate id i of seed ``seed`` in every block, so
+        each answer meets the same luck, and each block has the same bits as answering
+        ``options[k]`` here and then branching R copies (a replicate's run depends on its
+        own row alone). One ensemble shares each month's fixed costs across the answers.
+        """
+        pending = self.pending
+        if pending is None:
+            raise RuntimeError("no decision is waiting to be answered")
+        if not pending.mask[source]:
+            raise ValueError(f"the pending decision is not due in replicate {source}")
+        model = self._copies(source, replicates, len(options), seed, (), keep_log)
+        decision = pending.decision
+        index = np.repeat([decision.option_index(o) for o in options], replicates)
+        model.pending = PendingDecision(decision, np.ones(model.replicates, dtype=bool))
+        model.decide(Choice(decision.spec.id, index.astype(np.int64), by="human"))
+        return model
+
+    def _copies(
+        self,
+        source: int,
+        replicates: int,
+        blocks: int,
+        seed: int,
+        humans: Iterable[str],
+        keep_log: bool,
+    ) -> FrontlineModel:
+        """``blocks`` x ``replicates`` copies of replicate ``source``, ids 0..R-1 in each block."""
+        n = replicates * blocks
         model = FrontlineModel(
             self.scenario,
             seed,
-            replicates,
+            replicate_ids=list(range(replicates)) * blocks,
             humans=humans,
             keep_log=keep_log,
             record_every=self.record_every,
             record_months=self.record_months,
             explain_forced=self.explain_forced,
-            weights=None if self.weights is None else self.weights[[source] * replicates],
+            weights=None if self.weights is None else self.weights[[source] * n],
         )
         model.month, model._cursor = self.month, self._cursor
-        pick = np.full(replicates, source, dtype=np.intp)
+        pick = np.full(n, source, dtype=np.intp)
         model.state = self.state.take(pick)
         model.recorded_months = list(self.recorded_months)
         model.recorded_attitudes = [a[pick] for a in self.recorded_attitudes]
-        everyone = tuple(range(replicates))
+        everyone = tuple(range(n))
         if keep_log:
             model.log = [
                 e.for_replicates(everyone, pick) for e in self.log if source in e.replicates

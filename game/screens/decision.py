@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 import pygame
@@ -29,6 +30,8 @@ def forecast_html(forecast: OptionForecast | None, events: list[str], error: str
     if forecast is None:
         return "<b>Forecast</b>: computing a few hundred futures…"
     lines = [f"<b>Forecast</b> of {forecast.rollouts} futures: median (10–90%)"]
+    if not forecast.complete:
+        lines[0] += ", so far"
     for pair in forecast.pairs:
         spreads = forecast.attitudes[pair]
         cells = []
@@ -41,6 +44,19 @@ def forecast_html(forecast: OptionForecast | None, events: list[str], error: str
         for title in events:
             lines.append(f"{forecast.events.get(title, 0.0):.0%} {esc(title)}")
     return "<br>".join(lines)
+
+
+def progress_text(
+    options: Sequence[Any], forecasts: dict[str, OptionForecast], errors: dict[str, str]
+) -> str:
+    """How far the forecast has come: the year its rollouts have reached, or complete."""
+    got = [forecasts.get(o.id) for o in options if o.id not in errors]
+    if got and all(f is not None and f.complete for f in got):
+        return f"Forecast complete. Select an option (1-{len(options)}), then take it (Enter)."
+    reached = [f.milestones[-1][:4] for f in got if f is not None and f.milestones]
+    if not reached:
+        return "Forecast: rolling the years ahead out (in the background; you can choose now)"
+    return f"Forecast: computed to {min(reached)}, going on (you can choose now)"
 
 
 def telling_events(forecasts: dict[str, OptionForecast], shown: int = EVENTS_SHOWN) -> list[str]:
@@ -87,7 +103,10 @@ class DecisionScreen(Screen):
     @property
     def complete(self) -> bool:
         """True once every option's forecast has arrived (or failed) and is shown."""
-        arrived = all(o.id in self.forecasts or o.id in self.errors for o in self.view.options)
+        arrived = all(
+            o.id in self.errors or (o.id in self.forecasts and self.forecasts[o.id].complete)
+            for o in self.view.options
+        )
         return arrived and not self.stale
 
     def build(self) -> None:
@@ -171,13 +190,10 @@ class DecisionScreen(Screen):
             )
             self.select_buttons.append(b)
         self.stale = []
-        done = sum(o.id in self.forecasts for o in v.options)
         self.progress = label(
             m,
             pygame.Rect(px(16), dh - px(62), inner - px(340), px(40)),
-            f"Forecast: {done} of {n} options computed (in the background; you can choose now)"
-            if done < n
-            else "Forecast complete. Select an option (1-4), then take it (Enter).",
+            progress_text(v.options, self.forecasts, self.errors),
             "#hint",
             container=box,
         )
@@ -220,13 +236,7 @@ class DecisionScreen(Screen):
         return None
 
     def _progress_text(self) -> str:
-        n = len(self.view.options)
-        done = sum(o.id in self.forecasts for o in self.view.options)
-        if done < n:
-            return (
-                f"Forecast: {done} of {n} options computed (in the background; you can choose now)"
-            )
-        return "Forecast complete. Select an option (1-4), then take it (Enter)."
+        return progress_text(self.view.options, self.forecasts, self.errors)
 
     def _select(self, k: int) -> None:
         if 0 <= k < len(self.view.options):

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from game.saves import SaveError, autosave, list_saves, read_save, save_game, write_save
-from game.session import Session, Settings, rollouts
+from game.session import Session, Settings, forecasts, rollouts
 from sim.actors import INDEX
+from sim.model import Choice, FrontlineModel
 
 SHORT = "choosing-a-camp"
 
@@ -122,26 +123,63 @@ def test_a_forecast_rolls_out_each_option_from_this_moment() -> None:
     assert not session.model.done and session.waiting  # the game itself did not move
 
 
-def test_the_forecast_worker_answers_option_by_option_without_pygame() -> None:
+def test_the_forecast_worker_answers_milestone_by_milestone_without_pygame() -> None:
     from game.forecast import Forecaster
 
     session = Session.start(Settings(SHORT, "PAK", seed=1))
     session.step()
+    request = session.forecast_request()
     forecaster = Forecaster()
     try:
-        job = forecaster.submit(session.forecast_request())
+        job = forecaster.submit(request)
         results = []
         import time
 
         deadline = time.monotonic() + 120
-        while len(results) < 4 and time.monotonic() < deadline:
+        options = [o.id for o in session.decision().options]
+        stages = len(request["milestones"])
+        while len(results) < stages * len(options) and time.monotonic() < deadline:
             results += [r for r in forecaster.poll() if r.job == job]
             time.sleep(0.05)
-        assert [r.option for r in results] == [o.id for o in session.decision().options]
+        # every option at the first milestone, then every option at the next, ...
+        assert [r.option for r in results] == options * stages
         assert all(r.forecast is not None for r in results)
+        reached = [len(r.forecast.milestones) for r in results if r.forecast is not None]
+        assert reached == [k for k in range(1, stages + 1) for _ in options]
+        done = [r.forecast.complete for r in results if r.forecast is not None]
+        assert done == [False] * (stages - 1) * len(options) + [True] * len(options)
         assert forecaster.worker_has_pygame is False
     finally:
         forecaster.close()
+
+
+def test_one_ensemble_for_all_options_is_each_option_branched_alone() -> None:
+    """The forecast's one ensemble gives each option what answering it, then branching, gives."""
+    session = Session.start(Settings(SHORT, "PAK", seed=1))
+    session.step()
+    request = json.loads(json.dumps(session.forecast_request()))
+    request["rollouts"] = 40
+    stages = list(forecasts(request))
+    assert len(stages) == len(request["milestones"])
+    assert [f.complete for f in stages[-1]] == [True] * len(request["options"])
+    assert not any(f.complete for stage in stages[:-1] for f in stage)
+    ensemble = FrontlineModel.restore(request["run"]).branch_answers(
+        request["options"], 40, int(request["seed"])
+    )
+    ensemble.run()
+    for k, option in enumerate(request["options"]):
+        alone = FrontlineModel.restore(request["run"])
+        assert alone.pending is not None
+        alone.decide(Choice(alone.pending.id, option, by="human"))
+        branched = alone.branch(40, int(request["seed"]), keep_log=False)
+        branched.run()
+        block = slice(k * 40, (k + 1) * 40)
+        for name in ("attitudes", "choice", "event_month", "ties"):
+            assert np.array_equal(
+                getattr(ensemble.state, name)[block], getattr(branched.state, name)
+            ), name
+        # and the forecast's figures are those of the block at the end
+        assert stages[-1][k] == rollouts({**request}, option)
 
 
 def test_autosaves_keep_only_the_newest_few() -> None:
