@@ -44,9 +44,10 @@ from sim.batch import (
     check,
     columns_for,
     fingerprint,
-    run_chunk,
+    run_chunks,
     scenario_from_sources,
     sources_for,
+    tasks,
 )
 from sim.batch import plan as make_plan
 from sim.errors import echo
@@ -82,21 +83,22 @@ LOCAL_CLUSTER_CONFIG = {
 
 
 def _work_and_write(
-    chunk: Chunk,
+    task: tuple[Chunk, ...],
     columns: Columns,
     out: Path,
     table_schema: Any,
     sources: dict[ScenarioKey, dict[str, Any]],
     batch: str,
-) -> int:
-    """Compute one chunk and write its file, in a worker (no rows cross processes).
+) -> list[int]:
+    """Compute a task's chunks as one model and write their files, in a worker.
 
-    ``sources`` holds the batch's scenario data and ``batch`` its fingerprint (see
-    ``sim.batch.sources_for``).
+    No rows cross processes. ``sources`` holds the batch's scenario data and ``batch`` its
+    fingerprint (see ``sim.batch.sources_for``). Returns the chunks' indices.
     """
-    scenario = scenario_from_sources(chunk, sources, batch)
-    write_chunk(out, chunk, run_chunk(chunk, columns, scenario), table_schema, batch)
-    return chunk.index
+    scenario = scenario_from_sources(task[0], sources, batch)
+    for chunk, rows in zip(task, run_chunks(task, columns, scenario), strict=True):
+        write_chunk(out, chunk, rows, table_schema, batch)
+    return [chunk.index for chunk in task]
 
 
 _BATCH: dict[str, Any] = {}
@@ -126,9 +128,9 @@ def _exit_with(lifeline: Connection) -> None:
     os._exit(1)
 
 
-def _work_local(chunk: Chunk) -> int:
-    """``_work_and_write`` with the batch's shared arguments (sent once, not per chunk)."""
-    return _work_and_write(chunk, **_BATCH)
+def _work_local(task: tuple[Chunk, ...]) -> list[int]:
+    """``_work_and_write`` with the batch's shared arguments (sent once, not per task)."""
+    return _work_and_write(task, **_BATCH)
 
 
 def schema(spec: BatchSpec, columns: Columns) -> Any:
@@ -633,15 +635,19 @@ def _execute_locked(
         on_progress(progress)
     by_index = {c.index: c for c in chunks}
     if client is not None:
-        finished: Iterator[int] = _run_dask(todo, shared, client)
+        # a cluster's threads, or the --workers of --dask local (whose workers may still
+        # be starting): either way, every worker gets tasks
+        work = tasks(todo, max(n, sum(client.nthreads().values())))
+        finished: Iterator[list[int]] = _run_dask(work, shared, client)
     elif n > 1 and len(todo) > 1:
-        finished = _run_local(todo, shared, n)
+        finished = _run_local(tasks(todo, n), shared, n)
     else:
-        finished = (_work_and_write(chunk, **shared) for chunk in todo)
-    for index in finished:
-        chunk = by_index[index]
-        progress.done += chunk.size
-        progress.new += chunk.size
+        finished = (_work_and_write(task, **shared) for task in tasks(todo, 1))
+    for indices in finished:
+        for index in indices:
+            chunk = by_index[index]
+            progress.done += chunk.size
+            progress.new += chunk.size
         if on_progress is not None:
             on_progress(progress)
     return progress
@@ -705,11 +711,13 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _run_local(todo: list[Chunk], shared: dict[str, Any], n: int) -> Iterator[int]:
-    """Run chunks on ``n`` local worker processes; yield each chunk's index once it is written.
+def _run_local(
+    work: list[tuple[Chunk, ...]], shared: dict[str, Any], n: int
+) -> Iterator[list[int]]:
+    """Run tasks on ``n`` local worker processes; yield each task's chunk indices once written.
 
-    Each worker writes its own files, and at most two chunks per worker are in flight, so
-    memory stays flat however large the batch. Ctrl-C stops handing out chunks, lets the
+    Each worker writes its own files, and at most two tasks per worker are in flight, so
+    memory stays flat however large the batch. Ctrl-C stops handing out tasks, lets the
     running ones finish and write their files, shuts the workers down, and only then
     raises KeyboardInterrupt (a KeyboardInterrupt inside the pool's machinery can leave
     it hanging).
@@ -723,11 +731,11 @@ def _run_local(todo: list[Chunk], shared: dict[str, Any], n: int) -> Iterator[in
     pool = ProcessPoolExecutor(
         max_workers=n, mp_context=ctx, initializer=_start_worker, initargs=(shared, reader)
     )
-    pending: set[Future[int]] = set()
-    queue = iter(todo)
+    pending: set[Future[list[int]]] = set()
+    queue = iter(work)
     try:
-        for chunk in itertools.islice(queue, 2 * n):
-            pending.add(pool.submit(_work_local, chunk))
+        for task in itertools.islice(queue, 2 * n):
+            pending.add(pool.submit(_work_local, task))
         while pending:
             finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -823,8 +831,10 @@ class _DaskStart:
             self._cluster.close()
 
 
-def _run_dask(todo: list[Chunk], shared: dict[str, Any], client: Any) -> Iterator[int]:
-    """The same chunks on a Dask distributed cluster, through a connected client.
+def _run_dask(
+    work: list[tuple[Chunk, ...]], shared: dict[str, Any], client: Any
+) -> Iterator[list[int]]:
+    """The same tasks on a Dask distributed cluster, through a connected client.
 
     The workers write the chunk files themselves, as local workers do, so ``out`` must be
     a folder that every worker can reach (a shared filesystem on a cluster).
@@ -841,7 +851,7 @@ def _run_dask(todo: list[Chunk], shared: dict[str, Any], client: Any) -> Iterato
     scattered = dict(zip(big, futures_, strict=True))
     futures = client.map(
         _work_and_write,
-        todo,
+        work,
         **scattered,
         out=shared["out"].resolve(),
         batch=shared["batch"],

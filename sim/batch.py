@@ -17,7 +17,7 @@ import itertools
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,13 @@ from sim.model import FrontlineModel
 from sim.scenario import CompiledScenario, load_scenario, resolve_name, scenario_from_data
 from sim.snapshot import seed_problem
 
-SLAB = 1000
-"""Replicates per vectorised model: large enough to share each month's fixed costs (a
-decision due in a few replicates costs about as much to score as in many), small enough to
-keep a slab's arrays in tens of megabytes. A larger chunk is computed slab by slab; the
-rows are the same for any slab size, since a replicate's run does not depend on the others."""
+SLAB = 5000
+"""Replicates per vectorised model, at most: a month's fixed costs (a decision due in a few
+replicates costs about as much to score as in many) are shared by more runs in a larger
+model, and a model of 5,000 replicates keeps a worker near half a gigabyte. A larger chunk
+is computed slab by slab, and consecutive chunks of one scenario may be computed as one
+model (``tasks``, ``run_chunks``); the rows are the same for any slab, since a replicate's
+run does not depend on the others."""
 
 
 ScenarioKey = tuple[str, tuple[tuple[str, Any], ...], tuple[tuple[str, str], ...]]
@@ -149,6 +151,65 @@ def plan(spec: BatchSpec) -> list[Chunk]:
             )
             first += stop - start
     return chunks
+
+
+TASK_CHUNKS = 5
+"""Chunks per task, at most: a task's files are written together when it ends, so a batch
+stopped early keeps all but at most this many chunks per worker of what it computed."""
+
+
+def _follows(a: Chunk, b: Chunk) -> bool:
+    """Whether chunk ``b`` continues ``a``: the same scenario and seed, the next replicates."""
+    return (
+        a.key == b.key
+        and a.seed == b.seed
+        and b.start == a.stop
+        and b.first_run == a.first_run + a.size
+    )
+
+
+def tasks(todo: list[Chunk], workers: int) -> list[tuple[Chunk, ...]]:
+    """The chunks to compute, grouped into tasks of consecutive chunks computed as one model.
+
+    Each task holds at most ``SLAB`` replicates and ``TASK_CHUNKS`` chunks and, where there
+    are enough chunks, every worker gets tasks of the same size: a 6,000-run batch of
+    1,000-run chunks on two workers is two tasks of three chunks, a 100,000-run batch twenty
+    tasks of five. Files, checksums and resuming stay chunk by chunk.
+    """
+    if not todo:
+        return []
+    largest = max(c.size for c in todo)
+    per = max(1, min(SLAB // largest, TASK_CHUNKS, -(-len(todo) // max(1, workers))))
+    out: list[tuple[Chunk, ...]] = []
+    current: list[Chunk] = []
+    for chunk in todo:
+        if current and (len(current) == per or not _follows(current[-1], chunk)):
+            out.append(tuple(current))
+            current = []
+        current.append(chunk)
+    out.append(tuple(current))
+    return out
+
+
+def run_chunks(
+    chunks: tuple[Chunk, ...], columns: Columns, scenario: CompiledScenario | None = None
+) -> list[dict[str, Any]]:
+    """Compute consecutive chunks (``tasks``) as one model: each chunk's rows, in order.
+
+    The rows are those ``run_chunk`` gives for each chunk alone.
+    """
+    for a, b in itertools.pairwise(chunks):
+        if not _follows(a, b):
+            raise ValueError(f"chunk {b.index} does not continue chunk {a.index}")
+    merged = replace(chunks[0], stop=chunks[-1].stop)
+    rows = run_chunk(merged, columns, scenario)
+    out = []
+    offset = 0
+    for chunk in chunks:
+        part = slice(offset, offset + chunk.size)
+        out.append({name: values[part] for name, values in rows.items()})
+        offset += chunk.size
+    return out
 
 
 def find_run(spec: BatchSpec, run: int) -> tuple[Chunk, int]:

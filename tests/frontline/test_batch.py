@@ -25,8 +25,10 @@ from sim.batch import (
     columns_for,
     plan,
     run_chunk,
+    run_chunks,
     scenario_from_sources,
     sources_for,
+    tasks,
 )
 
 TINY = str(Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml")
@@ -391,6 +393,24 @@ def test_a_chunk_computed_in_slabs_has_the_rows_of_one_model(
     whole = run_chunk(chunk, columns)
     monkeypatch.setattr(sim.batch, "SLAB", 4)  # three models: 4, 4 and 2 replicates
     assert_same_rows(whole, run_chunk(chunk, columns))
+
+
+def test_consecutive_chunks_computed_as_one_model_have_each_chunk_s_rows() -> None:
+    spec = BatchSpec((TINY,), 9, seed=2, chunk=3, sweeps=(("dynamics.balance", (0.0, 0.05)),))
+    check(spec)
+    chunks, columns = plan(spec), columns_for(spec)
+    # three chunks per combination: on two workers a task each, never across combinations
+    assert [[c.index for c in task] for task in tasks(chunks, 2)] == [[0, 1, 2], [3, 4, 5]]
+    work = tasks(chunks, 4)
+    assert [[c.index for c in task] for task in work] == [[0, 1], [2], [3, 4], [5]]
+    for task in work:
+        for chunk, rows in zip(task, run_chunks(task, columns), strict=True):
+            assert_same_rows(rows, run_chunk(chunk, columns))
+    # a resumed batch's gaps split tasks; one worker takes the most a task may hold
+    assert [[c.index for c in t] for t in tasks([chunks[0], chunks[2]], 1)] == [[0], [2]]
+    assert [len(t) for t in tasks(chunks[:3], 1)] == [3]
+    with pytest.raises(ValueError, match="does not continue"):
+        run_chunks((chunks[0], chunks[2]), columns)
 
 
 def test_replay_refuses_when_the_scenario_changed_since_the_batch(
