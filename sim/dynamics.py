@@ -8,7 +8,7 @@ alone or inside a batch of any size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -139,6 +139,7 @@ class StaticCache:
         object still holds the same values; other arrays are compared by value, row by row.
         """
         now = tuple(getattr(s, name) for name in self._FIELDS)
+        s.disown(self._FIELDS)  # kept here and known by identity: never written in place
         value = self._value
         if value is not None and all(a is b for a, b in zip(self._arrays, now, strict=True)):
             return static_baseline(s, st, value)
@@ -239,8 +240,7 @@ def project(s: WorldState, st: Structure, horizon: int, static: F64 | None = Non
     fixed = static_baseline(s, st) if static is None else static
     ahead = _ahead(s.attitudes, fixed, balance_pull(s.attitudes), received, st, horizon)
     # the other arrays do not move in the look-ahead: the projection shares them, read-only
-    return replace(
-        s,
+    return s.derived(
         attitudes=np.where(_OFF_DIAGONAL, ahead, 0.0),
         econ_aid=s.econ_aid * k**horizon,
         mil_aid=s.mil_aid * k**horizon,
@@ -355,8 +355,7 @@ def foresee_each(
     """
     if len(states) == 1:
         return [foresee(states[0], st, horizon, i, military, economic, statics[0])]
-    joined = replace(
-        states[0],
+    joined = states[0].derived(
         **{name: np.concatenate([getattr(x, name) for x in states]) for name in UTILITY_READS},
     )
     both = foresee(joined, st, horizon, i, military, economic, np.concatenate(statics))

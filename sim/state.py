@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -38,10 +39,12 @@ class WorldState:
     ``ties[r, k, i, j]`` is 1 where a commitment of kind ``TIES[k]`` binds i to j.
     ``econ_aid[r, i, j]`` and ``mil_aid[r, i, j]`` are aid flowing from i to j (decaying).
 
-    Arrays are replaced, never written in place (``writable``), except ``choice``,
+    Arrays are copied before they are written (``writable``), except ``choice``,
     ``choice_month`` and ``event_month``, which the model fills as decisions are taken and
     events fire: the AI's trial states share arrays with the state they come from, and a
-    cache may know an array by its identity (``sim.dynamics.StaticCache``).
+    cache may know an array by its identity (``sim.dynamics.StaticCache``). A state writes
+    in place only an array it owns: one it copied itself and has shared with nobody since
+    (``trial``, ``derived`` and ``disown`` end the ownership; so does assigning an array).
     """
 
     attitudes: F64  # (R, 6, 6)
@@ -57,6 +60,15 @@ class WorldState:
     choice: I32  # (R, D), -1 until the decision is taken
     choice_month: I32  # (R, D), -1 until the decision is taken
 
+    # which arrays this state may write in place (not an array: not in FIELDS)
+    _owned: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        owned: set[str] | None = self.__dict__.get("_owned")
+        if owned is not None:
+            owned.discard(name)  # an array from elsewhere may be shared
+
     @property
     def replicates(self) -> int:
         """How many replicate runs this state holds."""
@@ -64,21 +76,43 @@ class WorldState:
 
     def copy(self) -> WorldState:
         """A deep copy (the AI's look-ahead works on copies)."""
-        return WorldState(**{name: getattr(self, name).copy() for name in FIELDS})
+        return WorldState(**{name: getattr(self, name).copy() for name in FIELDS})._owning()
 
     def trial(self) -> WorldState:
         """A copy for the AI to try an option on, sharing every array until it is written.
 
-        Effects never write into an array of a state: they take ``writable`` copies (copy on
-        write), so a trial costs nothing until an option changes something.
+        Effects never write into an array that another state may hold: they take
+        ``writable`` arrays (copy on write), so a trial costs nothing until an option
+        changes something.
         """
+        self._owned.clear()  # every array is now shared with the trial
         return WorldState(**{name: getattr(self, name) for name in FIELDS})
 
+    def derived(self, **arrays: npt.NDArray[Any]) -> WorldState:
+        """A state with some arrays replaced, sharing the others with this one."""
+        self._owned.clear()
+        out = {name: getattr(self, name) for name in FIELDS}
+        out.update(arrays)
+        return WorldState(**out)
+
+    def disown(self, names: Iterable[str]) -> None:
+        """Others now hold these arrays: copy them before writing them again."""
+        self._owned.difference_update(names)
+
     def writable(self, name: str) -> npt.NDArray[Any]:
-        """A fresh copy of one array, put in place of the old (which others may share)."""
+        """An array to write into: this state's own, or a copy in place of a shared one."""
+        if name in self._owned:
+            mine: npt.NDArray[Any] = getattr(self, name)
+            return mine
         array: npt.NDArray[Any] = getattr(self, name).copy()
-        setattr(self, name, array)
+        object.__setattr__(self, name, array)
+        self._owned.add(name)
         return array
+
+    def _owning(self) -> WorldState:
+        """Mark every array as this state's own (it has just made them all)."""
+        self._owned.update(FIELDS)
+        return self
 
     def changed(self, before: WorldState) -> frozenset[tuple[str, int]]:
         """What this trial state has written since it was tried from ``before``.
@@ -102,7 +136,7 @@ class WorldState:
 
     def take(self, index: npt.NDArray[np.intp]) -> WorldState:
         """The replicates at ``index`` (with repeats allowed), as a new state."""
-        return WorldState(**{name: getattr(self, name)[index] for name in FIELDS})
+        return WorldState(**{name: getattr(self, name)[index] for name in FIELDS})._owning()
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data that restores to an identical state (floats round-trip exactly)."""
@@ -113,6 +147,7 @@ class WorldState:
                 "data": getattr(self, f.name).ravel().tolist(),
             }
             for f in fields(self)
+            if f.init
         }
 
     @classmethod
@@ -120,6 +155,8 @@ class WorldState:
         """Inverse of ``to_json``."""
         arrays: dict[str, Any] = {}
         for f in fields(cls):
+            if not f.init:
+                continue
             item = data[f.name]
             arrays[f.name] = np.asarray(item["data"], dtype=np.dtype(item["dtype"])).reshape(
                 item["shape"]
@@ -127,5 +164,5 @@ class WorldState:
         return cls(**arrays)
 
 
-FIELDS = tuple(f.name for f in fields(WorldState))
+FIELDS = tuple(f.name for f in fields(WorldState) if f.init)
 """The names of the state's arrays, in order."""

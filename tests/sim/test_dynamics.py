@@ -103,3 +103,27 @@ def test_the_static_cache_follows_camps_ideologies_and_ties_row_by_row(
     # a state of another size is another state
     small = s.take(np.arange(5))
     assert np.array_equal(cache.get(small, structure), static_baseline(small, structure))
+
+
+def test_a_state_writes_in_place_only_arrays_nobody_else_holds(mid_run: FrontlineModel) -> None:
+    """Copy on write: a trial never sees its source's later writes, nor the source the trial's."""
+    s = mid_run.state.copy()
+    first = s.writable("attitudes")
+    assert s.writable("attitudes") is first  # its own copy: written in place from now on
+    trial = s.trial()
+    kept = trial.attitudes.copy()
+    s.writable("attitudes")[:, 0, 1] += 7.0  # shared with the trial: copied first
+    assert np.array_equal(trial.attitudes, kept)
+    trial.writable("prestige")[:, 0] += 1.0
+    assert not np.array_equal(trial.prestige, s.prestige)
+    projected = s.derived(memory=s.memory + 1.0)  # shares the other arrays
+    before = projected.ties.copy()
+    s.writable("ties")[:, 0, 0, 1] += 1.0
+    assert np.array_equal(projected.ties, before)
+    s.attitudes = projected.attitudes  # an array from elsewhere: not this state's own
+    s.writable("attitudes")[:, 2, 3] -= 5.0
+    assert not np.array_equal(projected.attitudes, s.attitudes)
+    held = s.bloc
+    s.disown(["bloc"])  # a cache keeps it and knows it by identity
+    s.writable("bloc")[:, 0] = 0
+    assert held is not s.bloc
