@@ -101,7 +101,7 @@ class SetupScreen(Screen):
             b = button(m, rect, text, self._cls(self.reveal == value), "key H toggles")
             self.choices[self.keep(b)] = ("reveal", "1" if value else "0")
         y += px(54)
-        about_h = h - y - px(110)
+        about_h = h - y - px(110) - (px(64) if self.error else 0)  # the error box goes under it
         self.about = self.keep(
             text_box(m, pygame.Rect(x0, y, width, max(about_h, px(80))), self._about(), "@body")
         )
