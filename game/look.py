@@ -37,13 +37,21 @@ def theme_data() -> dict[str, Any]:
     return data
 
 
+SCALED_MISC = ("list_item_height",)
+"""Lengths in the theme's ``misc`` blocks that hold text, and so grow with the UI scale."""
+
+
 def scaled_theme(scale: float) -> dict[str, Any]:
-    """The theme with every font size multiplied by ``scale``."""
+    """The theme with every font size, and the lengths that hold text, multiplied by ``scale``."""
     data: dict[str, Any] = json.loads(json.dumps(theme_data()))
     for block in data.values():
         font = block.get("font") if isinstance(block, dict) else None
         if isinstance(font, dict) and "size" in font:
             font["size"] = str(max(8, round(int(font["size"]) * scale)))
+        misc = block.get("misc") if isinstance(block, dict) else None
+        for name in SCALED_MISC:
+            if isinstance(misc, dict) and name in misc:
+                misc[name] = str(round(int(misc[name]) * scale))
     return data
 
 

@@ -67,6 +67,11 @@ def text_box(
     )
 
 
+def text_width(manager: pygame_gui.UIManager, text: str, theme_id: str) -> int:
+    """The width in pixels of ``text`` in the font the theme gives ``theme_id``, at the UI scale."""
+    return int(manager.get_theme().get_font([theme_id]).get_rect(text).width)
+
+
 def esc(text: str) -> str:
     """Text made safe for a text box's HTML."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
