@@ -37,7 +37,10 @@ class App:
         self.options = options
         self.fullscreen = False
         self.window = pygame.display.set_mode(options.size, pygame.RESIZABLE)
-        self.scale = options.ui_scale or look.auto_scale(options.size)
+        # the UI scale asked for (--ui-scale, - and =, or what suits the window), and the one
+        # shown: the same, or less if the screens would not fit the window at it
+        self.wanted = options.ui_scale or look.auto_scale(options.size)
+        self.scale = look.fitting_scale(self.size, self.wanted)
         self.manager = self._new_manager()
         self.stack: list[Screen] = []
         self.clock = pygame.time.Clock()
@@ -54,6 +57,8 @@ class App:
         from game.screens.title import TitleScreen
 
         self.push(TitleScreen(session))
+        if self.scale < self.wanted:
+            self.notify(self.scale_words(), 6.0)
 
     # ------------------------------------------------------------------ services
 
@@ -105,20 +110,31 @@ class App:
         self.relayout()
 
     def set_scale(self, scale: float) -> None:
-        """Change the UI scale (- and = keys) and rebuild every screen."""
-        self.scale = min(max(scale, look.SCALES[0]), look.SCALES[-1])
+        """Ask for a UI scale (- and = keys); rebuild the screens at it, or less if it won't fit."""
+        self.wanted = min(max(scale, look.SCALES[0]), look.SCALES[-1])
         self.relayout(new_manager=True)
 
     def step_scale(self, direction: int) -> None:
-        """The next smaller or larger UI scale."""
+        """The next smaller or larger UI scale than the one shown, and say which is shown."""
         scales = list(look.SCALES)
         nearest = min(range(len(scales)), key=lambda k: abs(scales[k] - self.scale))
         k = min(max(nearest + direction, 0), len(scales) - 1)
         self.set_scale(scales[k])
-        self.notify(f"UI scale {self.scale:g}", 2.0)
+        self.notify(self.scale_words(), 2.0 if self.scale >= self.wanted else 5.0)
+
+    def scale_words(self) -> str:
+        """The UI scale shown, and, if it is less than the one asked for, why."""
+        if self.scale >= self.wanted:
+            return f"UI scale {self.scale:g}"
+        w, h = look.window_for(self.wanted)
+        return f"UI scale {self.wanted:g} needs a window of {w}x{h} or more: showing {self.scale:g}"
 
     def relayout(self, new_manager: bool = False) -> None:
         """Rebuild the widgets after the window or the scale changed."""
+        scale = look.fitting_scale(self.size, self.wanted)
+        changed = scale != self.scale
+        self.scale = scale
+        new_manager = new_manager or changed
         for screen in self.visible():
             screen.clear()
         if self._notice is not None:
@@ -130,6 +146,8 @@ class App:
             self.manager.set_window_resolution(self.size)
         for screen in self.visible():
             screen.build()
+        if changed and self.scale < self.wanted:
+            self.notify(self.scale_words(), 5.0)
 
     def shoot(self, kind: str) -> Path | None:
         """Save one screenshot of a screen type into --screenshots DIR (once per type)."""

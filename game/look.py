@@ -8,6 +8,7 @@ charts, which pygame draws itself, read their colours from the theme's ``#map`` 
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -23,11 +24,40 @@ SCALES = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 """UI scales a player can choose (- and = keys, or --ui-scale)."""
 
 
+SMALLEST_SIZE = (1000, 560)
+"""The smallest window in which every screen fits at UI scale 1 (``tests/game/test_fit.py``).
+
+A scale ``s`` needs ``s`` times this window, since every layout length and font size is
+multiplied by ``s``.
+"""
+
+
 def auto_scale(size: tuple[int, int]) -> float:
     """The UI scale that suits a window: 1 at 1280x800, larger on bigger screens."""
     ratio = min(size[0] / BASE_SIZE[0], size[1] / BASE_SIZE[1])
     fitting = [s for s in SCALES if s <= max(ratio, SCALES[0]) + 1e-9]
     return max(fitting)
+
+
+def window_for(scale: float) -> tuple[int, int]:
+    """The smallest window in which every screen fits at a UI scale."""
+    return math.ceil(SMALLEST_SIZE[0] * scale), math.ceil(SMALLEST_SIZE[1] * scale)
+
+
+def fitting_scale(size: tuple[int, int], wanted: float) -> float:
+    """The UI scale to show in a window: ``wanted`` if the screens fit at it, else a smaller one.
+
+    The smaller one is the largest of ``SCALES`` that fits (the smallest if none does), so
+    that a scale chosen for a large window never clips text in a small one.
+    """
+
+    def fits(scale: float) -> bool:
+        need = window_for(scale)
+        return need[0] <= size[0] and need[1] <= size[1]
+
+    if fits(wanted):
+        return wanted
+    return max([s for s in SCALES if s < wanted and fits(s)], default=min(wanted, SCALES[0]))
 
 
 @cache
@@ -37,13 +67,21 @@ def theme_data() -> dict[str, Any]:
     return data
 
 
+SCALED_MISC = ("list_item_height",)
+"""Lengths in the theme's ``misc`` blocks that hold text, and so grow with the UI scale."""
+
+
 def scaled_theme(scale: float) -> dict[str, Any]:
-    """The theme with every font size multiplied by ``scale``."""
+    """The theme with every font size, and the lengths that hold text, multiplied by ``scale``."""
     data: dict[str, Any] = json.loads(json.dumps(theme_data()))
     for block in data.values():
         font = block.get("font") if isinstance(block, dict) else None
         if isinstance(font, dict) and "size" in font:
             font["size"] = str(max(8, round(int(font["size"]) * scale)))
+        misc = block.get("misc") if isinstance(block, dict) else None
+        for name in SCALED_MISC:
+            if isinstance(misc, dict) and name in misc:
+                misc[name] = str(round(int(misc[name]) * scale))
     return data
 
 

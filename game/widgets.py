@@ -20,11 +20,45 @@ def label(
     text: str,
     object_id: str = "#hint",
     container: Any = None,
+    shorten: bool = False,
 ) -> pygame_gui.elements.UILabel:
-    """A one-line label."""
-    return pygame_gui.elements.UILabel(
-        rect, text, manager, container=container, object_id=oid(object_id)
+    """A one-line label; with ``shorten``, a text too wide ends in "…" and shows whole on hover.
+
+    The game's own words must fit their labels at every UI scale the window allows;
+    ``shorten`` is for text that comes from content, such as a scenario's title, a citation or
+    a folder, which may be of any length.
+    """
+    made = pygame_gui.elements.UILabel(
+        rect, "" if shorten else text, manager, container=container, object_id=oid(object_id)
     )
+    if shorten:
+        fitted = shortened(made.font, text, int(made.relative_rect.width))
+        made.set_text(fitted)
+        if fitted != text:
+            made.set_tooltip(esc(text), wrap_width=max(rect.width // 2, 200), delay=0.3)
+    return made
+
+
+def shortened(font: Any, text: str, width: int) -> str:
+    """``text`` if it fits ``width`` pixels in ``font``, else its longest head that fits and "…"."""
+
+    def fits(words: str) -> bool:
+        return bool(font.get_rect(words).width <= width)
+
+    if fits(text):
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # the longest head that fits with its ellipsis
+        mid = (lo + hi + 1) // 2
+        if fits(text[:mid].rstrip() + "…"):
+            lo = mid
+        else:
+            hi = mid - 1
+    head = text[:lo]
+    space = head.rfind(" ")
+    if space > lo // 2:  # end on a whole word unless that loses half the text
+        head = head[:space]
+    return head.rstrip(" ,;:·–—-(") + "…"
 
 
 def button(
@@ -65,6 +99,11 @@ def text_box(
         object_id=oid(object_id, class_id),
         wrap_to_height=wrap_to_height,
     )
+
+
+def text_width(manager: pygame_gui.UIManager, text: str, theme_id: str) -> int:
+    """The width in pixels of ``text`` in the font the theme gives ``theme_id``, at the UI scale."""
+    return int(manager.get_theme().get_font([theme_id]).get_rect(text).width)
 
 
 def esc(text: str) -> str:

@@ -74,6 +74,7 @@ class DebriefScreen(Screen):
                 pygame.Rect(px(24), px(16), w - px(48), px(40)),
                 f"Debrief: {d.title}",
                 "#screen_heading",
+                shorten=True,
             )
         )
         self.keep(
@@ -84,6 +85,7 @@ class DebriefScreen(Screen):
                 f"difficulty {self.session.settings.difficulty}; seed "
                 f"{self.session.settings.seed}.",
                 "#hint",
+                shorten=True,
             )
         )
         top, bottom = px(90), h - px(84)

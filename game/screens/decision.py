@@ -142,9 +142,12 @@ class DecisionScreen(Screen):
             f"Source: {v.citation}",
             "#hint",
             container=box,
+            shorten=True,
         )
         if v.note:
-            source.set_tooltip(esc(v.note), wrap_width=px(520), delay=0.3)
+            cut = source.text != f"Source: {v.citation}"
+            tip = esc(f"Source: {v.citation}") + "<br>" if cut else ""
+            source.set_tooltip(tip + esc(v.note), wrap_width=px(520), delay=0.3)
         n = len(v.options)
         gap = px(10)
         cw = (inner - gap * (n - 1)) // n

@@ -46,7 +46,11 @@ class LoadScreen(Screen):
         )
         self.keep(
             label(
-                m, pygame.Rect(x0, px(80), width, px(22)), f"Saves live in {saves_dir()}", "#hint"
+                m,
+                pygame.Rect(x0, px(80), width, px(22)),
+                f"Saves live in {saves_dir()}",
+                "#hint",
+                shorten=True,
             )
         )
         bottom = h - px(90)

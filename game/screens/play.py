@@ -77,12 +77,12 @@ class PlayScreen(Screen):
                 pygame.Rect(0, 0, w, top), manager=m, object_id=oid("#topbar")
             )
         )
-        self.date_label = label(
-            m, pygame.Rect(px(12), px(2), px(230), px(34)), "", "#date", container=bar
-        )
-        self.status_label = label(
-            m, pygame.Rect(px(12), px(34), px(230), px(20)), "", "#status", container=bar
-        )
+        # the date, and under its box (not at a scaled offset that rounding can push into it)
+        # the status: together they fill the bar's inside, which is a few pixels short of ``top``
+        date = pygame.Rect(px(12), 0, px(230), px(34))
+        self.date_label = label(m, date, "", "#date", container=bar)
+        status = pygame.Rect(date.x, date.bottom, date.width, px(20))
+        self.status_label = label(m, status, "", "#status", container=bar)
         x = px(250)
         self.buttons = {}
         self._lit = {}

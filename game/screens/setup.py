@@ -16,7 +16,7 @@ from game.session import (
     Settings,
     scenario_choices,
 )
-from game.widgets import button, esc, label, text_box
+from game.widgets import button, esc, label, text_box, text_width
 from sim.actors import ACTORS, NAMES
 
 
@@ -55,9 +55,12 @@ class SetupScreen(Screen):
         names: list[str | tuple[str, str]] = list(scenario_choices())
         if self.scenario not in names:
             names.insert(0, self.scenario)
+        # as wide as its longest name (and the arrow), within the row
+        widest = max(text_width(m, str(n), "drop_down_menu.button") for n in names)
+        drop_w = min(width - px(200), max(px(360), widest + px(60)))
         self.dropdown = self.keep(
             pygame_gui.elements.UIDropDownMenu(
-                names, self.scenario, pygame.Rect(x0 + px(200), y - px(4), px(360), px(34)), m
+                names, self.scenario, pygame.Rect(x0 + px(200), y - px(4), drop_w, px(34)), m
             )
         )
         y += px(44)
@@ -101,7 +104,7 @@ class SetupScreen(Screen):
             b = button(m, rect, text, self._cls(self.reveal == value), "key H toggles")
             self.choices[self.keep(b)] = ("reveal", "1" if value else "0")
         y += px(54)
-        about_h = h - y - px(110)
+        about_h = h - y - px(110) - (px(64) if self.error else 0)  # the error box goes under it
         self.about = self.keep(
             text_box(m, pygame.Rect(x0, y, width, max(about_h, px(80))), self._about(), "@body")
         )
