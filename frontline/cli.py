@@ -891,7 +891,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--chunk",
         type=_between(1, MAX_CHUNK),
         default=DEFAULT_CHUNK,
-        help=f"runs per chunk and file, 1 to {MAX_CHUNK:,} (default {DEFAULT_CHUNK:,})",
+        help=(
+            f"runs per chunk and file, 1 to {MAX_CHUNK:,} (default {DEFAULT_CHUNK:,}); a worker "
+            "computes up to five chunks as one model of at most 5,000 runs, so a smaller chunk "
+            "uses less memory"
+        ),
     )
     batch.add_argument("--out", metavar="DIR", required=True, help="results folder")
     batch.add_argument(
