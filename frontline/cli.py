@@ -98,6 +98,14 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+def _workers(args: argparse.Namespace) -> tuple[int, str]:
+    """The local workers a batch or comparison asks for, and where its runs go, in words."""
+    from frontline.batch import default_workers
+
+    workers: int = args.workers or default_workers()
+    return workers, f"Dask at {args.dask}" if args.dask else f"{workers} local worker(s)"
+
+
 def _out_folder(value: str | None, *, batch: bool = False) -> Path | None:
     """An output folder, refused at once if a file is in its way (nothing is created yet).
 
@@ -393,7 +401,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def _compare_against(args: argparse.Namespace) -> int:
     """``compare A --against B``: both as batches with common seeds, then their divergence."""
-    from frontline.batch import default_workers, tqdm_progress
+    from frontline.batch import tqdm_progress
     from frontline.divergence import SIDE_A, SIDE_B, Side, compare_sides, parse_years
 
     if args.record is not None:
@@ -416,8 +424,7 @@ def _compare_against(args: argparse.Namespace) -> int:
     out = _out_folder(args.out)
     assert out is not None
     runs = args.runs if args.runs is not None else 1000
-    workers = args.workers or default_workers()
-    where = f"Dask at {args.dask}" if args.dask else f"{workers} local worker(s)"
+    workers, where = _workers(args)
 
     def announce() -> None:
         sys.stderr.write(f"frontline compare: {runs:,} runs of A and of B on {where}\n")
@@ -539,7 +546,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run a batch of runs into a resumable Parquet dataset."""
-    from frontline.batch import default_workers, execute, tqdm_progress
+    from frontline.batch import execute, tqdm_progress
     from sim.batch import BatchSpec, argument_problems, parse_sweep
 
     sets = tuple((k, _parse_value(v)) for k, v in _parse_pairs(args.set, "--set").items())
@@ -554,8 +561,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise ScenarioError(problems)
     out = _out_folder(args.out, batch=True)
     assert out is not None
-    workers = args.workers or default_workers()
-    where = f"Dask at {args.dask}" if args.dask else f"{workers} local worker(s)"
+    workers, where = _workers(args)
 
     def announce() -> None:
         sys.stderr.write(f"frontline batch: {spec.total_runs:,} runs on {where} into {out}\n")
