@@ -965,13 +965,12 @@ def _forecast(
             spreads.append(Spread(round(float(lo), 1), round(float(mid), 1), round(float(hi), 1)))
         attitudes[f"{a}-{b}"] = tuple(spreads)
     start, until = period
-    events = {}
-    for index, title in titles:
-        if events_before[index] >= 0:
-            continue
-        share = float(np.mean((fired[:, index] >= start) & (fired[:, index] <= until)))
-        if share >= 0.02:
-            events[title] = round(share, 3)
+    shares = ((fired >= start) & (fired <= until)).mean(axis=0)  # each event's, at once
+    events = {
+        title: round(float(shares[index]), 3)
+        for index, title in titles
+        if events_before[index] < 0 and shares[index] >= 0.02
+    }
     return OptionForecast(
         option,
         int(request["rollouts"]),
