@@ -16,7 +16,7 @@ import numpy.typing as npt
 from sim.actors import N_ACTORS
 from sim.acts import commitment
 from sim.schema import Dynamics
-from sim.state import F64, WorldState
+from sim.state import F64, B, WorldState
 
 COMPONENTS = ("security", "economy", "ideology", "prestige")
 """The parts of an actor's utility, in the order of every utility array's last axis."""
@@ -132,7 +132,38 @@ class StaticCache:
         self._value: F64 | None = None
 
     def get(self, s: WorldState, st: Structure) -> F64:
-        """The static baseline of ``s`` (its structural part recomputed only where it moved).
+        """The static baseline of ``s`` (its structural part recomputed only where it moved)."""
+        return static_baseline(s, st, self.structural(s, st))
+
+    def each(self, states: list[WorldState], st: Structure) -> list[F64]:
+        """``get`` for a state and for states made from it (its trials), in order.
+
+        The first state goes through the cache. Each other state's structural part is the
+        first's, recomputed only in the rows where its camps, ideologies or ties differ from
+        the first's: an option's trial shares the arrays it did not write, and differs only
+        in the replicates where it wrote them. The cache keeps the first state alone, so a
+        decision's trials no longer push each other out of it.
+        """
+        first = states[0]
+        fixed = self.structural(first, st)
+        out = []
+        for x in states:
+            value = fixed
+            moved: B | None = None
+            for name in self._FIELDS:
+                new, old = getattr(x, name), getattr(first, name)
+                if new is not old:
+                    differs = (new != old).reshape(len(new), -1).any(axis=1)
+                    moved = differs if moved is None else moved | differs
+            if moved is not None and moved.any():
+                rows = np.flatnonzero(moved)
+                value = fixed.copy()
+                value[rows] = self._compute(tuple(getattr(x, n)[rows] for n in self._FIELDS), st)
+            out.append(static_baseline(x, st, value))
+        return out
+
+    def structural(self, s: WorldState, st: Structure) -> F64:
+        """The structural part of the static baseline of ``s`` (the cache's own array: read it).
 
         The same arrays as last time are a hit at once: camps, ideologies and ties are never
         written in place (``WorldState.writable``), so an array that is still the same
@@ -142,7 +173,7 @@ class StaticCache:
         s.disown(self._FIELDS)  # kept here and known by identity: never written in place
         value = self._value
         if value is not None and all(a is b for a, b in zip(self._arrays, now, strict=True)):
-            return static_baseline(s, st, value)
+            return value
         if value is None or not self._seen or self._seen[0].shape != now[0].shape:
             self._seen = tuple(a.copy() for a in now)
             self._value = value = self._compute(now, st)
@@ -161,7 +192,7 @@ class StaticCache:
                         seen[rows] = new[rows]
                     value[rows] = self._compute(tuple(a[rows] for a in now), st)
         self._arrays = now
-        return static_baseline(s, st, value)
+        return value
 
     @staticmethod
     def _compute(arrays: tuple[npt.NDArray[np.generic], ...], st: Structure) -> F64:

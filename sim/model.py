@@ -425,7 +425,7 @@ class StateAgent(mesa.Agent):
         cache = model.lookahead_cache
 
         def utilities_ahead(xs: list[WorldState]) -> list[F64]:
-            statics = [cache.get(x, structure) for x in xs]  # in order: the cache's hits
+            statics = cache.each(xs, structure)
             return foresee_each(xs, structure, horizon, self.index, mil, eco, statics)
 
         n, r = len(decision.options), s.replicates

@@ -105,6 +105,25 @@ def test_the_static_cache_follows_camps_ideologies_and_ties_row_by_row(
     assert np.array_equal(cache.get(small, structure), static_baseline(small, structure))
 
 
+def test_the_static_cache_gives_a_trials_value_from_its_source_in_the_rows_it_wrote(
+    mid_run: FrontlineModel,
+) -> None:
+    """``each``: a state's trials get the exact value, recomputed only where they differ."""
+    s = mid_run.state.copy()
+    structure = mid_run.structure
+    pact, camp, same = s.trial(), s.trial(), s.trial()
+    ties = pact.writable("ties")
+    ties[[2, 9], 1, 0, 3] += 1.0
+    camp.writable("bloc")[5, 0] = -camp.bloc[5, 0] if camp.bloc[5, 0] else 1
+    camp.writable("ideology")[:, 1] += 0.3  # every row: a whole new value
+    cache = StaticCache()
+    for _ in range(2):  # the second time from the cache
+        out = cache.each([s, pact, camp, same], structure)
+        for x, value in zip([s, pact, camp, same], out, strict=True):
+            assert np.array_equal(value, static_baseline(x, structure))
+    assert not np.array_equal(out[0], out[1])  # the trials do differ
+
+
 def test_a_state_writes_in_place_only_arrays_nobody_else_holds(mid_run: FrontlineModel) -> None:
     """Copy on write: a trial never sees its source's later writes, nor the source the trial's."""
     s = mid_run.state.copy()
