@@ -138,6 +138,12 @@ class WorldState:
         """The replicates at ``index`` (with repeats allowed), as a new state."""
         return WorldState(**{name: getattr(self, name)[index] for name in FIELDS})._owning()
 
+    @staticmethod
+    def stack(states: list[WorldState]) -> WorldState:
+        """The states one after another on the replicate axis, as one new state."""
+        arrays = {name: np.concatenate([getattr(x, name) for x in states]) for name in FIELDS}
+        return WorldState(**arrays)._owning()
+
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data that restores to an identical state (floats round-trip exactly)."""
         return {

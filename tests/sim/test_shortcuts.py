@@ -1,11 +1,12 @@
 """The model's shortcuts change its speed, never its results.
 
-Four shortcuts keep a batch fast: a decision due in a few replicates is scored on those
+Five shortcuts keep a batch fast: a decision due in a few replicates is scored on those
 alone (``evaluate_where``), effects due in a few replicates run on those alone
 (``apply_where``), the look-ahead skips a condition that reads nothing an option wrote
-(``WorldState.changed``), and the static baseline is kept while camps, ideologies and ties
+(``WorldState.changed``), the static baseline is kept while camps, ideologies and ties
 are the same arrays, and a trial's is its source's but in the rows it wrote
-(``StaticCache``). With all four turned off, the baseline gives the
+(``StaticCache``), and a few replicates' chances of an event are computed for all of an
+option's trials in one call (``JOINED``). With all five turned off, the baseline gives the
 same bits: the same attitudes, choices, events and scores.
 """
 
@@ -52,6 +53,7 @@ def test_the_shortcuts_give_the_same_bits_as_the_long_way(
 
     monkeypatch.setattr(sim.model.StateAgent, "evaluate_where", everywhere)
     monkeypatch.setattr(sim.model, "SPARSE", 0.0)
+    monkeypatch.setattr(sim.model, "JOINED", 0)
     monkeypatch.setattr(WorldState, "changed", lambda self, before: EVERYTHING)
     monkeypatch.setattr(StaticCache, "structural", always)
     monkeypatch.setattr(StaticCache, "each", each)
