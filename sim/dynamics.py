@@ -390,7 +390,8 @@ def foresee_each(
         **{name: np.concatenate([getattr(x, name) for x in states]) for name in UTILITY_READS},
     )
     both = foresee(joined, st, horizon, i, military, economic, np.concatenate(statics))
-    return list(np.split(both, len(states)))
+    r = states[0].replicates
+    return [both[k * r : (k + 1) * r] for k in range(len(states))]
 
 
 def utility(

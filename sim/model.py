@@ -968,7 +968,8 @@ class FrontlineModel(mesa.Model):
             if not any(moved):
                 continue  # no option wrote anything its chance reads
             if joined is not None:  # a few replicates: every state's chance in one call
-                parts = list(np.split(1.0 - (1.0 - ev.chance(joined, month)) ** months, 1 + n))
+                every = 1.0 - (1.0 - ev.chance(joined, month)) ** months
+                parts = [every[k * r : (k + 1) * r] for k in range(1 + n)]
             else:
                 parts = [1.0 - (1.0 - ev.chance(s, month)) ** months]
                 parts += [
@@ -977,11 +978,12 @@ class FrontlineModel(mesa.Model):
                 ]
             without = parts[0]
             withs = [p if m else without for p, m in zip(parts[1:], moved, strict=True)]
-            if max(float(np.abs(w - without).max()) for w in withs) <= FORESEEN:
+            options = np.stack(withs, axis=1)
+            if np.abs(options - without[:, None]).max() <= FORESEEN:
                 continue
             ids.append(ev.spec.id)
             base.append(without)
-            each.append(np.stack(withs, axis=1))
+            each.append(options)
         if not ids:
             return (), np.zeros((r, 0)), np.zeros((r, n, 0))
         return tuple(ids), np.stack(base, axis=1), np.stack(each, axis=2)
