@@ -19,6 +19,7 @@ from frontline.files import write_set
 from sim.calendar import format_month, parse_month
 from sim.history import Comparison, Record, compare, pair_series
 from sim.model import FrontlineModel
+from sim.schema import citation
 
 TREND_COLOURS = {"improve": "#8fd19e", "worsen": "#f4a3a3", "stable": "#d9d9d9"}
 
@@ -183,8 +184,8 @@ def write_report(model: FrontlineModel, record: Record, out: Path, title: str) -
     phase_rows = "".join(
         f"<tr><td>{esc(p['pair'])}</td><td>{p['from']} to {p['to']}</td><td>{p['trend']}</td>"
         f"<td>{p['median_change']:+.1f}</td><td>{p['share_agreeing']:.0%}</td>"
-        f"<td><small>&ldquo;{esc(ph.wording)}&rdquo; ({esc(ph.source.section)}"
-        f"{'; ' + esc(', '.join(ph.source.cites)) if ph.source.cites else ''})</small></td></tr>"
+        f"<td><small>&ldquo;{esc(ph.wording)}&rdquo; ({esc(citation(ph.source.model_dump()))})"
+        "</small></td></tr>"
         for p, ph in zip(dist["phases"], comparison.phases, strict=True)
     )
     page = (

@@ -10,6 +10,7 @@ from sim.calendar import format_month
 from sim.dynamics import COMPONENTS
 from sim.model import FrontlineModel
 from sim.scenario import CompiledScenario
+from sim.schema import citation
 
 
 def result_json(model: FrontlineModel, replicate: int = 0) -> dict[str, Any]:
@@ -54,9 +55,7 @@ def timeline(model: FrontlineModel, replicate: int = 0) -> str:
         if replicate not in entry.replicates:
             continue
         when = format_month(entry.month)
-        cites = "; ".join(entry.source.get("cites", []))
-        where = entry.source.get("section", "")
-        source = f"{where}" + (f" ({cites})" if cites else "")
+        source = citation(entry.source)
         if entry.kind == "event":
             lines.append(f"{when}  event     {entry.title}")
         else:

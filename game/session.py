@@ -26,6 +26,7 @@ from sim.dynamics import COMPONENTS
 from sim.history import Record, compare, load_record
 from sim.model import Choice, FrontlineModel
 from sim.scenario import CompiledScenario, builtin_names, load_scenario
+from sim.schema import citation as cite
 
 DIFFICULTIES: Final[dict[str, float]] = {"relaxed": 6.0, "historical": 1.0, "sharp": 0.25}
 """How sharply the other states play: a multiplier of their softmax temperatures.
@@ -265,12 +266,6 @@ def load_settings_scenario(
     return load_scenario(settings.scenario, overrides=overrides, force=force)
 
 
-def _cite(source: dict[str, Any]) -> str:
-    section = str(source.get("section", ""))
-    cites = "; ".join(str(c) for c in source.get("cites", []))
-    return f"{section} ({cites})" if cites and section else section or cites
-
-
 def _signed(x: float) -> str:
     return f"{x:+.1f}"
 
@@ -370,7 +365,7 @@ class Session:
 
     def _news_item(self, entry: Any) -> NewsItem:
         month = format_month(entry.month)
-        citation = _cite(entry.source)
+        citation = cite(entry.source)
         note = str(entry.source.get("note", "") or "").strip()
         if note:
             citation += f". Note: {' '.join(note.split())}"
@@ -495,7 +490,7 @@ class Session:
             spec.actor,
             month_words(self.model.month),
             " ".join(spec.prompt.split()),
-            _cite(source.model_dump(exclude_none=True)),
+            cite(source.model_dump(exclude_none=True)),
             " ".join((source.note or "").split()),
             tuple(options),
         )

@@ -7,6 +7,8 @@ exported JSON Schema at once.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import (
@@ -110,6 +112,39 @@ class Source(Strict):
     section: str = Field(min_length=1, description="the paper's section heading")
     cites: list[str] = Field(default_factory=list, description="references the paper gives")
     note: str | None = Field(None, description="where the paper is vague, what was chosen")
+
+
+PAPER_SECTIONS = (
+    "Abstract",
+    "Introduction",
+    "Historical Background of Pakistan-Soviet Relations",
+    "Pakistan-Soviet Relations 1947-1954",
+    "Pakistan-Soviet Relations 1954-1970",
+    "Pakistan-Soviet Relations 1970-1980",
+    "Pakistan-Soviet Relations 1980-199",
+    "Conclusion",
+)
+"""The source paper's section headings, as printed (the shipped entries cite these)."""
+
+_CUT_RANGE = re.compile(r"\b[0-9]{4}-[0-9]{1,3}$")
+"""A heading that ends in a year range whose last year lacks digits."""
+
+
+def heading(section: str) -> str:
+    """A section of the paper named as its heading is printed, marked where it is cut short.
+
+    The paper heads its last period "Pakistan-Soviet Relations 1980-199". Entries quote the
+    heading as printed; what a reader sees adds "[sic]", so that the cut is not taken for
+    ours.
+    """
+    return f"{section} [sic]" if _CUT_RANGE.search(section) else section
+
+
+def citation(source: Mapping[str, Any]) -> str:
+    """An entry's source in one line: the section's heading, then the references it gives."""
+    section = heading(str(source.get("section", "")))
+    cites = "; ".join(str(c) for c in source.get("cites", []))
+    return f"{section} ({cites})" if cites and section else section or cites
 
 
 class Weights(Strict):

@@ -11,6 +11,7 @@ import yaml
 from sim import FrontlineModel, builtin_names, load_scenario
 from sim.history import load_record
 from sim.scenario import scenario_from_data
+from sim.schema import PAPER_SECTIONS, citation, heading
 
 NAMES = builtin_names()
 
@@ -42,7 +43,24 @@ def test_shipped_scenario_loads_and_runs_seeded(name: str) -> None:
 def test_shipped_scenario_entries_cite_the_papers_sections(name: str) -> None:
     sc = load_scenario(name)
     for item in [*sc.spec.events, *sc.spec.decisions]:
-        assert item.source.section.strip(), item.id
+        assert item.source.section in PAPER_SECTIONS, item.id
+
+
+def test_the_record_cites_the_papers_sections() -> None:
+    record = load_record()
+    sources = [p.source for p in record.phases]
+    assert sources and all(s.section in PAPER_SECTIONS for s in sources)
+
+
+def test_a_heading_the_paper_cut_short_is_shown_as_printed_and_marked() -> None:
+    """The paper heads its last period "... 1980-199": quoted as printed, marked [sic]."""
+    assert heading("Pakistan-Soviet Relations 1980-199").endswith("1980-199 [sic]")
+    assert heading("Pakistan-Soviet Relations 1970-1980") == "Pakistan-Soviet Relations 1970-1980"
+    assert citation({"section": "Conclusion", "cites": ["Kux, 2001", "Sattar, 2019"]}) == (
+        "Conclusion (Kux, 2001; Sattar, 2019)"
+    )
+    cut = [s for s in PAPER_SECTIONS if heading(s) != s]
+    assert cut == ["Pakistan-Soviet Relations 1980-199"]
 
 
 @pytest.mark.parametrize("name", NAMES)
