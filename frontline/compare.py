@@ -20,6 +20,7 @@ from sim.calendar import format_month, parse_month
 from sim.history import Comparison, Record, compare, pair_series
 from sim.model import FrontlineModel
 from sim.schema import citation
+from sim.text import signed
 
 TREND_COLOURS = {"improve": "#8fd19e", "worsen": "#f4a3a3", "stable": "#d9d9d9"}
 
@@ -67,6 +68,8 @@ def png(fig: Any) -> bytes:
 
 def _plot_attitudes(model: FrontlineModel, comparison: Comparison) -> bytes:
     plt = pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     pairs = list(dict.fromkeys(p.pair for p in comparison.phases)) or ["PAK-USSR"]
     history = model.attitude_history()
     months = np.array(model.recorded_months, dtype=float)
@@ -85,10 +88,13 @@ def _plot_attitudes(model: FrontlineModel, comparison: Comparison) -> bytes:
             ax.fill_between(x, lo, hi, color="#4a78b5", alpha=0.25, lw=0, label="5-95% of runs")
             ax.plot(x, mid, color="#1f4e8c", lw=1.6, label="median run")
         else:
-            ax.plot(x, series[:, 0], color="#1f4e8c", lw=1.6, label="this run")
+            dots = "o" if len(x) < 3 else None  # a run just begun: its few months as dots
+            ax.plot(x, series[:, 0], color="#1f4e8c", lw=1.6, marker=dots, label="this run")
         ax.axhline(0, color="black", lw=0.5)
         ax.set_ylim(-100, 100)
-        ax.set_xlim(x[0], x[-1] + 1 / 12)
+        ax.set_xlim(x[0], max(x[-1] + 1 / 12, x[0] + 1))  # at least a year, in whole years
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        ax.ticklabel_format(axis="x", useOffset=False, style="plain")
         ax.set_ylabel("attitude")
         name = pair.replace("->", " towards ").replace("-", " and ")
         ax.set_title(f"{name} (shaded: the paper's phases)", fontsize=10, loc="left")
@@ -103,9 +109,11 @@ def _plot_events(comparison: Comparison) -> bytes:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     events = comparison.events
     fig, ax = plt.subplots(figsize=(10, 0.32 * max(len(events), 3) + 1.2))
+    years: list[float] = []
     for k, e in enumerate(events):
         y = len(events) - 1 - k
         recorded = _year(parse_month(e.month))
@@ -113,8 +121,10 @@ def _plot_events(comparison: Comparison) -> bytes:
         sim = comparison.event_month[:, k]
         sim = sim[sim >= 0]
         share = sim.size / comparison.replicates
+        years.append(recorded)
         if sim.size:
             lo, mid, hi = np.percentile(sim / 12.0, [5, 50, 95])
+            years += [lo, hi]
             ax.plot([lo, hi], [y, y], color="#4a78b5", lw=3, alpha=0.6, zorder=2)
             ax.plot([mid], [y], marker="o", color="#1f4e8c", ms=5, zorder=4)
         ax.text(
@@ -128,6 +138,10 @@ def _plot_events(comparison: Comparison) -> bytes:
         fontsize=8,
     )
     ax.grid(axis="x", alpha=0.3)
+    if years:  # a few events close together (a game just begun) still span a year or more
+        pad = max(0.5, 0.03 * (max(years) - min(years)))
+        ax.set_xlim(min(years) - pad, max(years) + pad)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     fig.tight_layout()
     return png(fig)
 
@@ -151,14 +165,17 @@ def _nulls(nulls: dict[str, Any], key: str) -> str:
     return "".join(cells)
 
 
-def write_report(model: FrontlineModel, record: Record, out: Path, title: str) -> Path:
+def write_report(
+    model: FrontlineModel, record: Record, out: Path, title: str, until: int | None = None
+) -> Path:
     """Write the comparison report of a model's runs into ``out``; return the HTML path.
 
-    The report's files are written as one set (``frontline.files.write_set``).
+    The report's files are written as one set (``frontline.files.write_set``). ``until``: a
+    run still going compares only what falls before that month (``sim.history.compare``).
     """
     from frontline import fidelity
 
-    comparison = compare(model, record)
+    comparison = compare(model, record, until=until)
     dist = comparison.distribution()
     found = fidelity.measures(model.scenario, record, seed=model.seed)
     dist["skill"], dist["nulls"] = found["skill"], found["nulls"]
@@ -183,7 +200,7 @@ def write_report(model: FrontlineModel, record: Record, out: Path, title: str) -
         )
     phase_rows = "".join(
         f"<tr><td>{esc(p['pair'])}</td><td>{p['from']} to {p['to']}</td><td>{p['trend']}</td>"
-        f"<td>{p['median_change']:+.1f}</td><td>{p['share_agreeing']:.0%}</td>"
+        f"<td>{signed(p['median_change'], 1)}</td><td>{p['share_agreeing']:.0%}</td>"
         f"<td><small>&ldquo;{esc(ph.wording)}&rdquo; ({esc(citation(ph.source.model_dump()))})"
         "</small></td></tr>"
         for p, ph in zip(dist["phases"], comparison.phases, strict=True)

@@ -19,6 +19,7 @@ from sim.dynamics import COMPONENTS
 from sim.history import Record
 from sim.scenario import CompiledScenario
 from sim.skill import null_runs, probabilities, recorded_path, report
+from sim.text import signed
 
 NULL_RUNS = 100
 """Free runs of each null model beside a run's agreement figures."""
@@ -120,8 +121,8 @@ def html_section(scenario: CompiledScenario, record: Record, found: dict[str, An
                         esc(point.id) if first else "",
                         label,
                         f"{p[o]:.2f}",
-                        *[f"{x:+.2f}" for x in parts],
-                        f"{float(np.sum(parts)):+.2f}",
+                        *[signed(x, 2) for x in parts],
+                        signed(float(np.sum(parts)), 2),
                     ]
                 )
             )

@@ -11,6 +11,7 @@ from sim.dynamics import COMPONENTS
 from sim.model import FrontlineModel
 from sim.scenario import CompiledScenario
 from sim.schema import citation
+from sim.text import signed
 
 
 def result_json(model: FrontlineModel, replicate: int = 0) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def _foreseen(row: dict[str, Any], sc: CompiledScenario) -> list[str]:
 
 
 def _signed(x: float) -> str:
-    return f"{x:+.1f}"
+    return signed(x, 1)
 
 
 def timeline(model: FrontlineModel, replicate: int = 0) -> str:

@@ -27,6 +27,7 @@ from sim.history import Record, compare, load_record
 from sim.model import Choice, FrontlineModel
 from sim.scenario import CompiledScenario, builtin_names, load_scenario
 from sim.schema import citation as cite
+from sim.text import signed
 
 DIFFICULTIES: Final[dict[str, float]] = {"relaxed": 6.0, "historical": 1.0, "sharp": 0.25}
 """How sharply the other states play: a multiplier of their softmax temperatures.
@@ -267,7 +268,7 @@ def load_settings_scenario(
 
 
 def _signed(x: float) -> str:
-    return f"{x:+.1f}"
+    return signed(x, 1)
 
 
 def _name(actor: str) -> str:
@@ -622,17 +623,10 @@ class Session:
             return Debrief(
                 self.title, self.date, False, {"so far": "nothing has happened yet"}, (), ()
             )
-        comparison = compare(model, self.record)
-        summary = comparison.run_summary(0)
         now = min(model.month, model.scenario.end + 1)
         finished = self.done
-        decisions = [
-            d
-            for d in summary["decisions"]
-            if finished or model.scenario.decision(d["id"]).first < now
-        ]
-        events = [e for e in summary["events"] if finished or parse_month(e["recorded"]) < now]
-        phases = [p for p in summary["phases"] if finished or parse_month(p["to"]) < now]
+        summary = compare(model, self.record, until=None if finished else now).run_summary(0)
+        decisions, events, phases = summary["decisions"], summary["events"], summary["phases"]
         measures = {
             "decisions as in history": _share(sum(d["agrees"] for d in decisions), len(decisions)),
             "phases as the paper tells them": _share(sum(p["agrees"] for p in phases), len(phases)),
@@ -807,7 +801,8 @@ class Session:
         title = f"{self.title}: your game as {_name(self.settings.actor)}"
         if not self.model.recorded_months:
             raise GameError("there is nothing to report before the first month has run")
-        write_report(self.model, self.record, out, title)
+        now = min(self.model.month, self.model.scenario.end + 1)
+        write_report(self.model, self.record, out, title, until=None if self.done else now)
         debrief = self.debrief()
         esc = html.escape
         rows = "".join(

@@ -501,11 +501,19 @@ def pair_series(history: F64, pair: str) -> F64:
     return mutual
 
 
-def compare(runs: FrontlineModel | RunView, record: Record | None = None) -> Comparison:
-    """Compare runs (a model after ``run``, or its view) with the record, over their period."""
+def compare(
+    runs: FrontlineModel | RunView, record: Record | None = None, *, until: int | None = None
+) -> Comparison:
+    """Compare runs (a model after ``run``, or its view) with the record, over their period.
+
+    ``until`` (a month) compares only what falls before it (a game in progress): decisions
+    whose window opened, events the record dates and phases that ended before that month.
+    """
     rec = record if record is not None else load_record()
     view = runs if isinstance(runs, RunView) else runs.view()
     start, end = view.start, view.end
+    if until is not None:
+        end = min(end, until - 1)
 
     def within(item: Decided | Happened, month: int) -> bool:
         return not item.inherited_past and start <= month <= end

@@ -13,6 +13,7 @@ from game.screen import Pop, Screen, Transition
 from game.session import AdvisorRow, DecisionView, OptionForecast, Session
 from game.widgets import button, esc, label, oid, text_box
 from sim.actors import NAMES
+from sim.text import signed
 
 EVENTS_SHOWN = 4
 """Events listed in each option's forecast: those whose chances differ most between options."""
@@ -36,8 +37,8 @@ def forecast_html(forecast: OptionForecast | None, events: list[str], error: str
         spreads = forecast.attitudes[pair]
         cells = []
         for month, s in zip(forecast.milestones, spreads, strict=True):
-            band = f" ({s.low:+.0f}…{s.high:+.0f})" if s.high - s.low >= 1 else ""
-            cells.append(f"{month[:4]} <b>{s.median:+.0f}</b>{band}")
+            band = f" ({signed(s.low)}…{signed(s.high)})" if s.high - s.low >= 1 else ""
+            cells.append(f"{month[:4]} <b>{signed(s.median)}</b>{band}")
         lines.append(f"{esc(_pair_words(pair))}: " + ", ".join(cells))
     if events:
         lines.append(f"<b>Chance by {forecast.milestones[-1][:4]}</b>")
@@ -286,9 +287,9 @@ class DecisionScreen(Screen):
 def _advice_html(row: AdvisorRow | None) -> str:
     if row is None:
         return "<b>Advisor</b>: no view"
-    parts = ", ".join(f"{k} {v:+.1f}" for k, v in row.parts.items())
+    parts = ", ".join(f"{k} {signed(v, 1)}" for k, v in row.parts.items())
     text = (
-        f"<b>Advisor</b>: worth <b>{row.total:+.1f}</b> to us over a year ({parts}). "
+        f"<b>Advisor</b>: worth <b>{signed(row.total, 1)}</b> to us over a year ({parts}). "
         f"The computer would take it {_chance(row.probability)}."
     )
     if row.foreseen:

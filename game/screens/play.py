@@ -18,6 +18,7 @@ from game.screen import Pop, Push, Replace, Screen, Transition
 from game.session import Session
 from game.widgets import button, esc, label, oid, text_box
 from sim.actors import ACTORS, NAMES
+from sim.text import signed
 
 SPEEDS = {0: 0.0, 1: 2.0, 2: 6.0, 3: 24.0}
 """Months per second at each speed (0 is paused)."""
@@ -213,7 +214,7 @@ class PlayScreen(Screen):
         )
         self.buttons["panel-close"] = close
         rows = "".join(
-            f"<br>{esc(NAMES[b])}: {towards:+.0f} towards, {back:+.0f} back"
+            f"<br>{esc(NAMES[b])}: {signed(towards)} towards, {signed(back)} back"
             for b, (towards, back) in view.attitudes.items()
         )
         mine = " (you)" if actor == self.session.settings.actor else ""
@@ -221,7 +222,7 @@ class PlayScreen(Screen):
             f"<b>Leader</b>: {esc(view.leader)}{mine}<br><b>Regime</b>: {esc(view.regime)}<br>"
             f"<b>Camp</b>: {esc(view.bloc)}<br><b>Strength</b> among the six: military "
             f"{view.military:.0%}, economy {view.economy:.0%}<br><b>Prestige</b>: "
-            f"{view.prestige:+.1f}<br><br><b>Attitudes</b> (-100 to +100){rows}"
+            f"{signed(view.prestige, 1)}<br><br><b>Attitudes</b> (-100 to +100){rows}"
         )
         chart_h = px(190)
         body_h = rect.height - px(16) - px(52) - chart_h - px(40)
@@ -262,9 +263,9 @@ class PlayScreen(Screen):
             word = "friendly" if mean >= 5 else "hostile" if mean <= -5 else "indifferent"
             return (
                 f"<b>{esc(NAMES[a])} and {esc(NAMES[b])}</b><br>"
-                f"{esc(NAMES[a])} towards {esc(NAMES[b])}: {ab:+.0f}<br>"
-                f"{esc(NAMES[b])} towards {esc(NAMES[a])}: {ba:+.0f}<br>"
-                f"on average {mean:+.0f}: {word}"
+                f"{esc(NAMES[a])} towards {esc(NAMES[b])}: {signed(ab)}<br>"
+                f"{esc(NAMES[b])} towards {esc(NAMES[a])}: {signed(ba)}<br>"
+                f"on average {signed(mean)}: {word}"
             )
         assert hit.actor is not None
         view = self.session.state_view(hit.actor)

@@ -11,6 +11,7 @@ import pytest
 from game.saves import SaveError, autosave, list_saves, read_save, save_game, write_save
 from game.session import Session, Settings, forecasts, rollouts
 from sim.actors import INDEX
+from sim.calendar import parse_month
 from sim.model import Choice, FrontlineModel
 
 SHORT = "choosing-a-camp"
@@ -266,6 +267,25 @@ def test_a_scenario_without_the_east_pakistan_flag_reads_as_not_separated() -> N
 def test_a_debrief_before_the_first_month_says_nothing_has_happened() -> None:
     session = Session.start(Settings(SHORT, "PAK"))
     assert session.debrief().timeline == ()
+
+
+def test_a_report_exported_mid_game_compares_only_what_has_come_so_far(tmp_path: Path) -> None:
+    """Events and decisions the record places later are not counted as missed."""
+    session = Session.start(Settings("baseline", "PAK", seed=0))
+    while session.model.month < 1950 * 12:
+        session.step()
+        if session.waiting:
+            session.decide(session.ai_option())
+    now = session.model.month
+    session.export_report(tmp_path)
+    found = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
+    events = [e["id"] for e in found["events"]]
+    assert events and "partition-and-independence" in events
+    assert "ussr-dissolved-1991" not in events
+    record = {e.id: parse_month(e.month) for e in session.record.events}
+    assert all(record[e] < now for e in events)
+    # the debrief on screen counts the same events
+    assert f" of {len(events)} (" in session.debrief().measures["recorded events that happened"]
 
 
 def test_the_advisor_says_what_an_option_makes_likely() -> None:
