@@ -115,6 +115,12 @@ def static_baseline(s: WorldState, st: Structure, structural: F64 | None = None)
     return out
 
 
+def _rows_differing(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> B:
+    """The replicates whose rows differ between two arrays of the same shape."""
+    out: B = (a != b).reshape(len(a), -1).any(axis=1)
+    return out
+
+
 class StaticCache:
     """``static_baseline``, with its structural part kept until camps, ideologies or ties move.
 
@@ -153,7 +159,7 @@ class StaticCache:
             for name in self._FIELDS:
                 new, old = getattr(x, name), getattr(first, name)
                 if new is not old:
-                    differs = (new != old).reshape(len(new), -1).any(axis=1)
+                    differs = _rows_differing(new, old)
                     moved = differs if moved is None else moved | differs
             if moved is not None and moved.any():
                 rows = np.flatnonzero(moved)
@@ -181,7 +187,7 @@ class StaticCache:
             moved = np.zeros(len(value), dtype=bool)
             for old, new, seen in zip(self._arrays, now, self._seen, strict=True):
                 if old is not new:  # an array still the same object still holds its values
-                    moved |= (new != seen).reshape(len(value), -1).any(axis=1)
+                    moved |= _rows_differing(new, seen)
             if moved.any():
                 if moved.mean() >= self._FEW:
                     self._seen = tuple(a.copy() for a in now)
