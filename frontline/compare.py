@@ -105,10 +105,7 @@ def _plot_attitudes(model: FrontlineModel, comparison: Comparison) -> bytes:
 
 
 def _plot_events(comparison: Comparison) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from matplotlib.ticker import MaxNLocator
 
     events = comparison.events

@@ -616,6 +616,11 @@ class Session:
 
     # ------------------------------------------------------------------ the debrief
 
+    @property
+    def _reached(self) -> int:
+        """The first month not yet run (the month after the scenario's end, once it is over)."""
+        return min(self.model.month, self.model.scenario.end + 1)
+
     def debrief(self) -> Debrief:
         """The player's path against history, so far or at the end."""
         model = self.model
@@ -623,7 +628,7 @@ class Session:
             return Debrief(
                 self.title, self.date, False, {"so far": "nothing has happened yet"}, (), ()
             )
-        now = min(model.month, model.scenario.end + 1)
+        now = self._reached
         finished = self.done
         summary = compare(model, self.record, until=None if finished else now).run_summary(0)
         decisions, events, phases = summary["decisions"], summary["events"], summary["phases"]
@@ -801,8 +806,9 @@ class Session:
         title = f"{self.title}: your game as {_name(self.settings.actor)}"
         if not self.model.recorded_months:
             raise GameError("there is nothing to report before the first month has run")
-        now = min(self.model.month, self.model.scenario.end + 1)
-        write_report(self.model, self.record, out, title, until=None if self.done else now)
+        write_report(
+            self.model, self.record, out, title, until=None if self.done else self._reached
+        )
         debrief = self.debrief()
         esc = html.escape
         rows = "".join(
