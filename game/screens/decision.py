@@ -197,7 +197,7 @@ class DecisionScreen(Screen):
         self.progress = label(
             m,
             pygame.Rect(px(16), dh - px(62), inner - px(340), px(40)),
-            progress_text(v.options, self.forecasts, self.errors),
+            self._progress_text(),
             "#hint",
             container=box,
         )
