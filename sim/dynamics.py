@@ -8,11 +8,13 @@ alone or inside a batch of any size.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from sim import kernels
 from sim.actors import N_ACTORS
 from sim.acts import commitment
 from sim.schema import Dynamics
@@ -72,15 +74,23 @@ def balance_pull(a: F64) -> F64:
     meaningless; ``advance`` zeroes it.)
     """
     weight = np.abs(a)
-    # A stack of 6 x 6 products: numpy computes each matrix of the stack by the same routine
-    # whatever the stack's size, so replicate r gets the same bits alone or in any batch
-    # (tests/sim/test_determinism.py checks it).
-    num: F64 = np.matmul(a * weight, a)
+    num = _product(a)
     den = rowsum(weight)[:, :, None] - weight
     den *= 100.0
     den += 1e-9
     np.divide(num, den, out=num)
     return num
+
+
+def _product(a: F64) -> F64:
+    """The balance term's sum over third parties, ``(a * |a|) @ a``, (R, 6, 6).
+
+    A stack of 6 x 6 products: numpy computes each matrix of the stack by the same routine
+    whatever the stack's size, so replicate r gets the same bits alone or in any batch
+    (tests/sim/test_determinism.py checks it).
+    """
+    out: F64 = np.matmul(a * np.abs(a), a)
+    return out
 
 
 def structural_baseline(s: WorldState, st: Structure) -> F64:
@@ -141,17 +151,21 @@ class StaticCache:
         """The static baseline of ``s`` (its structural part recomputed only where it moved)."""
         return static_baseline(s, st, self.structural(s, st))
 
-    def each(self, states: list[WorldState], st: Structure) -> list[F64]:
-        """``get`` for a state and for states made from it (its trials), in order.
+    def each(
+        self, states: list[WorldState], st: Structure, first_value: F64 | None = None
+    ) -> list[F64]:
+        """The structural part of the static baseline of a state and of states made from it.
 
-        The first state goes through the cache. Each other state's structural part is the
+        The first state goes through the cache, unless the caller knows its value
+        (``first_value``: the value is not checked). Each other state's structural part is the
         first's, recomputed only in the rows where its camps, ideologies or ties differ from
         the first's: an option's trial shares the arrays it did not write, and differs only
         in the replicates where it wrote them. The cache keeps the first state alone, so a
-        decision's trials no longer push each other out of it.
+        decision's trials never push each other out of it. (Read the arrays: the first is
+        the cache's own.)
         """
         first = states[0]
-        fixed = self.structural(first, st)
+        fixed = self.structural(first, st) if first_value is None else first_value
         out = []
         for x in states:
             value = fixed
@@ -165,7 +179,7 @@ class StaticCache:
                 rows = np.flatnonzero(moved)
                 value = fixed.copy()
                 value[rows] = self._compute(tuple(getattr(x, n)[rows] for n in self._FIELDS), st)
-            out.append(static_baseline(x, st, value))
+            out.append(value)
         return out
 
     def structural(self, s: WorldState, st: Structure) -> F64:
@@ -206,17 +220,24 @@ class StaticCache:
         return _structural(ideology, bloc, ties, st)  # type: ignore[arg-type]
 
 
-def advance(s: WorldState, st: Structure, static: F64 | None = None) -> None:
+def advance(s: WorldState, st: Structure, structural: F64 | None = None) -> None:
     """Move the state one month on: drift to the baseline, balance, aid decay (in place).
 
-    ``static`` is ``static_baseline(s, st)`` when the caller knows it has not changed (the
-    AI's look-ahead, in which no camp or ideology moves).
+    ``structural`` is ``structural_baseline(s, st)`` when the caller has it (the model's
+    ``StaticCache``). With numba, ``sim.kernels.advance`` does the same sums in one loop.
     """
     p = st.params
     a = s.attitudes
+    fixed = structural_baseline(s, st) if structural is None else structural
+    keep = 1.0 - p.aid_decay
+    if kernels.active():
+        coefficients = (p.baseline.history, p.baseline.aid, p.drift, p.balance, keep)
+        s.attitudes, s.econ_aid, s.mil_aid = kernels.advance(
+            a, _product(a), s.memory, fixed, s.econ_aid, s.mil_aid, coefficients
+        )
+        return
     received = np.swapaxes(s.econ_aid + s.mil_aid, 1, 2)  # [i, j]: aid i gets from j
-    fixed = static_baseline(s, st) if static is None else static
-    baseline = fixed + p.baseline.aid * received
+    baseline = static_baseline(s, st, fixed) + p.baseline.aid * received
     # a + drift * (baseline - a) + balance * (H(a) - a), in place, in that order
     baseline -= a
     baseline *= p.drift
@@ -228,7 +249,6 @@ def advance(s: WorldState, st: Structure, static: F64 | None = None) -> None:
     np.clip(moved, -100.0, 100.0, out=moved)
     moved[:, _DIAGONAL_I, _DIAGONAL_I] = 0.0
     s.attitudes = moved
-    keep = 1.0 - p.aid_decay
     s.econ_aid = s.econ_aid * keep
     s.mil_aid = s.mil_aid * keep
 
@@ -236,8 +256,15 @@ def advance(s: WorldState, st: Structure, static: F64 | None = None) -> None:
 def _lookahead(st: Structure, horizon: int) -> tuple[float, float, float, float]:
     """The look-ahead's scalars: c, k, the sum of c^t and the sum of c^(H-1-t) k^t."""
     p = st.params
-    c = 1.0 - p.drift - p.balance
-    k = 1.0 - p.aid_decay
+    return _scalars(p.drift, p.balance, p.aid_decay, horizon)
+
+
+@functools.lru_cache(maxsize=64)
+def _scalars(
+    drift: float, balance: float, aid_decay: float, horizon: int
+) -> tuple[float, float, float, float]:
+    c = 1.0 - drift - balance
+    k = 1.0 - aid_decay
     geometric = horizon if abs(1.0 - c) < 1e-12 else (1.0 - c**horizon) / (1.0 - c)
     mixed = sum(c ** (horizon - 1 - t) * k**t for t in range(horizon))
     return c, k, geometric, mixed
@@ -323,25 +350,30 @@ def foresee(
     i: int,
     military: F64,
     economic: F64,
-    static: F64 | None = None,
+    structural: F64 | None = None,
 ) -> F64:
     """Actor i's utility after ``horizon`` months of the look-ahead, shape (R, 4).
 
-    This is ``utility_of(project(s, st, horizon, static), i, ...)``, computed for the only
-    part of the state that actor i's utility reads, row i and column i of the attitudes, laid
-    out as (6, R) arrays (the other actor first) so that every sum over actors adds whole
-    rows. It uses the same formula (``_ahead``) and the same utility (``utility``) as the
-    readable path, so both give the same bits (tests/sim/test_dynamics.py checks it).
+    This is ``utility_of(project(s, st, horizon), i, ...)``, computed for the only part of
+    the state that actor i's utility reads, row i and column i of the attitudes, laid out as
+    (6, R) arrays (the other actor first) so that every sum over actors adds whole rows. It
+    uses the same formula (``_ahead``) and the same utility (``utility``) as the readable
+    path, so both give the same bits (tests/sim/test_dynamics.py checks it); with numba,
+    ``sim.kernels.foresee`` does the same sums in one loop. ``structural`` is
+    ``structural_baseline(s, st)`` when the caller has it.
     """
     if horizon <= 0:
         return utility_of(s, i, military, economic)
+    fixed = structural_baseline(s, st) if structural is None else structural
+    if kernels.active():
+        return _foresee_compiled(s, fixed, _compiled_terms(st, horizon, i, military, economic))
     k = 1.0 - st.params.aid_decay
-    fixed = static_baseline(s, st) if static is None else static
     a = s.attitudes
+    static = static_baseline(s, st, fixed)
     row, col = _t(a[:, i, :]), _t(a[:, :, i])  # [j, r]: how i regards j, how j regards i
     # the balance term of row i and column i, as balance_pull computes it
     weight = np.abs(a)
-    num = np.matmul(a * weight, a)
+    num = _product(a)
     total = _t(rowsum(weight))
     row_den = total[i] - np.abs(row)
     row_den *= 100.0
@@ -352,10 +384,10 @@ def foresee(
     eco_in, mil_in = _t(s.econ_aid[:, :, i]), _t(s.mil_aid[:, :, i])
     # row i of ``received`` is the aid i gets, column i the aid i gives
     parts = (
-        (row, _t(fixed[:, i, :]), _t(num[:, i, :]) / row_den, eco_in + mil_in),
+        (row, _t(static[:, i, :]), _t(num[:, i, :]) / row_den, eco_in + mil_in),
         (
             col,
-            _t(fixed[:, :, i]),
+            _t(static[:, :, i]),
             _t(num[:, :, i]) / col_den,
             _t(s.econ_aid[:, i, :] + s.mil_aid[:, i, :]),
         ),
@@ -369,8 +401,47 @@ def foresee(
     return utility(ahead_row, ahead_col, mil_in * decay, eco_in * decay, s, i, military, economic)
 
 
-UTILITY_READS = ("attitudes", "econ_aid", "mil_aid", "ideology", "prestige")
-"""The state's arrays that ``foresee`` and ``utility`` read."""
+def _compiled_terms(
+    st: Structure, horizon: int, i: int, military: F64, economic: F64
+) -> tuple[int, tuple[F64, F64, F64], tuple[float, ...]]:
+    """What ``sim.kernels.foresee`` takes besides the state: the actor, weights, coefficients."""
+    p = st.params
+    c, k, geometric, mixed = _lookahead(st, horizon)
+    coefficients = (
+        p.baseline.history,
+        c**horizon,
+        geometric,
+        p.drift,
+        p.balance,
+        p.drift * p.baseline.aid * mixed,
+        k**horizon,
+    )
+    return i, _weights(i, military, economic), coefficients
+
+
+def _foresee_compiled(
+    s: WorldState, structural: F64, terms: tuple[int, tuple[F64, F64, F64], tuple[float, ...]]
+) -> F64:
+    """``foresee`` by the compiled loop (``_compiled_terms`` gives ``terms``)."""
+    i, weights, coefficients = terms
+    a = s.attitudes
+    return kernels.foresee(
+        a,
+        _product(a),
+        s.memory,
+        structural,
+        s.econ_aid,
+        s.mil_aid,
+        s.ideology,
+        s.prestige,
+        i,
+        weights,
+        coefficients,
+    )
+
+
+UTILITY_READS = ("attitudes", "memory", "econ_aid", "mil_aid", "ideology", "prestige")
+"""The state's arrays that ``foresee`` and ``utility`` read (besides the structural part)."""
 
 
 def foresee_each(
@@ -380,22 +451,27 @@ def foresee_each(
     i: int,
     military: F64,
     economic: F64,
-    statics: list[F64],
+    structurals: list[F64],
 ) -> list[F64]:
-    """``foresee`` for several states of R replicates each, in one pass: one (R, 4) per state.
+    """``foresee`` for several states of R replicates each: one (R, 4) per state.
 
-    The states are laid one after another on the replicate axis (only the arrays a utility
-    reads are joined), so that a decision's options and foreseen events cost one look-ahead
-    instead of one each. Every replicate's result depends on its own row alone, so each
-    state's part has the same bits as ``foresee`` on that state (``statics`` are their
-    ``static_baseline``).
+    ``structurals`` are their ``structural_baseline``. With numba, each state is one
+    compiled loop. Without, the states are laid one after another on the replicate axis
+    (only the arrays a utility reads are joined), so that a decision's options and foreseen
+    events cost one look-ahead instead of one each. Every replicate's result depends on its
+    own row alone, so each state's part has the same bits as ``foresee`` on that state.
     """
+    if horizon > 0 and kernels.active():
+        terms = _compiled_terms(st, horizon, i, military, economic)
+        return [
+            _foresee_compiled(x, fixed, terms) for x, fixed in zip(states, structurals, strict=True)
+        ]
     if len(states) == 1:
-        return [foresee(states[0], st, horizon, i, military, economic, statics[0])]
+        return [foresee(states[0], st, horizon, i, military, economic, structurals[0])]
     joined = states[0].derived(
         **{name: np.concatenate([getattr(x, name) for x in states]) for name in UTILITY_READS},
     )
-    both = foresee(joined, st, horizon, i, military, economic, np.concatenate(statics))
+    both = foresee(joined, st, horizon, i, military, economic, np.concatenate(structurals))
     r = states[0].replicates
     return [both[k * r : (k + 1) * r] for k in range(len(states))]
 

@@ -33,7 +33,7 @@ from sim.dynamics import (
     rowsum,
 )
 from sim.errors import echo, shorten
-from sim.rng import uniform
+from sim.rng import replicate_keys, uniform
 from sim.scenario import CompiledDecision, CompiledEvent, CompiledScenario, scenario_from_data
 from sim.snapshot import SavedRunError, check_arrays, check_envelope, depth_problem, seed_problem
 from sim.state import F64, FIELDS, TIES, B, WorldState
@@ -388,8 +388,10 @@ class StateAgent(mesa.Agent):
         if mask.all():
             return self.evaluate(decision)
         rows = np.flatnonzero(mask)
-        part = self.evaluate(decision, self.model.state.take(rows), rows=rows)
-        return part.spread(rows, self.model.replicates)
+        model = self.model
+        structural = model.static_cache.structural(model.state, model.structure)[rows]
+        part = self.evaluate(decision, model.state.take(rows), rows=rows, structural=structural)
+        return part.spread(rows, model.replicates)
 
     def evaluate(
         self,
@@ -398,6 +400,7 @@ class StateAgent(mesa.Agent):
         *,
         foresight: bool = True,
         rows: npt.NDArray[np.intp] | None = None,
+        structural: F64 | None = None,
     ) -> Explanation:
         """Score every option by the change it makes to this state's utility, looking ahead.
 
@@ -411,7 +414,8 @@ class StateAgent(mesa.Agent):
           option, times the change of utility the event would bring.
         Both are expectations, not draws: a replicate's scores depend on nothing but its
         own state. ``rows`` are the model's replicates that ``state`` holds, where it holds
-        some of them only (their weights are taken from those rows).
+        some of them only (their weights are taken from those rows); ``structural`` is the
+        state's ``structural_baseline``, where the caller has it.
         """
         model = self.model
         s = model.state if state is None else state
@@ -422,11 +426,13 @@ class StateAgent(mesa.Agent):
         structure = model.structure
         ctx = model.context(model.month)
         mil, eco = model.capabilities_for(model.month + horizon)
+        if structural is None and state is None:
+            structural = model.static_cache.structural(s, structure)
         cache = model.lookahead_cache
 
         def utilities_ahead(xs: list[WorldState]) -> list[F64]:
-            statics = cache.each(xs, structure)
-            return foresee_each(xs, structure, horizon, self.index, mil, eco, statics)
+            structurals = cache.each(xs, structure, structural)
+            return foresee_each(xs, structure, horizon, self.index, mil, eco, structurals)
 
         n, r = len(decision.options), s.replicates
         changes = np.empty((r, n, len(COMPONENTS)))
@@ -569,7 +575,8 @@ class StateAgent(mesa.Agent):
 
     def choose(self, decision: CompiledDecision, explanation: Explanation) -> Choice:
         """Pick an option per replicate by a seeded softmax over the explained scores."""
-        u = uniform(self.model.seed, self.model.replicate_ids, self.model.month, decision.stream)
+        model = self.model
+        u = uniform(model.seed, model.replicate_ids, model.month, decision.stream, keys=model.keys)
         cumulative = np.cumsum(explanation.probabilities, axis=1)
         chosen = np.zeros(self.model.replicates, dtype=np.int64)
         for o in range(len(decision.options) - 1):
@@ -657,6 +664,7 @@ class FrontlineModel(mesa.Model):
             raise ValueError("replicate ids must be 0 or more")
         self.replicate_ids = ids.astype(np.uint64)
         self.replicates = len(self.replicate_ids)
+        self.keys = replicate_keys(self.seed, self.replicate_ids)  # half of every draw's hash
         if self.replicates < 1:
             raise ValueError("a model needs at least one replicate")
         self.humans = frozenset(humans)
@@ -682,7 +690,7 @@ class FrontlineModel(mesa.Model):
         self.static_cache = StaticCache()
         self._ahead_key: tuple[int, int] | None = None
         self._ahead: list[tuple[CompiledEvent, int]] = []
-        self.lookahead_cache = StaticCache()  # the AI's trial states, which may hold fewer rows
+        self.lookahead_cache = StaticCache()  # the states the AI answers for, and their trials
         self._by_month_events, self._by_month_decisions = scenario.schedule
         self.state = self._initial_state()
         self._assume_the_past()
@@ -826,7 +834,8 @@ class FrontlineModel(mesa.Model):
                 chance = ev.chance(s, m)
                 mask &= chance > 0
                 if mask.any() and (chance < 1.0).any():
-                    mask &= uniform(self.seed, self.replicate_ids, m, ev.stream) < chance
+                    u = uniform(self.seed, self.replicate_ids, m, ev.stream, keys=self.keys)
+                    mask &= u < chance
             if not mask.any():
                 continue
             apply_where(s, ev.effects, ctx, mask)
@@ -1027,7 +1036,7 @@ class FrontlineModel(mesa.Model):
             self.recorded_months.append(self.month)
             self.recorded_attitudes.append(self.state.attitudes.copy())
         structure = self.structure
-        advance(self.state, structure, self.static_cache.get(self.state, structure))
+        advance(self.state, structure, self.static_cache.structural(self.state, structure))
         self.month += 1
         self._cursor = -1
         if self.done:

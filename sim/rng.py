@@ -39,11 +39,31 @@ def stream_id(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
 
 
-def uniform(seed: int, replicates: U64, month: int, stream: int, draw: int = 0) -> F64:
-    """One uniform number in [0, 1) per replicate, a pure function of its arguments."""
+def replicate_keys(seed: int, replicates: U64) -> U64:
+    """The first half of each draw's hash: the part that the seed and the replicate fix.
+
+    A model computes it once and passes it to ``uniform`` as ``keys``.
+    """
     with np.errstate(over="ignore"):
         key = _mix(np.asarray(np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + _GOLDEN))
-        key = _mix(key ^ (replicates * _GOLDEN))
+        return _mix(key ^ (replicates * _GOLDEN))
+
+
+def uniform(
+    seed: int,
+    replicates: U64,
+    month: int,
+    stream: int,
+    draw: int = 0,
+    *,
+    keys: U64 | None = None,
+) -> F64:
+    """One uniform number in [0, 1) per replicate, a pure function of its arguments.
+
+    ``keys``, if given, must be ``replicate_keys(seed, replicates)``.
+    """
+    key = replicate_keys(seed, replicates) if keys is None else keys
+    with np.errstate(over="ignore"):
         key = _mix(key ^ np.uint64((month * 0x100000001B3 + draw) & 0xFFFFFFFFFFFFFFFF))
         key = _mix(key ^ np.uint64(stream & 0xFFFFFFFFFFFFFFFF))
     return (key >> _S11).astype(np.float64) * _INV_2_53

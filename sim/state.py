@@ -76,7 +76,7 @@ class WorldState:
 
     def copy(self) -> WorldState:
         """A deep copy (the AI's look-ahead works on copies)."""
-        return WorldState(**{name: getattr(self, name).copy() for name in FIELDS})._owning()
+        return WorldState._made({name: getattr(self, name).copy() for name in FIELDS}, True)
 
     def trial(self) -> WorldState:
         """A copy for the AI to try an option on, sharing every array until it is written.
@@ -86,14 +86,14 @@ class WorldState:
         changes something.
         """
         self._owned.clear()  # every array is now shared with the trial
-        return WorldState(**{name: getattr(self, name) for name in FIELDS})
+        return WorldState._made({name: getattr(self, name) for name in FIELDS}, False)
 
     def derived(self, **arrays: npt.NDArray[Any]) -> WorldState:
         """A state with some arrays replaced, sharing the others with this one."""
         self._owned.clear()
         out = {name: getattr(self, name) for name in FIELDS}
         out.update(arrays)
-        return WorldState(**out)
+        return WorldState._made(out, False)
 
     def disown(self, names: Iterable[str]) -> None:
         """Others now hold these arrays: copy them before writing them again."""
@@ -109,10 +109,17 @@ class WorldState:
         self._owned.add(name)
         return array
 
-    def _owning(self) -> WorldState:
-        """Mark every array as this state's own (it has just made them all)."""
-        self._owned.update(FIELDS)
-        return self
+    @staticmethod
+    def _made(arrays: dict[str, npt.NDArray[Any]], owning: bool) -> WorldState:
+        """A state of these arrays (one per field), owning them all or none.
+
+        What ``WorldState(**arrays)`` makes, without its twelve ``__setattr__`` calls: the AI
+        makes a state for every option it tries.
+        """
+        out = object.__new__(WorldState)
+        out.__dict__.update(arrays)
+        out.__dict__["_owned"] = set(FIELDS) if owning else set()
+        return out
 
     def changed(self, before: WorldState) -> frozenset[tuple[str, int]]:
         """What this trial state has written since it was tried from ``before``.
@@ -136,13 +143,13 @@ class WorldState:
 
     def take(self, index: npt.NDArray[np.intp]) -> WorldState:
         """The replicates at ``index`` (with repeats allowed), as a new state."""
-        return WorldState(**{name: getattr(self, name)[index] for name in FIELDS})._owning()
+        return WorldState._made({name: getattr(self, name)[index] for name in FIELDS}, True)
 
     @staticmethod
     def stack(states: list[WorldState]) -> WorldState:
         """The states one after another on the replicate axis, as one new state."""
         arrays = {name: np.concatenate([getattr(x, name) for x in states]) for name in FIELDS}
-        return WorldState(**arrays)._owning()
+        return WorldState._made(arrays, True)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data that restores to an identical state (floats round-trip exactly)."""

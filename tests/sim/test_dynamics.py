@@ -15,6 +15,7 @@ from sim.dynamics import (
     foresee_each,
     project,
     static_baseline,
+    structural_baseline,
     utility_of,
 )
 
@@ -74,11 +75,11 @@ def test_the_look_ahead_of_several_states_at_once_is_each_alone(
     aided = s.trial()
     aided.writable("mil_aid")[:, 2, 0] += 5.0
     states = [s, warmer, aided]
-    statics = [static_baseline(x, structure) for x in states]
-    each = foresee_each(states, structure, horizon, 0, mil, eco, statics)
+    fixed = [structural_baseline(x, structure) for x in states]
+    each = foresee_each(states, structure, horizon, 0, mil, eco, fixed)
     assert len(each) == 3
-    for x, static, joined in zip(states, statics, each, strict=True):
-        assert np.array_equal(joined, foresee(x, structure, horizon, 0, mil, eco, static))
+    for x, structural, joined in zip(states, fixed, each, strict=True):
+        assert np.array_equal(joined, foresee(x, structure, horizon, 0, mil, eco, structural))
     assert not np.array_equal(each[0], each[2])  # the states do differ
 
 
@@ -120,7 +121,7 @@ def test_the_static_cache_gives_a_trials_value_from_its_source_in_the_rows_it_wr
     for _ in range(2):  # the second time from the cache
         out = cache.each([s, pact, camp, same], structure)
         for x, value in zip([s, pact, camp, same], out, strict=True):
-            assert np.array_equal(value, static_baseline(x, structure))
+            assert np.array_equal(value, structural_baseline(x, structure))
     assert not np.array_equal(out[0], out[1])  # the trials do differ
 
 

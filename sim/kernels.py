@@ -1,0 +1,215 @@
+"""Compiled loops for the two hottest sums of the model, where numba is installed.
+
+The month's drift (``sim.dynamics.advance``) and the AI's look-ahead
+(``sim.dynamics.foresee``) are a few dozen arithmetic operations per replicate that numpy
+spreads over as many temporary arrays. Here each is one loop over the replicates, compiled
+by numba (the ``fast`` extra: ``pip install "frontline-state[fast]"``), that does the same
+operations in the same order: every product, sum, division and clip of the numpy code,
+one by one, so that the bits are the same (numba, as numpy, rounds each operation and
+never fuses a multiply and an add unless asked to). The one matrix product, the balance
+term, is still numpy's, since its rounding is the linear algebra library's.
+``tests/sim/test_kernels.py`` runs both ways and compares the bits.
+
+Without numba, or with ``FRONTLINE_KERNELS=off`` in the environment, the numpy code runs
+instead. The loops are compiled on first use (a few seconds, once per machine: numba keeps
+them in its cache), so importing the model never waits for it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from sim.state import F64
+
+AVAILABLE = importlib.util.find_spec("numba") is not None
+"""Whether numba is installed."""
+
+ENV = "FRONTLINE_KERNELS"
+"""The environment variable that turns the compiled loops off (``off``)."""
+
+
+def active() -> bool:
+    """Whether the model uses the compiled loops: numba is there and not turned off."""
+    return AVAILABLE and os.environ.get(ENV, "").lower() not in ("off", "0", "no", "false")
+
+
+_compiled: dict[str, Callable[..., Any]] = {}
+
+
+def _jit(loop: Callable[..., Any]) -> Callable[..., Any]:
+    """The loop compiled by numba (once per process; numba's cache keeps it across them)."""
+    fast = _compiled.get(loop.__name__)
+    if fast is None:
+        import numba  # only here: importing it takes a fifth of a second
+
+        fast = numba.njit(cache=True, nogil=True)(loop)
+        _compiled[loop.__name__] = fast
+    return fast
+
+
+def foresee(
+    a: F64,
+    num: F64,
+    memory: F64,
+    structural: F64,
+    econ: F64,
+    mil: F64,
+    ideology: F64,
+    prestige: F64,
+    i: int,
+    weights: tuple[F64, F64, F64],
+    coefficients: tuple[float, ...],
+) -> F64:
+    """Actor i's utility components after the look-ahead, (R, 4): ``dynamics.foresee``.
+
+    ``num`` is the balance term's product ``(a * |a|) @ a``; ``weights`` are
+    ``dynamics._weights`` (strength, trade, regard); ``coefficients`` are history, c^H,
+    the geometric sum, drift, balance, the aid term's factor and the aid's decay k^H.
+    """
+    out = np.empty((a.shape[0], 4))
+    _jit(_foresee_loop)(
+        a, num, memory, structural, econ, mil, ideology, prestige, i, *weights, *coefficients, out
+    )
+    return out
+
+
+def advance(
+    a: F64,
+    num: F64,
+    memory: F64,
+    structural: F64,
+    econ: F64,
+    mil: F64,
+    coefficients: tuple[float, ...],
+) -> tuple[F64, F64, F64]:
+    """One month of ``dynamics.advance``: the new attitudes, economic and military aid.
+
+    ``coefficients`` are history, the aid's weight in the baseline, drift, balance and the
+    aid kept after a month.
+    """
+    moved, econ_out, mil_out = np.empty_like(a), np.empty_like(econ), np.empty_like(mil)
+    _jit(_advance_loop)(
+        a, num, memory, structural, econ, mil, *coefficients, moved, econ_out, mil_out
+    )
+    return moved, econ_out, mil_out
+
+
+# The loops below are plain Python that numba compiles. Each line does what the numpy code
+# it mirrors does, in the same order; a change to one must be made to the other (the tests
+# compare them bit for bit).
+
+
+def _foresee_loop(
+    a: Any,
+    num: Any,
+    memory: Any,
+    structural: Any,
+    econ: Any,
+    mil: Any,
+    ideology: Any,
+    prestige: Any,
+    i: int,
+    strength: Any,
+    trade: Any,
+    regard: Any,
+    history: float,
+    c_h: float,
+    geometric: float,
+    drift: float,
+    balance: float,
+    aid: float,
+    decay: float,
+    out: Any,
+) -> None:
+    n = a.shape[1]
+    scale = 1.0 / (n - 1)
+    total = np.empty(n)
+    row = np.empty(n)
+    col = np.empty(n)
+    for r in range(a.shape[0]):
+        for j in range(n):  # rowsum(|a|)
+            acc = abs(a[r, j, 0])
+            for k in range(1, n):
+                acc = acc + abs(a[r, j, k])
+            total[j] = acc
+        for j in range(n):  # _ahead for row i and column i, zero on the diagonal
+            if j == i:
+                row[j] = 0.0
+                col[j] = 0.0
+                continue
+            now = a[r, i, j]
+            den = (total[i] - abs(now)) * 100.0 + 1e-9
+            base = history * memory[r, i, j] + structural[r, i, j]
+            received = econ[r, j, i] + mil[r, j, i]
+            v = c_h * now + geometric * (drift * base + balance * (num[r, i, j] / den))
+            row[j] = min(max(v + aid * received, -100.0), 100.0)
+            now = a[r, j, i]
+            den = (total[j] - abs(now)) * 100.0 + 1e-9
+            base = history * memory[r, j, i] + structural[r, j, i]
+            received = econ[r, i, j] + mil[r, i, j]
+            v = c_h * now + geometric * (drift * base + balance * (num[r, j, i] / den))
+            col[j] = min(max(v + aid * received, -100.0), 100.0)
+        x = ideology[r, i]
+        s0 = s1 = s2 = s3 = s4 = s5 = 0.0
+        for j in range(n):  # utility: each sum over the actors in rowsum's order
+            half = (row[j] + col[j]) * 0.5
+            closeness = 1.0 - abs(x - ideology[r, j]) if j != i else 0.0
+            t0 = strength[j] * col[j]
+            t1 = mil[r, j, i] * decay
+            t2 = econ[r, j, i] * decay
+            t3 = trade[j] * (half if half > 0.0 else 0.0)
+            t4 = closeness * row[j]
+            t5 = regard[j] * col[j]
+            if j == 0:
+                s0, s1, s2, s3, s4, s5 = t0, t1, t2, t3, t4, t5
+            else:
+                s0 += t0
+                s1 += t1
+                s2 += t2
+                s3 += t3
+                s4 += t4
+                s5 += t5
+        out[r, 0] = s0 * scale + s1
+        out[r, 1] = s2 + s3 * scale
+        out[r, 2] = s4 * scale
+        out[r, 3] = s5 + prestige[r, i]
+
+
+def _advance_loop(
+    a: Any,
+    num: Any,
+    memory: Any,
+    structural: Any,
+    econ: Any,
+    mil: Any,
+    history: float,
+    aid: float,
+    drift: float,
+    balance: float,
+    keep: float,
+    moved: Any,
+    econ_out: Any,
+    mil_out: Any,
+) -> None:
+    n = a.shape[1]
+    for r in range(a.shape[0]):
+        for i in range(n):
+            total = abs(a[r, i, 0])
+            for k in range(1, n):
+                total = total + abs(a[r, i, k])
+            for j in range(n):
+                econ_out[r, i, j] = econ[r, i, j] * keep
+                mil_out[r, i, j] = mil[r, i, j] * keep
+                if i == j:
+                    moved[r, i, j] = 0.0
+                    continue
+                now = a[r, i, j]
+                base = history * memory[r, i, j] + structural[r, i, j]
+                base = (base + aid * (econ[r, j, i] + mil[r, j, i]) - now) * drift
+                pull = (num[r, i, j] / ((total - abs(now)) * 100.0 + 1e-9) - now) * balance
+                moved[r, i, j] = min(max(now + base + pull, -100.0), 100.0)

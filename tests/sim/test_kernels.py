@@ -1,0 +1,87 @@
+"""The compiled loops (``sim.kernels``) give the numpy code's bits, and can be turned off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import FrontlineModel, kernels, load_scenario
+from sim.actors import N_ACTORS
+from sim.dynamics import advance, foresee, structural_baseline
+from sim.state import FIELDS
+
+pytest.importorskip("numba")
+
+TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def mid_run() -> FrontlineModel:
+    """An ensemble after Pakistan's choice: aid flowing, a pact in force, camps apart."""
+    model = FrontlineModel(load_scenario(TINY), seed=5, replicates=48)
+    for _ in range(12):
+        model.step()
+    assert np.abs(model.state.mil_aid).max() > 0
+    assert model.state.ties.max() > 0
+    return model
+
+
+def test_the_environment_turns_the_loops_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(kernels.ENV, raising=False)
+    assert kernels.active()
+    monkeypatch.setenv(kernels.ENV, "off")
+    assert not kernels.active()
+
+
+@pytest.mark.parametrize("actor", range(N_ACTORS))
+@pytest.mark.parametrize("horizon", [1, 12, 37])
+def test_the_compiled_look_ahead_is_numpys_bit_for_bit(
+    mid_run: FrontlineModel, actor: int, horizon: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = mid_run.state
+    structure = mid_run.structure
+    mil, eco = mid_run.capabilities_for(mid_run.month + horizon)
+    fixed = structural_baseline(s, structure)
+    monkeypatch.setenv(kernels.ENV, "on")
+    fast = foresee(s, structure, horizon, actor, mil, eco, fixed)
+    monkeypatch.setenv(kernels.ENV, "off")
+    slow = foresee(s, structure, horizon, actor, mil, eco, fixed)
+    assert np.array_equal(fast, slow)
+    assert np.abs(fast).max() > 0
+
+
+def test_a_compiled_month_is_numpys_bit_for_bit(
+    mid_run: FrontlineModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    structure = mid_run.structure
+    fast, slow = mid_run.state.copy(), mid_run.state.copy()
+    monkeypatch.setenv(kernels.ENV, "on")
+    advance(fast, structure)
+    monkeypatch.setenv(kernels.ENV, "off")
+    advance(slow, structure)
+    for name in FIELDS:
+        assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+    assert not np.array_equal(fast.attitudes, mid_run.state.attitudes)  # it did move
+
+
+def test_the_baseline_runs_to_the_same_bits_with_and_without_the_loops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def run() -> FrontlineModel:
+        return FrontlineModel(load_scenario("baseline"), seed=3, replicates=30).run()
+
+    monkeypatch.setenv(kernels.ENV, "on")
+    fast = run()
+    monkeypatch.setenv(kernels.ENV, "off")
+    slow = run()
+    assert np.array_equal(fast.attitude_history(), slow.attitude_history())
+    for name in FIELDS:
+        assert np.array_equal(getattr(fast.state, name), getattr(slow.state, name)), name
+    scored = [
+        (a.id, a.month, a.explanation.changes.tobytes(), b.explanation.changes.tobytes())
+        for a, b in zip(fast.log, slow.log, strict=True)
+        if a.explanation is not None and b.explanation is not None
+    ]
+    assert scored and all(x == y for _, _, x, y in scored)
