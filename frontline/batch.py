@@ -36,6 +36,7 @@ from typing import Any
 from frontline.errors import BatchError
 from frontline.files import WriteError, lock_file, locked, make_folder, write_atomic
 from frontline.workers import context, start_early
+from sim import kernels
 from sim.batch import (
     BatchSpec,
     Chunk,
@@ -114,6 +115,7 @@ def _start_worker(shared: dict[str, Any], lifeline: Connection) -> None:
     forever.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    kernels.warm()  # at once if the fork server has loaded them (frontline.warm)
     _BATCH.clear()
     _BATCH.update(shared)
     threading.Thread(

@@ -9,8 +9,9 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.context
 
-PRELOAD = ("frontline.cli", "frontline.batch", "pyarrow.parquet")
-"""What a local worker needs imported: the fork server imports it once for all workers."""
+PRELOAD = ("frontline.cli", "frontline.batch", "pyarrow.parquet", "frontline.warm")
+"""What a local worker needs imported, and the model's compiled loops loaded
+(``frontline.warm``): the fork server does it once for all workers."""
 
 
 def context(dask: bool = False) -> multiprocessing.context.BaseContext:

@@ -24,6 +24,7 @@ from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
 from game.session import OptionForecast, forecasts
+from sim import kernels
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class ForecastResult:
 def _work(requests: Any, results: Any, latest: Synchronized[int]) -> None:
     """The worker's loop: compute the newest request, sending every option at each milestone."""
     results.put(json.dumps({"hello": True, "pygame": "pygame" in sys.modules}))
+    kernels.warm()  # while the player reads the first screens, not at the first forecast
     while True:
         message = requests.get()
         if message is None:

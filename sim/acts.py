@@ -36,6 +36,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim import kernels
 from sim.actors import ACTORS, INDEX, N_ACTORS, ActorId, Bloc, BlocLabel
 from sim.state import F64, TIE, TIES, B, WorldState
 from sim.vocabulary import Args, Loc, Resolver, Slug, actor_names, effect, named
@@ -103,6 +104,13 @@ _DIAGONAL = np.arange(N_ACTORS)
 
 DEPTH = np.array([1.0, 0.6, 0.5, -0.5, 0.0])
 """How much of ``Rules.bond`` each kind of tie (``TIES``) holds in the baseline."""
+
+_THIRD = {
+    (a, b): np.array([k for k in range(N_ACTORS) if k not in (a, b)])
+    for a in range(N_ACTORS)
+    for b in range(N_ACTORS)
+}
+"""For each pair, the other states (the third parties a change spills over to)."""
 
 _BOTH_WAYS = np.array([name in ("alliance", "treaty") for name in TIES])
 
@@ -181,12 +189,12 @@ class Change:
         target[:, b, a] += ba
         if spill:
             mean = (np.asarray(ab) + np.asarray(ba)) * (0.5 * self.ctx.rules.spill * spill)
+            if mean.ndim:
+                mean = mean[:, None]
             a0 = self.before
-            for k in range(N_ACTORS):
-                if k in (a, b):
-                    continue
-                self.kept[:, k, a] += mean * a0[:, k, b] * 0.01
-                self.kept[:, k, b] += mean * a0[:, k, a] * 0.01
+            third = _THIRD[a, b]  # every other state k, in order: the same sums one by one
+            self.kept[:, third, a] += mean * a0[:, third, b] * 0.01
+            self.kept[:, third, b] += mean * a0[:, third, a] * 0.01
 
     def standing(self, i: int, delta: F64 | float) -> None:
         """I's prestige changes by ``delta``."""
@@ -202,6 +210,27 @@ class Change:
 
     def commit(self, s: WorldState, mask: B) -> None:
         """Apply the change where ``mask`` is true (into new arrays, never in place)."""
+        if kernels.active():
+            s.attitudes, s.memory, s.prestige = kernels.commit(
+                s.attitudes,
+                self.kept,
+                self.held,
+                s.memory,
+                s.prestige,
+                self.prestige,
+                self.ctx.rules.memory,
+                mask,
+            )
+        else:
+            self._sums(s, mask)
+        for military, donor, recipient, amount, stop in self.aid:
+            flows = s.writable("mil_aid" if military else "econ_aid")
+            old = flows[:, donor, recipient]
+            new = np.zeros_like(old) if stop else old + amount
+            flows[:, donor, recipient] = np.where(mask, new, old)
+
+    def _sums(self, s: WorldState, mask: B) -> None:
+        """The new attitudes, memory and prestige (``sim.kernels.commit`` does the same)."""
         everyone = bool(mask.all())
         m3 = mask[:, None, None]
         moved = s.attitudes + self.kept
@@ -216,11 +245,6 @@ class Change:
         s.memory = remembered if everyone else np.where(m3, remembered, s.memory)
         standing = s.prestige + self.prestige
         s.prestige = standing if everyone else np.where(mask[:, None], standing, s.prestige)
-        for military, donor, recipient, amount, stop in self.aid:
-            flows = s.writable("mil_aid" if military else "econ_aid")
-            old = flows[:, donor, recipient]
-            new = np.zeros_like(old) if stop else old + amount
-            flows[:, donor, recipient] = np.where(mask, new, old)
 
     def words(self, replicate: int = 0) -> list[str]:
         """The change in words, largest first (for ``describe``)."""

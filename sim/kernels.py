@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from sim.state import F64
+from sim.state import F64, B
 
 AVAILABLE = importlib.util.find_spec("numba") is not None
 """Whether numba is installed."""
@@ -33,9 +33,18 @@ ENV = "FRONTLINE_KERNELS"
 """The environment variable that turns the compiled loops off (``off``)."""
 
 
+def wanted(environ: Mapping[str, str]) -> bool:
+    """Whether this environment lets the model use the compiled loops (where numba is)."""
+    return AVAILABLE and environ.get(ENV, "").lower() not in ("off", "0", "no", "false")
+
+
+ENABLED = wanted(os.environ)
+"""Whether the model uses the compiled loops (read once, when the model is imported)."""
+
+
 def active() -> bool:
     """Whether the model uses the compiled loops: numba is there and not turned off."""
-    return AVAILABLE and os.environ.get(ENV, "").lower() not in ("off", "0", "no", "false")
+    return ENABLED
 
 
 _compiled: dict[str, Callable[..., Any]] = {}
@@ -47,9 +56,29 @@ def _jit(loop: Callable[..., Any]) -> Callable[..., Any]:
     if fast is None:
         import numba  # only here: importing it takes a fifth of a second
 
-        fast = numba.njit(cache=True, nogil=True)(loop)
+        try:
+            fast = numba.njit(cache=True, nogil=True)(loop)
+        except RuntimeError:  # nowhere to keep the cache (a read-only install): compile anew
+            fast = numba.njit(nogil=True)(loop)
         _compiled[loop.__name__] = fast
     return fast
+
+
+def warm() -> None:
+    """Compile (or load from numba's cache) every loop now, on a state of one replicate.
+
+    Loading takes about half a second, mostly numba's own import: a process that will run
+    the model calls this while it waits for work (the batch's fork server, the game's
+    forecast worker), so that the first month does not wait. Does nothing without numba.
+    """
+    if not ENABLED:
+        return
+    n = 6
+    cube, row = np.zeros((1, n, n)), np.zeros((1, n))
+    weights = (np.zeros(n), np.zeros(n), np.zeros(n))
+    foresee(cube, cube, cube, cube, cube, cube, row, row, 0, weights, (0.0,) * 7)
+    advance(cube, cube, cube, cube, cube, cube, (0.0,) * 5)
+    commit(cube, cube, cube, cube, row, row, 0.0, np.ones(1, dtype=bool))
 
 
 def foresee(
@@ -97,6 +126,25 @@ def advance(
         a, num, memory, structural, econ, mil, *coefficients, moved, econ_out, mil_out
     )
     return moved, econ_out, mil_out
+
+
+def commit(
+    attitudes: F64,
+    kept: F64,
+    held: F64,
+    memory: F64,
+    prestige: F64,
+    gained: F64,
+    share: float,
+    mask: B,
+) -> tuple[F64, F64, F64]:
+    """``sim.acts.Change.commit``'s sums: new attitudes, memory and prestige where ``mask``.
+
+    Elsewhere each keeps its value. ``share`` is the part of a shock that is remembered.
+    """
+    out = np.empty_like(attitudes), np.empty_like(memory), np.empty_like(prestige)
+    _jit(_commit_loop)(attitudes, kept, held, memory, prestige, gained, share, mask, *out)
+    return out
 
 
 # The loops below are plain Python that numba compiles. Each line does what the numpy code
@@ -213,3 +261,36 @@ def _advance_loop(
                 base = (base + aid * (econ[r, j, i] + mil[r, j, i]) - now) * drift
                 pull = (num[r, i, j] / ((total - abs(now)) * 100.0 + 1e-9) - now) * balance
                 moved[r, i, j] = min(max(now + base + pull, -100.0), 100.0)
+
+
+def _commit_loop(
+    attitudes: Any,
+    kept: Any,
+    held: Any,
+    memory: Any,
+    prestige: Any,
+    gained: Any,
+    share: float,
+    mask: Any,
+    attitudes_out: Any,
+    memory_out: Any,
+    prestige_out: Any,
+) -> None:
+    n = attitudes.shape[1]
+    for r in range(attitudes.shape[0]):
+        if not mask[r]:
+            attitudes_out[r] = attitudes[r]
+            memory_out[r] = memory[r]
+            prestige_out[r] = prestige[r]
+            continue
+        for i in range(n):
+            prestige_out[r, i] = prestige[r, i] + gained[r, i]
+            for j in range(n):
+                if i == j:
+                    attitudes_out[r, i, j] = 0.0
+                    memory_out[r, i, j] = 0.0
+                    continue
+                v = attitudes[r, i, j] + kept[r, i, j] + held[r, i, j]
+                attitudes_out[r, i, j] = min(max(v, -100.0), 100.0)
+                m = kept[r, i, j] * share + memory[r, i, j]
+                memory_out[r, i, j] = min(max(m, -100.0), 100.0)

@@ -36,7 +36,7 @@ from sim.errors import echo, shorten
 from sim.rng import replicate_keys, uniform
 from sim.scenario import CompiledDecision, CompiledEvent, CompiledScenario, scenario_from_data
 from sim.snapshot import SavedRunError, check_arrays, check_envelope, depth_problem, seed_problem
-from sim.state import F64, FIELDS, TIES, B, WorldState
+from sim.state import F64, TIES, B, WorldState
 from sim.view import RunView, view_of
 from sim.vocabulary import Effect
 
@@ -605,15 +605,12 @@ def apply_where(s: WorldState, effects: Iterable[Effect], ctx: Context, mask: B)
             effect.apply(s, ctx, mask)
         return
     rows = np.flatnonzero(mask)
-    part = s.take(rows)
-    before = part.trial()
+    part = s.part(rows)  # takes only the arrays the effects read
     everyone = np.ones(len(rows), dtype=bool)
     for effect in effects:
         effect.apply(part, ctx, everyone)
-    for name in FIELDS:
-        new = getattr(part, name)
-        if new is not getattr(before, name):
-            s.writable(name)[rows] = new
+    for name in part.written_since_part():
+        s.writable(name)[rows] = getattr(part, name)
 
 
 class FrontlineModel(mesa.Model):
@@ -834,8 +831,10 @@ class FrontlineModel(mesa.Model):
                 chance = ev.chance(s, m)
                 mask &= chance > 0
                 if mask.any() and (chance < 1.0).any():
-                    u = uniform(self.seed, self.replicate_ids, m, ev.stream, keys=self.keys)
-                    mask &= u < chance
+                    rows = np.flatnonzero(mask)  # a draw only where the event may fire
+                    ids, keys = self.replicate_ids[rows], self.keys[rows]
+                    u = uniform(self.seed, ids, m, ev.stream, keys=keys)
+                    mask[rows] = u < chance[rows]
             if not mask.any():
                 continue
             apply_where(s, ev.effects, ctx, mask)

@@ -145,6 +145,18 @@ class WorldState:
         """The replicates at ``index`` (with repeats allowed), as a new state."""
         return WorldState._made({name: getattr(self, name)[index] for name in FIELDS}, True)
 
+    def part(self, index: npt.NDArray[np.intp]) -> WorldState:
+        """The replicates at ``index`` as a new state that takes each array when first read.
+
+        For effects due in a few replicates (``sim.model.apply_where``): most read and write
+        a few of the twelve arrays. ``written_since_part`` tells which ones they replaced.
+        """
+        return _Part(self, index)
+
+    def written_since_part(self) -> list[str]:
+        """The arrays a ``part`` has written or replaced since it was made (none for others)."""
+        return []
+
     @staticmethod
     def stack(states: list[WorldState]) -> WorldState:
         """The states one after another on the replicate axis, as one new state."""
@@ -179,3 +191,35 @@ class WorldState:
 
 FIELDS = tuple(f.name for f in fields(WorldState) if f.init)
 """The names of the state's arrays, in order."""
+
+_FIELD_SET = frozenset(FIELDS)
+
+
+class _Part(WorldState):
+    """``WorldState.part``: some replicates of a state, each array taken when first read.
+
+    An array taken is shared with the part's record of what it took, so writing it copies
+    it first (``writable``), and a written array is one that is no longer the one taken.
+    """
+
+    def __init__(self, whole: WorldState, index: npt.NDArray[np.intp]) -> None:
+        d = self.__dict__
+        d["_owned"] = set()
+        d["_whole"] = whole
+        d["_index"] = index
+        d["_taken"] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for an attribute not yet in the instance: an array not yet taken
+        if name not in _FIELD_SET:
+            raise AttributeError(name)
+        d = self.__dict__
+        value = getattr(d["_whole"], name)[d["_index"]]
+        d[name] = value
+        d["_taken"][name] = value
+        return value
+
+    def written_since_part(self) -> list[str]:
+        """The arrays this part has written or replaced."""
+        d = self.__dict__
+        return [name for name in FIELDS if name in d and d[name] is not d["_taken"].get(name)]

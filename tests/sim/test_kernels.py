@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +31,11 @@ def mid_run() -> FrontlineModel:
     return model
 
 
-def test_the_environment_turns_the_loops_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(kernels.ENV, raising=False)
-    assert kernels.active()
-    monkeypatch.setenv(kernels.ENV, "off")
-    assert not kernels.active()
+def test_the_environment_turns_the_loops_off() -> None:
+    assert kernels.wanted({})
+    assert kernels.wanted({kernels.ENV: "on"})
+    assert not kernels.wanted({kernels.ENV: "off"})
+    assert not kernels.wanted({kernels.ENV: "0"})
 
 
 @pytest.mark.parametrize("actor", range(N_ACTORS))
@@ -44,9 +47,9 @@ def test_the_compiled_look_ahead_is_numpys_bit_for_bit(
     structure = mid_run.structure
     mil, eco = mid_run.capabilities_for(mid_run.month + horizon)
     fixed = structural_baseline(s, structure)
-    monkeypatch.setenv(kernels.ENV, "on")
+    monkeypatch.setattr(kernels, "ENABLED", True)
     fast = foresee(s, structure, horizon, actor, mil, eco, fixed)
-    monkeypatch.setenv(kernels.ENV, "off")
+    monkeypatch.setattr(kernels, "ENABLED", False)
     slow = foresee(s, structure, horizon, actor, mil, eco, fixed)
     assert np.array_equal(fast, slow)
     assert np.abs(fast).max() > 0
@@ -57,9 +60,9 @@ def test_a_compiled_month_is_numpys_bit_for_bit(
 ) -> None:
     structure = mid_run.structure
     fast, slow = mid_run.state.copy(), mid_run.state.copy()
-    monkeypatch.setenv(kernels.ENV, "on")
+    monkeypatch.setattr(kernels, "ENABLED", True)
     advance(fast, structure)
-    monkeypatch.setenv(kernels.ENV, "off")
+    monkeypatch.setattr(kernels, "ENABLED", False)
     advance(slow, structure)
     for name in FIELDS:
         assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
@@ -72,9 +75,9 @@ def test_the_baseline_runs_to_the_same_bits_with_and_without_the_loops(
     def run() -> FrontlineModel:
         return FrontlineModel(load_scenario("baseline"), seed=3, replicates=30).run()
 
-    monkeypatch.setenv(kernels.ENV, "on")
+    monkeypatch.setattr(kernels, "ENABLED", True)
     fast = run()
-    monkeypatch.setenv(kernels.ENV, "off")
+    monkeypatch.setattr(kernels, "ENABLED", False)
     slow = run()
     assert np.array_equal(fast.attitude_history(), slow.attitude_history())
     for name in FIELDS:
@@ -85,3 +88,37 @@ def test_the_baseline_runs_to_the_same_bits_with_and_without_the_loops(
         if a.explanation is not None and b.explanation is not None
     ]
     assert scored and all(x == y for _, _, x, y in scored)
+
+
+def test_an_act_done_in_some_replicates_commits_numpys_bits(
+    mid_run: FrontlineModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Change.commit`` by the compiled loop, with a mask: the same bits, the rest untouched."""
+    ctx = mid_run.context(mid_run.month)
+    mask = np.arange(mid_run.replicates) % 3 == 0
+    acts = [
+        effect
+        for decision in mid_run.scenario.decisions
+        for option in decision.options
+        for effect in option.effects
+    ]
+    assert acts
+    for effect in acts:
+        fast, slow = mid_run.state.copy(), mid_run.state.copy()
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        effect.apply(fast, ctx, mask)
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        effect.apply(slow, ctx, mask)
+        for name in FIELDS:
+            assert np.array_equal(getattr(fast, name), getattr(slow, name)), (effect, name)
+        untouched = ~mask
+        assert np.array_equal(fast.attitudes[untouched], mid_run.state.attitudes[untouched])
+
+
+def test_the_environment_variable_is_read_when_the_model_is_imported() -> None:
+    code = "from sim import kernels; print(kernels.active())"
+    env = {**os.environ, kernels.ENV: "off"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
