@@ -99,6 +99,20 @@ def test_a_damaged_saved_run_is_refused_naming_the_field(
     assert any(field in p for p in info.value.problems), info.value.problems
 
 
+def test_a_run_restored_again_reuses_its_compiled_scenario_but_not_anothers(
+    saved: dict[str, Any],
+) -> None:
+    """The forecast worker restores the same game at every forecast: compiled once."""
+    first = FrontlineModel.restore(copy.deepcopy(saved))
+    again = FrontlineModel.restore(copy.deepcopy(saved))
+    assert again.scenario is first.scenario
+    other = copy.deepcopy(saved)
+    other["scenario"].setdefault("dynamics", {})["drift"] = 0.031
+    changed = FrontlineModel.restore(other)
+    assert changed.scenario is not first.scenario
+    assert changed.scenario.spec.dynamics.drift == 0.031
+
+
 def test_an_undamaged_saved_run_restores_to_the_same_arrays(saved: dict[str, Any]) -> None:
     restored = FrontlineModel.restore(copy.deepcopy(saved))
     again = json.loads(json.dumps(restored.snapshot()))
