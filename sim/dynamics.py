@@ -74,7 +74,7 @@ def balance_pull(a: F64) -> F64:
     meaningless; ``advance`` zeroes it.)
     """
     weight = np.abs(a)
-    num = _product(a)
+    num = _product(a, weight)
     den = rowsum(weight)[:, :, None] - weight
     den *= 100.0
     den += 1e-9
@@ -82,14 +82,16 @@ def balance_pull(a: F64) -> F64:
     return num
 
 
-def _product(a: F64) -> F64:
+def _product(a: F64, weight: F64 | None = None) -> F64:
     """The balance term's sum over third parties, ``(a * |a|) @ a``, (R, 6, 6).
+
+    ``weight`` is ``|a|``, where the caller has it.
 
     A stack of 6 x 6 products: numpy computes each matrix of the stack by the same routine
     whatever the stack's size, so replicate r gets the same bits alone or in any batch
     (tests/sim/test_determinism.py checks it).
     """
-    out: F64 = np.matmul(a * np.abs(a), a)
+    out: F64 = np.matmul(a * (np.abs(a) if weight is None else weight), a)
     return out
 
 
@@ -132,7 +134,7 @@ def _rows_differing(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> B
 
 
 class StaticCache:
-    """``static_baseline``, with its structural part kept until camps, ideologies or ties move.
+    """``structural_baseline``, kept until camps, ideologies or ties move.
 
     When they move in a few replicates only (a pact joined in one run of a thousand), only
     those replicates' rows are computed again: every row depends on its own replicate alone.
@@ -146,10 +148,6 @@ class StaticCache:
         self._arrays: tuple[npt.NDArray[np.generic], ...] = ()
         self._seen: tuple[npt.NDArray[np.generic], ...] = ()
         self._value: F64 | None = None
-
-    def get(self, s: WorldState, st: Structure) -> F64:
-        """The static baseline of ``s`` (its structural part recomputed only where it moved)."""
-        return static_baseline(s, st, self.structural(s, st))
 
     def each(
         self, states: list[WorldState], st: Structure, first_value: F64 | None = None
@@ -373,7 +371,7 @@ def foresee(
     row, col = _t(a[:, i, :]), _t(a[:, :, i])  # [j, r]: how i regards j, how j regards i
     # the balance term of row i and column i, as balance_pull computes it
     weight = np.abs(a)
-    num = _product(a)
+    num = _product(a, weight)
     total = _t(rowsum(weight))
     row_den = total[i] - np.abs(row)
     row_den *= 100.0

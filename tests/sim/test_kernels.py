@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,19 +15,6 @@ from sim.dynamics import advance, foresee, structural_baseline
 from sim.state import FIELDS
 
 pytest.importorskip("numba")
-
-TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml"
-
-
-@pytest.fixture(scope="module")
-def mid_run() -> FrontlineModel:
-    """An ensemble after Pakistan's choice: aid flowing, a pact in force, camps apart."""
-    model = FrontlineModel(load_scenario(TINY), seed=5, replicates=48)
-    for _ in range(12):
-        model.step()
-    assert np.abs(model.state.mil_aid).max() > 0
-    assert model.state.ties.max() > 0
-    return model
 
 
 def test_the_environment_turns_the_loops_off() -> None:
