@@ -209,9 +209,9 @@ class Change:
         self.aid.append((military, donor, recipient, 0.0, True))
 
     def commit(self, s: WorldState, mask: B) -> None:
-        """Apply the change where ``mask`` is true (into new arrays, never in place)."""
+        """Apply the change where ``mask`` is true (into new arrays, which ``s`` adopts)."""
         if kernels.active():
-            s.attitudes, s.memory, s.prestige = kernels.commit(
+            attitudes, memory, prestige = kernels.commit(
                 s.attitudes,
                 self.kept,
                 self.held,
@@ -221,6 +221,7 @@ class Change:
                 self.ctx.rules.memory,
                 mask,
             )
+            s.adopt(attitudes=attitudes, memory=memory, prestige=prestige)
         else:
             self._sums(s, mask)
         for military, donor, recipient, amount, stop in self.aid:
@@ -237,14 +238,15 @@ class Change:
         moved += self.held
         np.clip(moved, -100.0, 100.0, out=moved)
         moved[:, _DIAGONAL, _DIAGONAL] = 0.0
-        s.attitudes = moved if everyone else np.where(m3, moved, s.attitudes)
+        attitudes = moved if everyone else np.where(m3, moved, s.attitudes)
         remembered = self.kept * self.ctx.rules.memory
         remembered += s.memory
         np.clip(remembered, -100.0, 100.0, out=remembered)
         remembered[:, _DIAGONAL, _DIAGONAL] = 0.0
-        s.memory = remembered if everyone else np.where(m3, remembered, s.memory)
+        memory = remembered if everyone else np.where(m3, remembered, s.memory)
         standing = s.prestige + self.prestige
-        s.prestige = standing if everyone else np.where(mask[:, None], standing, s.prestige)
+        prestige = standing if everyone else np.where(mask[:, None], standing, s.prestige)
+        s.adopt(attitudes=attitudes, memory=memory, prestige=prestige)
 
     def words(self, replicate: int = 0) -> list[str]:
         """The change in words, largest first (for ``describe``)."""

@@ -16,9 +16,9 @@ import numpy.typing as npt
 
 from sim import kernels
 from sim.actors import N_ACTORS
-from sim.acts import commitment
+from sim.acts import _BOTH_WAYS, _WEIGHTS, DEPTH, commitment
 from sim.schema import Dynamics
-from sim.state import F64, B, WorldState
+from sim.state import F64, B, WorldState, in_place_writes
 
 COMPONENTS = ("security", "economy", "ideology", "prestige")
 """The parts of an actor's utility, in the order of every utility array's last axis."""
@@ -108,12 +108,20 @@ def structural_baseline(s: WorldState, st: Structure) -> F64:
 def _structural(ideology: F64, bloc: npt.NDArray[np.int8], ties: F64, st: Structure) -> F64:
     """``structural_baseline`` from its three arrays (each replicate's row from its own)."""
     p = st.params.baseline
+    if kernels.active():
+        return kernels.structural(
+            ideology, bloc, ties, _TABLES, p.ideology * 100.0, p.bloc * 100.0, st.bond
+        )
     out: F64 = (
         p.ideology * 100.0 * _affinity(ideology)
         + p.bloc * 100.0 * bloc_compat(bloc)
         + st.bond * commitment(ties)
     )
     return out
+
+
+_TABLES = (_COMPAT, DEPTH, _BOTH_WAYS, _WEIGHTS)
+"""What ``commitment`` and ``bloc_compat`` read, for the compiled ``_structural``."""
 
 
 def static_baseline(s: WorldState, st: Structure, structural: F64 | None = None) -> F64:
@@ -129,6 +137,8 @@ def static_baseline(s: WorldState, st: Structure, structural: F64 | None = None)
 
 def _rows_differing(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> B:
     """The replicates whose rows differ between two arrays of the same shape."""
+    if kernels.active():
+        return kernels.rows_differing(a, b)
     out: B = (a != b).reshape(len(a), -1).any(axis=1)
     return out
 
@@ -148,6 +158,7 @@ class StaticCache:
         self._arrays: tuple[npt.NDArray[np.generic], ...] = ()
         self._seen: tuple[npt.NDArray[np.generic], ...] = ()
         self._value: F64 | None = None
+        self._writes = -1
 
     def each(
         self, states: list[WorldState], st: Structure, first_value: F64 | None = None
@@ -183,14 +194,21 @@ class StaticCache:
     def structural(self, s: WorldState, st: Structure) -> F64:
         """The structural part of the static baseline of ``s`` (the cache's own array: read it).
 
-        The same arrays as last time are a hit at once: camps, ideologies and ties are never
-        written in place (``WorldState.writable``), so an array that is still the same
-        object still holds the same values; other arrays are compared by value, row by row.
+        The same arrays as last time are a hit at once, unless some state has written into
+        its own camps, ideologies or ties since (``sim.state.in_place_writes``): an array
+        that is still the same object, and that nothing has written into, still holds the
+        same values. Otherwise the arrays are compared by value, row by row, with the values
+        the cache has seen.
         """
         now = tuple(getattr(s, name) for name in self._FIELDS)
-        s.disown(self._FIELDS)  # kept here and known by identity: never written in place
+        writes = in_place_writes(self._FIELDS)
+        untouched = writes == self._writes
         value = self._value
-        if value is not None and all(a is b for a, b in zip(self._arrays, now, strict=True)):
+        if (
+            value is not None
+            and untouched
+            and all(a is b for a, b in zip(self._arrays, now, strict=True))
+        ):
             return value
         if value is None or not self._seen or self._seen[0].shape != now[0].shape:
             self._seen = tuple(a.copy() for a in now)
@@ -198,7 +216,7 @@ class StaticCache:
         else:
             moved = np.zeros(len(value), dtype=bool)
             for old, new, seen in zip(self._arrays, now, self._seen, strict=True):
-                if old is not new:  # an array still the same object still holds its values
+                if old is not new or not untouched:
                     moved |= _rows_differing(new, seen)
             if moved.any():
                 if moved.mean() >= self._FEW:
@@ -210,6 +228,7 @@ class StaticCache:
                         seen[rows] = new[rows]
                     value[rows] = self._compute(tuple(a[rows] for a in now), st)
         self._arrays = now
+        self._writes = writes
         return value
 
     @staticmethod
@@ -230,9 +249,10 @@ def advance(s: WorldState, st: Structure, structural: F64 | None = None) -> None
     keep = 1.0 - p.aid_decay
     if kernels.active():
         coefficients = (p.baseline.history, p.baseline.aid, p.drift, p.balance, keep)
-        s.attitudes, s.econ_aid, s.mil_aid = kernels.advance(
+        attitudes, econ, mil = kernels.advance(
             a, _product(a), s.memory, fixed, s.econ_aid, s.mil_aid, coefficients
         )
+        s.adopt(attitudes=attitudes, econ_aid=econ, mil_aid=mil)
         return
     received = np.swapaxes(s.econ_aid + s.mil_aid, 1, 2)  # [i, j]: aid i gets from j
     baseline = static_baseline(s, st, fixed) + p.baseline.aid * received
@@ -246,9 +266,7 @@ def advance(s: WorldState, st: Structure, structural: F64 | None = None) -> None
     moved += pull
     np.clip(moved, -100.0, 100.0, out=moved)
     moved[:, _DIAGONAL_I, _DIAGONAL_I] = 0.0
-    s.attitudes = moved
-    s.econ_aid = s.econ_aid * keep
-    s.mil_aid = s.mil_aid * keep
+    s.adopt(attitudes=moved, econ_aid=s.econ_aid * keep, mil_aid=s.mil_aid * keep)
 
 
 def _lookahead(st: Structure, horizon: int) -> tuple[float, float, float, float]:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from sim.state import F64, B
 
@@ -79,6 +80,10 @@ def warm() -> None:
     foresee(cube, cube, cube, cube, cube, cube, row, row, 0, weights, (0.0,) * 7)
     advance(cube, cube, cube, cube, cube, cube, (0.0,) * 5)
     commit(cube, cube, cube, cube, row, row, 0.0, np.ones(1, dtype=bool))
+    bloc = np.zeros((1, n), dtype=np.int8)
+    structural(row, bloc, np.zeros((1, 5, n, n)), _TABLES, 0.0, 0.0, 0.0)
+    rows_differing(row, row)
+    rows_differing(bloc, bloc)
 
 
 def foresee(
@@ -144,6 +149,46 @@ def commit(
     """
     out = np.empty_like(attitudes), np.empty_like(memory), np.empty_like(prestige)
     _jit(_commit_loop)(attitudes, kept, held, memory, prestige, gained, share, mask, *out)
+    return out
+
+
+_TABLES = (np.zeros((3, 3)), np.zeros(5), np.zeros(5, dtype=np.bool_), np.zeros(17))
+"""Tables of the shapes ``structural`` takes (for ``warm``)."""
+
+
+def structural(
+    ideology: F64,
+    bloc: npt.NDArray[np.int8],
+    ties: F64,
+    tables: tuple[F64, F64, B, F64],
+    ideology_weight: float,
+    bloc_weight: float,
+    bond: float,
+) -> F64:
+    """``sim.dynamics._structural``: the structural part of the baseline, (R, 6, 6).
+
+    ``tables`` are the camps' compatibility by Bloc value, each kind of tie's depth, which
+    kinds bind both ways, and the weight of a count of ties (``sim.acts.weight_of``).
+    ``ideology_weight`` and ``bloc_weight`` are the baseline's coefficients times 100.
+    """
+    out = np.empty((ideology.shape[0], ideology.shape[1], ideology.shape[1]))
+    _jit(_structural_loop)(
+        np.ascontiguousarray(ideology),
+        np.ascontiguousarray(bloc),
+        np.ascontiguousarray(ties),
+        *tables,
+        ideology_weight,
+        bloc_weight,
+        bond,
+        out,
+    )
+    return out
+
+
+def rows_differing(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> B:
+    """``sim.dynamics._rows_differing``: the replicates whose rows differ between a and b."""
+    out = np.empty(len(a), dtype=np.bool_)
+    _jit(_differing_loop)(a.reshape(len(a), -1), b.reshape(len(b), -1), out)
     return out
 
 
@@ -294,3 +339,50 @@ def _commit_loop(
                 attitudes_out[r, i, j] = min(max(v, -100.0), 100.0)
                 m = kept[r, i, j] * share + memory[r, i, j]
                 memory_out[r, i, j] = min(max(m, -100.0), 100.0)
+
+
+def _structural_loop(
+    ideology: Any,
+    bloc: Any,
+    ties: Any,
+    compat: Any,
+    depth: Any,
+    both_ways: Any,
+    weights: Any,
+    ideology_weight: float,
+    bloc_weight: float,
+    bond: float,
+    out: Any,
+) -> None:
+    n = ideology.shape[1]
+    kinds = ties.shape[1]
+    most = weights.shape[0] - 1
+    for r in range(ideology.shape[0]):
+        for i in range(n):
+            for j in range(n):
+                affinity = 1.0 - abs(ideology[r, i] - ideology[r, j])
+                committed = 0.0  # commitment(): the kinds in order, each count's weight
+                for k in range(kinds):
+                    if depth[k] == 0.0:
+                        continue
+                    count = ties[r, k, i, j]
+                    if not both_ways[k]:
+                        count = count + ties[r, k, j, i]
+                    index = int(min(count, most))
+                    if index < 0:  # as numpy indexes a table from its end
+                        index += most + 1
+                    committed += depth[k] * weights[index]
+                out[r, i, j] = (
+                    ideology_weight * affinity
+                    + bloc_weight * compat[bloc[r, i], bloc[r, j]]
+                    + bond * committed
+                )
+
+
+def _differing_loop(a: Any, b: Any, out: Any) -> None:
+    for r in range(a.shape[0]):
+        out[r] = False
+        for k in range(a.shape[1]):
+            if a[r, k] != b[r, k]:
+                out[r] = True
+                break

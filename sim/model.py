@@ -40,7 +40,7 @@ from sim.scenario import CompiledDecision, CompiledEvent, CompiledScenario, scen
 from sim.snapshot import SavedRunError, check_arrays, check_envelope, depth_problem, seed_problem
 from sim.state import F64, TIES, B, WorldState
 from sim.view import RunView, view_of
-from sim.vocabulary import Effect
+from sim.vocabulary import Effect, Read
 
 SAVE_FORMAT = "frontline-state/run"
 SAVE_VERSION = 2
@@ -440,6 +440,7 @@ class StateAgent(mesa.Agent):
         changes = np.empty((r, n, len(COMPONENTS)))
         everyone = np.ones(r, dtype=bool)
         trials = []
+        written = []
         answers: list[str] = []
         answered = np.full((r, n), -1, dtype=np.int64)
         answering = np.full((r, n), -1, dtype=np.int64)
@@ -450,19 +451,22 @@ class StateAgent(mesa.Agent):
             for effect in option.effects:
                 effect.apply(trial, ctx, everyone)
             if follows:
-                ids, picks, which = self._answer(follows, s, trial, rows)
+                ids, picks, which, changed = self._answer(follows, s, trial, rows)
                 for k, follow_id in enumerate(ids):
                     if follow_id not in answers:
                         answers.append(follow_id)
                     answering[which == k, o] = answers.index(follow_id)
                 answered[:, o] = picks
+            else:
+                changed = trial.changed(s)
             trials.append(trial)
+            written.append(changed)
         seen: tuple[str, ...] = ()
         chances = np.zeros((r, n, 0))
         chances_base = np.zeros((r, 0))
         afters = []
         if foresight:
-            seen, chances_base, chances = model.foreseen(s, trials, horizon)
+            seen, chances_base, chances = model.foreseen(s, trials, horizon, written)
             for event_id in seen:
                 event = model.scenario.events[model.scenario.event_index(event_id)]
                 after = s.trial()
@@ -503,18 +507,12 @@ class StateAgent(mesa.Agent):
         Each with the replicates where it is not taken and not yet due in ``before``.
         """
         model = self.model
-        horizon = model.scenario.spec.dynamics.lookahead_months
         month = model.month
         out = []
-        for follow in model.scenario.decisions:
-            if (
-                follow.actor == self.index
-                or follow.when is None
-                or follow.last < month
-                or follow.first > month + horizon
-                or follow.index == decision.index
-            ):
+        for follow in model.open_within_lookahead():
+            if follow.actor == self.index or follow.index == decision.index:
                 continue
+            assert follow.when is not None
             may: B = before.choice[:, follow.index] < 0
             if may.any():
                 may &= ~follow.when(before, month)
@@ -528,14 +526,15 @@ class StateAgent(mesa.Agent):
         before: WorldState,
         trial: WorldState,
         rows: npt.NDArray[np.intp] | None,
-    ) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    ) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64], frozenset[Read]]:
         """Apply the likely answer of the state an option is aimed at, where there is one.
 
         In each replicate, the answer is the first of ``follows`` that the option makes due
         (its ``when`` holds on ``trial``, where it did not before); that state's most likely
         option, by its scores without foresight, is applied to ``trial`` there. Returns the
-        ids of the decisions answered, and per replicate the option assumed and which of
-        those ids it answers (-1: none).
+        ids of the decisions answered, per replicate the option assumed and which of those
+        ids it answers (-1: none), and what ``trial`` has written since ``before``
+        (``WorldState.changed``, answers included).
         """
         model = self.model
         month = model.month
@@ -570,10 +569,10 @@ class StateAgent(mesa.Agent):
             which[due] = len(ids)
             ids.append(follow.spec.id)
             free &= ~due
+            changed = trial.changed(before)
             if not free.any():
                 break
-            changed = trial.changed(before)
-        return ids, picks, which
+        return ids, picks, which, changed
 
     def choose(self, decision: CompiledDecision, explanation: Explanation) -> Choice:
         """Pick an option per replicate by a seeded softmax over the explained scores."""
@@ -711,6 +710,9 @@ class FrontlineModel(mesa.Model):
         self.static_cache = StaticCache()
         self._ahead_key: tuple[int, int] | None = None
         self._ahead: list[tuple[CompiledEvent, int]] = []
+        self._follow_month = -1
+        self._follow: list[CompiledDecision] = []
+        self._choosing: dict[tuple[int, int], tuple[F64, F64]] = {}
         self.lookahead_cache = StaticCache()  # the states the AI answers for, and their trials
         self._by_month_events, self._by_month_decisions = scenario.schedule
         self.state = self._initial_state()
@@ -766,12 +768,23 @@ class FrontlineModel(mesa.Model):
 
     def choosing(self, actor: int) -> tuple[F64, F64]:
         """An actor's weights (R, 4) and temperatures (R,) this month, per replicate."""
+        key = (actor, self.month)
+        cached = self._choosing.get(key)
+        if cached is not None:
+            return cached
         r = self.replicates
         factors, warmth = self.scenario.leader_factors(actor, self.month)
         temperature = np.full(r, float(self.scenario.temperatures[actor]) * warmth)
+        temperature.flags.writeable = False  # shared by the month's explanations
         if self.weights is None:
-            return np.broadcast_to(self.scenario.weights[actor] * factors, (r, 4)), temperature
-        return self.weights[:, actor, :] * factors, temperature
+            weights = np.broadcast_to(self.scenario.weights[actor] * factors, (r, 4))
+        else:
+            weights = self.weights[:, actor, :] * factors
+            weights.flags.writeable = False
+        if len(self._choosing) > 4 * N_ACTORS:
+            self._choosing.clear()
+        self._choosing[key] = weights, temperature
+        return weights, temperature
 
     def context(self, month: int) -> Context:
         """What the acts' rules read besides the state, in a month."""
@@ -979,7 +992,11 @@ class FrontlineModel(mesa.Model):
         return index
 
     def foreseen(
-        self, s: WorldState, trials: list[WorldState], horizon: int
+        self,
+        s: WorldState,
+        trials: list[WorldState],
+        horizon: int,
+        written: list[frozenset[Read]] | None = None,
     ) -> tuple[tuple[str, ...], F64, F64]:
         """The events whose chance within ``horizon`` months the trial states change.
 
@@ -989,12 +1006,14 @@ class FrontlineModel(mesa.Model):
         events some option changes by more than ``FORESEEN`` in some replicate, their
         chances without an option (R, E) and with each option (R, O, E); ``evaluate`` counts
         an event in the replicates where some option moves it that much, and no others.
+        ``written`` is what each trial has written (``WorldState.changed``), where the
+        caller has it.
         """
         month = self.month
         r, n = s.replicates, len(trials)
         ids, base, each = [], [], []
-        changed = [t.changed(s) for t in trials]
-        joined = WorldState.stack([s, *trials]) if r * (1 + n) <= JOINED else None
+        changed = [t.changed(s) for t in trials] if written is None else written
+        joined = WorldState.stacked([s, *trials]) if r * (1 + n) <= JOINED else None
         for ev, months in self._open_ahead(horizon):
             moved = [not ev.reads.isdisjoint(c) for c in changed]
             if not any(moved):
@@ -1019,6 +1038,19 @@ class FrontlineModel(mesa.Model):
         if not ids:
             return (), np.zeros((r, 0)), np.zeros((r, n, 0))
         return tuple(ids), np.stack(base, axis=1), np.stack(each, axis=2)
+
+    def open_within_lookahead(self) -> list[CompiledDecision]:
+        """The decisions with a condition that may fall due within the look-ahead from now."""
+        month = self.month
+        if self._follow_month != month:
+            horizon = self.scenario.spec.dynamics.lookahead_months
+            self._follow_month = month
+            self._follow = [
+                d
+                for d in self.scenario.decisions
+                if d.when is not None and d.last >= month and d.first <= month + horizon
+            ]
+        return self._follow
 
     def _open_ahead(self, horizon: int) -> list[tuple[CompiledEvent, int]]:
         """The events open in the next ``horizon`` months, each with how many of them it is."""

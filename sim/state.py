@@ -42,9 +42,11 @@ class WorldState:
     Arrays are copied before they are written (``writable``), except ``choice``,
     ``choice_month`` and ``event_month``, which the model fills as decisions are taken and
     events fire: the AI's trial states share arrays with the state they come from, and a
-    cache may know an array by its identity (``sim.dynamics.StaticCache``). A state writes
-    in place only an array it owns: one it copied itself and has shared with nobody since
-    (``trial``, ``derived`` and ``disown`` end the ownership; so does assigning an array).
+    cache may know an array by its identity (``sim.dynamics.StaticCache``, which counts the
+    writes in place: ``in_place_writes``). A state writes in place only an array it owns:
+    one it copied itself, or new arrays it was given to keep (``adopt``), and has shared
+    with nobody since (``trial`` and ``derived`` end the ownership; so does assigning an
+    array).
     """
 
     attitudes: F64  # (R, 6, 6)
@@ -95,19 +97,29 @@ class WorldState:
         out.update(arrays)
         return WorldState._made(out, False)
 
-    def disown(self, names: Iterable[str]) -> None:
-        """Others now hold these arrays: copy them before writing them again."""
-        self._owned.difference_update(names)
-
     def writable(self, name: str) -> npt.NDArray[Any]:
-        """An array to write into: this state's own, or a copy in place of a shared one."""
+        """An array to write into: this state's own, or a copy in place of a shared one.
+
+        Writing into its own array counts in ``in_place_writes``.
+        """
         if name in self._owned:
+            _IN_PLACE[name] += 1
             mine: npt.NDArray[Any] = getattr(self, name)
             return mine
         array: npt.NDArray[Any] = getattr(self, name).copy()
         object.__setattr__(self, name, array)
         self._owned.add(name)
         return array
+
+    def adopt(self, **arrays: npt.NDArray[Any]) -> None:
+        """Take new arrays that nothing else holds as this state's own (to write in place).
+
+        For the arrays a computation has just made (an act's sums, a month's drift): the
+        next write goes into them instead of into a copy.
+        """
+        for name, array in arrays.items():
+            object.__setattr__(self, name, array)
+            self._owned.add(name)
 
     @staticmethod
     def _made(arrays: dict[str, npt.NDArray[Any]], owning: bool) -> WorldState:
@@ -163,6 +175,11 @@ class WorldState:
         arrays = {name: np.concatenate([getattr(x, name) for x in states]) for name in FIELDS}
         return WorldState._made(arrays, True)
 
+    @staticmethod
+    def stacked(states: list[WorldState]) -> WorldState:
+        """``stack``, each array joined when first read (the AI's look-ahead reads a few)."""
+        return _Stacked(states)
+
     def to_json(self) -> dict[str, Any]:
         """Plain JSON data that restores to an identical state (floats round-trip exactly)."""
         return {
@@ -191,6 +208,18 @@ class WorldState:
 
 FIELDS = tuple(f.name for f in fields(WorldState) if f.init)
 """The names of the state's arrays, in order."""
+
+_IN_PLACE = dict.fromkeys(FIELDS, 0)
+
+
+def in_place_writes(names: Iterable[str]) -> int:
+    """How many times, in this process, states have written into their own arrays of these.
+
+    Counted by ``writable``: a cache that knows arrays by their identity
+    (``sim.dynamics.StaticCache``) compares their values again once this count has moved.
+    """
+    return sum(_IN_PLACE[name] for name in names)
+
 
 _FIELD_SET = frozenset(FIELDS)
 
@@ -223,3 +252,22 @@ class _Part(WorldState):
         """The arrays this part has written or replaced."""
         d = self.__dict__
         return [name for name in FIELDS if name in d and d[name] is not d["_taken"].get(name)]
+
+
+class _Stacked(WorldState):
+    """``WorldState.stacked``: states one after another, each array joined when first read."""
+
+    def __init__(self, states: list[WorldState]) -> None:
+        d = self.__dict__
+        d["_owned"] = set()
+        d["_states"] = states
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for an attribute not yet in the instance: an array not yet joined
+        if name not in _FIELD_SET:
+            raise AttributeError(name)
+        d = self.__dict__
+        value = np.concatenate([getattr(x, name) for x in d["_states"]])
+        d[name] = value
+        d["_owned"].add(name)  # a new array, held by no one else
+        return value

@@ -85,6 +85,12 @@ def test_the_static_cache_follows_camps_ideologies_and_ties_row_by_row(
     # and when most replicates move, the whole value at once
     s.writable("ideology")[:, 4] += 0.25
     assert np.array_equal(cache.structural(s, structure), structural_baseline(s, structure))
+    # a write into the very arrays the cache knows (the state's own: written in place)
+    ties = s.writable("ties")
+    assert ties is s.ties
+    ties[[8, 9], 1, 2, 3] += 1.0
+    s.writable("ideology")[12, 0] += 0.125
+    assert np.array_equal(cache.structural(s, structure), structural_baseline(s, structure))
     # a state of another size is another state
     small = s.take(np.arange(5))
     assert np.array_equal(cache.structural(small, structure), structural_baseline(small, structure))
@@ -127,7 +133,6 @@ def test_a_state_writes_in_place_only_arrays_nobody_else_holds(mid_run: Frontlin
     s.attitudes = projected.attitudes  # an array from elsewhere: not this state's own
     s.writable("attitudes")[:, 2, 3] -= 5.0
     assert not np.array_equal(projected.attitudes, s.attitudes)
-    held = s.bloc
-    s.disown(["bloc"])  # a cache keeps it and knows it by identity
-    s.writable("bloc")[:, 0] = 0
-    assert held is not s.bloc
+    made = s.attitudes + 1.0  # a new array nothing else holds, taken as its own
+    s.adopt(attitudes=made)
+    assert s.writable("attitudes") is made

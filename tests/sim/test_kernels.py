@@ -55,6 +55,25 @@ def test_a_compiled_month_is_numpys_bit_for_bit(
     assert not np.array_equal(fast.attitudes, mid_run.state.attitudes)  # it did move
 
 
+def test_the_compiled_structural_baseline_is_numpys_bit_for_bit(
+    mid_run: FrontlineModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = mid_run.state.copy()
+    rng = np.random.default_rng(5)
+    # every kind of tie, in counts past the end of the weights' table, and every camp
+    s.ties = rng.integers(0, 20, size=s.ties.shape).astype(np.float64)
+    s.ties[::3] = 0.0
+    s.bloc = rng.integers(0, 3, size=s.bloc.shape).astype(np.int8)
+    s.ideology = rng.uniform(-1.0, 1.0, size=s.ideology.shape)
+    for state in (mid_run.state, s):
+        monkeypatch.setattr(kernels, "ENABLED", True)
+        fast = structural_baseline(state, mid_run.structure)
+        monkeypatch.setattr(kernels, "ENABLED", False)
+        slow = structural_baseline(state, mid_run.structure)
+        assert fast.tobytes() == slow.tobytes()
+        assert np.abs(fast).max() > 0
+
+
 def test_the_baseline_runs_to_the_same_bits_with_and_without_the_loops(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
