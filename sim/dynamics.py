@@ -158,7 +158,7 @@ class StaticCache:
         self._arrays: tuple[npt.NDArray[np.generic], ...] = ()
         self._seen: tuple[npt.NDArray[np.generic], ...] = ()
         self._value: F64 | None = None
-        self._writes = -1
+        self._writes: tuple[int, ...] = ()
 
     def each(
         self, states: list[WorldState], st: Structure, first_value: F64 | None = None
@@ -201,12 +201,11 @@ class StaticCache:
         the cache has seen.
         """
         now = tuple(getattr(s, name) for name in self._FIELDS)
-        writes = in_place_writes(self._FIELDS)
-        untouched = writes == self._writes
+        writes = tuple(in_place_writes((name,)) for name in self._FIELDS)
         value = self._value
         if (
             value is not None
-            and untouched
+            and writes == self._writes
             and all(a is b for a, b in zip(self._arrays, now, strict=True))
         ):
             return value
@@ -215,8 +214,10 @@ class StaticCache:
             self._value = value = self._compute(now, st)
         else:
             moved = np.zeros(len(value), dtype=bool)
-            for old, new, seen in zip(self._arrays, now, self._seen, strict=True):
-                if old is not new or not untouched:
+            for old, new, seen, before, after in zip(
+                self._arrays, now, self._seen, self._writes, writes, strict=True
+            ):
+                if old is not new or before != after:  # another array, or written into
                     moved |= _rows_differing(new, seen)
             if moved.any():
                 if moved.mean() >= self._FEW:

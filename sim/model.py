@@ -387,13 +387,23 @@ class StateAgent(mesa.Agent):
         zero weights, equal probabilities) and are never used, since the choice is applied
         only where the decision is due.
         """
+        part, rows = self.evaluate_rows(decision, mask)
+        return part if rows is None else part.spread(rows, self.model.replicates)
+
+    def evaluate_rows(
+        self, decision: CompiledDecision, mask: B
+    ) -> tuple[Explanation, npt.NDArray[np.intp] | None]:
+        """``evaluate`` for the replicates of ``mask`` only: their scores, and their rows.
+
+        The rows are None where the mask holds everywhere (the scores are every replicate's).
+        """
         if mask.all():
-            return self.evaluate(decision)
+            return self.evaluate(decision), None
         rows = np.flatnonzero(mask)
         model = self.model
         structural = model.static_cache.structural(model.state, model.structure)[rows]
         part = self.evaluate(decision, model.state.take(rows), rows=rows, structural=structural)
-        return part.spread(rows, model.replicates)
+        return part, rows
 
     def evaluate(
         self,
@@ -574,14 +584,29 @@ class StateAgent(mesa.Agent):
                 break
         return ids, picks, which, changed
 
-    def choose(self, decision: CompiledDecision, explanation: Explanation) -> Choice:
-        """Pick an option per replicate by a seeded softmax over the explained scores."""
+    def choose(
+        self,
+        decision: CompiledDecision,
+        explanation: Explanation,
+        rows: npt.NDArray[np.intp] | None = None,
+    ) -> Choice:
+        """Pick an option per replicate by a seeded softmax over the explained scores.
+
+        ``rows``: the explanation holds these replicates only (``evaluate_rows``); the others
+        get option 0, never applied, as the decision is not due there.
+        """
         model = self.model
-        u = uniform(model.seed, model.replicate_ids, model.month, decision.stream, keys=model.keys)
+        ids, keys = model.replicate_ids, model.keys
+        if rows is not None:
+            ids, keys = ids[rows], keys[rows]
+        u = uniform(model.seed, ids, model.month, decision.stream, keys=keys)
         cumulative = np.cumsum(explanation.probabilities, axis=1)
-        chosen = np.zeros(self.model.replicates, dtype=np.int64)
+        chosen = np.zeros(len(ids), dtype=np.int64)
         for o in range(len(decision.options) - 1):
             chosen += (u >= cumulative[:, o]).astype(np.int64)
+        if rows is not None:
+            chosen, picked = np.zeros(model.replicates, dtype=np.int64), chosen
+            chosen[rows] = picked
         return Choice(decision.spec.id, chosen, by="ai")
 
 
@@ -901,14 +926,16 @@ class FrontlineModel(mesa.Model):
                     self.pending = PendingDecision(decision, mask)
                     return False
                 agent = self.states[decision.spec.actor]
-                explanation = None
+                part, rows, explanation = None, None, None
                 if forced is None or self.explain_forced:
-                    explanation = agent.evaluate_where(decision, mask)
+                    part, rows = agent.evaluate_rows(decision, mask)
+                    if self.keep_log:  # the scores among all replicates (a batch keeps none)
+                        explanation = part if rows is None else part.spread(rows, self.replicates)
                 if forced is not None:
                     choice = Choice(decision.spec.id, np.full(self.replicates, forced), "forced")
                 else:
-                    assert explanation is not None
-                    choice = agent.choose(decision, explanation)
+                    assert part is not None
+                    choice = agent.choose(decision, part, rows)
                 self.apply(choice, mask, explanation)
             self._cursor += 1
         return True
