@@ -189,10 +189,13 @@ class Change:
         target[:, b, a] += ba
         if spill:
             mean = (np.asarray(ab) + np.asarray(ba)) * (0.5 * self.ctx.rules.spill * spill)
-            if mean.ndim:
-                mean = mean[:, None]
             a0 = self.before
             third = _THIRD[a, b]  # every other state k, in order: the same sums one by one
+            if kernels.active():
+                kernels.spill(self.kept, a0, a, b, np.atleast_1d(mean), third)
+                return
+            if mean.ndim:
+                mean = mean[:, None]
             self.kept[:, third, a] += mean * a0[:, third, b] * 0.01
             self.kept[:, third, b] += mean * a0[:, third, a] * 0.01
 

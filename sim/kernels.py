@@ -83,6 +83,7 @@ def warm() -> None:
     bloc = np.zeros((1, n), dtype=np.int8)
     structural(row, bloc, np.zeros((1, 5, n, n)), _TABLES, 0.0, 0.0, 0.0)
     rows_differing(row, row)
+    spill(cube, cube, 0, 1, np.zeros(1), np.arange(2, n))
     rows_differing(bloc, bloc)
 
 
@@ -183,6 +184,15 @@ def structural(
         out,
     )
     return out
+
+
+def spill(kept: F64, before: F64, a: int, b: int, mean: F64, third: npt.NDArray[np.intp]) -> None:
+    """``sim.acts.Change.dyad``'s spill to third states, added into ``kept`` in place.
+
+    Each third state k's view of a moves by ``mean * before[k, b] * 0.01``, and of b by
+    ``mean * before[k, a] * 0.01``; ``mean`` holds one value per replicate, or one for all.
+    """
+    _jit(_spill_loop)(kept, before, a, b, mean, third)
 
 
 def rows_differing(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> B:
@@ -386,3 +396,13 @@ def _differing_loop(a: Any, b: Any, out: Any) -> None:
             if a[r, k] != b[r, k]:
                 out[r] = True
                 break
+
+
+def _spill_loop(kept: Any, before: Any, a: int, b: int, mean: Any, third: Any) -> None:
+    one = mean.shape[0] == 1
+    for r in range(kept.shape[0]):
+        m = mean[0] if one else mean[r]
+        for k in third:
+            kept[r, k, a] = kept[r, k, a] + m * before[r, k, b] * 0.01
+        for k in third:
+            kept[r, k, b] = kept[r, k, b] + m * before[r, k, a] * 0.01
