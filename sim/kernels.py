@@ -84,6 +84,7 @@ def warm() -> None:
     structural(row, bloc, np.zeros((1, 5, n, n)), _TABLES, 0.0, 0.0, 0.0)
     rows_differing(row, row)
     spill(cube, cube, 0, 1, np.zeros(1), np.arange(2, n))
+    draws(np.zeros(1, dtype=np.uint64), np.uint64(0), np.uint64(0))
     rows_differing(bloc, bloc)
 
 
@@ -193,6 +194,17 @@ def spill(kept: F64, before: F64, a: int, b: int, mean: F64, third: npt.NDArray[
     ``mean * before[k, a] * 0.01``; ``mean`` holds one value per replicate, or one for all.
     """
     _jit(_spill_loop)(kept, before, a, b, mean, third)
+
+
+def draws(keys: npt.NDArray[np.uint64], counter: np.uint64, stream: np.uint64) -> F64:
+    """``sim.rng.uniform``'s last two rounds of hashing and its scaling to [0, 1).
+
+    ``keys`` are the replicates' keys, ``counter`` the month and draw, ``stream`` the
+    stream's number, each as ``uniform`` makes them.
+    """
+    out = np.empty(len(keys))
+    _jit(_draws_loop)(keys, counter, stream, out)
+    return out
 
 
 def rows_differing(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> B:
@@ -406,3 +418,18 @@ def _spill_loop(kept: Any, before: Any, a: int, b: int, mean: Any, third: Any) -
             kept[r, k, a] = kept[r, k, a] + m * before[r, k, b] * 0.01
         for k in third:
             kept[r, k, b] = kept[r, k, b] + m * before[r, k, a] * 0.01
+
+
+def _draws_loop(keys: Any, counter: Any, stream: Any, out: Any) -> None:
+    m1 = np.uint64(0xBF58476D1CE4E5B9)
+    m2 = np.uint64(0x94D049BB133111EB)
+    s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+    for r in range(keys.shape[0]):
+        z = keys[r] ^ counter  # SplitMix64's finaliser (sim.rng._mix), twice
+        z = (z ^ (z >> s30)) * m1
+        z = (z ^ (z >> s27)) * m2
+        z = (z ^ (z >> s31)) ^ stream
+        z = (z ^ (z >> s30)) * m1
+        z = (z ^ (z >> s27)) * m2
+        z = z ^ (z >> s31)
+        out[r] = np.float64(z >> s11) * (1.0 / 9007199254740992.0)

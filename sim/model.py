@@ -626,7 +626,7 @@ def apply_where(s: WorldState, effects: Iterable[Effect], ctx: Context, mask: B)
     copied back into theirs, so that the cost follows the replicates concerned rather than
     the batch.
     """
-    if mask.mean() >= SPARSE:
+    if np.count_nonzero(mask) >= SPARSE * len(mask):
         for effect in effects:
             effect.apply(s, ctx, mask)
         return

@@ -14,6 +14,8 @@ import hashlib
 import numpy as np
 import numpy.typing as npt
 
+from sim import kernels
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -63,7 +65,11 @@ def uniform(
     ``keys``, if given, must be ``replicate_keys(seed, replicates)``.
     """
     key = replicate_keys(seed, replicates) if keys is None else keys
+    counter = np.uint64((month * 0x100000001B3 + draw) & 0xFFFFFFFFFFFFFFFF)
+    named = np.uint64(stream & 0xFFFFFFFFFFFFFFFF)
+    if kernels.active():  # the same integer hash, compiled
+        return kernels.draws(np.ascontiguousarray(key, dtype=np.uint64), counter, named)
     with np.errstate(over="ignore"):
-        key = _mix(key ^ np.uint64((month * 0x100000001B3 + draw) & 0xFFFFFFFFFFFFFFFF))
-        key = _mix(key ^ np.uint64(stream & 0xFFFFFFFFFFFFFFFF))
+        key = _mix(key ^ counter)
+        key = _mix(key ^ named)
     return (key >> _S11).astype(np.float64) * _INV_2_53

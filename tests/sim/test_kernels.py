@@ -12,6 +12,7 @@ import pytest
 from sim import FrontlineModel, kernels, load_scenario
 from sim.actors import N_ACTORS
 from sim.dynamics import advance, foresee, structural_baseline
+from sim.rng import replicate_keys, stream_id, uniform
 from sim.state import FIELDS
 
 pytest.importorskip("numba")
@@ -72,6 +73,19 @@ def test_the_compiled_structural_baseline_is_numpys_bit_for_bit(
         slow = structural_baseline(state, mid_run.structure)
         assert fast.tobytes() == slow.tobytes()
         assert np.abs(fast).max() > 0
+
+
+def test_compiled_draws_are_numpys_bit_for_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = np.random.default_rng(1).integers(0, 2**40, 4000).astype(np.uint64)
+    for seed in (0, 7, 2**63 + 5):
+        keys = replicate_keys(seed, ids)
+        for month, stream, draw in ((0, 0, 0), (23_000, stream_id("x"), 3), (23_892, 2**64 - 1, 0)):
+            monkeypatch.setattr(kernels, "ENABLED", True)
+            fast = uniform(seed, ids, month, stream, draw, keys=keys)
+            monkeypatch.setattr(kernels, "ENABLED", False)
+            slow = uniform(seed, ids, month, stream, draw, keys=keys)
+            assert fast.tobytes() == slow.tobytes()
+            assert fast.min() >= 0.0 and fast.max() < 1.0
 
 
 def test_the_baseline_runs_to_the_same_bits_with_and_without_the_loops(
