@@ -748,7 +748,9 @@ class FrontlineModel(mesa.Model):
 
     def _initial_state(self) -> WorldState:
         sc, r = self.scenario, self.replicates
-        flags = np.zeros((r, len(sc.flags)), dtype=bool)
+        # the arrays with a column per flag, event or decision are kept column by column
+        # (Fortran order): conditions and events read one column of every replicate
+        flags = np.zeros((r, len(sc.flags)), dtype=bool, order="F")
         for name in sc.spec.flags:
             flags[:, sc.flags.index(name)] = True
         return WorldState(
@@ -761,9 +763,9 @@ class FrontlineModel(mesa.Model):
             ideology=np.repeat(sc.initial_ideology[None], r, axis=0),
             bloc=np.repeat(sc.initial_bloc[None], r, axis=0),
             flags=flags,
-            event_month=np.full((r, len(sc.events)), -1, dtype=np.int32),
-            choice=np.full((r, len(sc.decisions)), -1, dtype=np.int32),
-            choice_month=np.full((r, len(sc.decisions)), -1, dtype=np.int32),
+            event_month=np.full((r, len(sc.events)), -1, dtype=np.int32, order="F"),
+            choice=np.full((r, len(sc.decisions)), -1, dtype=np.int32, order="F"),
+            choice_month=np.full((r, len(sc.decisions)), -1, dtype=np.int32, order="F"),
         )
 
     def _assume_the_past(self) -> None:
@@ -1045,6 +1047,8 @@ class FrontlineModel(mesa.Model):
             moved = [not ev.reads.isdisjoint(c) for c in changed]
             if not any(moved):
                 continue  # no option wrote anything its chance reads
+            if all(ev.may_reads.isdisjoint(c) for c in changed) and not ev.may(s, month).any():
+                continue  # it may fire nowhere, with or without any option: no chance moves
             if joined is not None:  # a few replicates: every state's chance in one call
                 every = 1.0 - (1.0 - ev.chance(joined, month)) ** months
                 parts = [every[k * r : (k + 1) * r] for k in range(1 + n)]
@@ -1212,7 +1216,7 @@ class FrontlineModel(mesa.Model):
         )
         model.month = parse_month(data["month"])
         model._cursor = int(data["cursor"])
-        model.state = WorldState.from_json(data["state"])
+        model.state = WorldState.from_json(data["state"]).by_column()
         if data["pending"] is not None:
             model.pending = PendingDecision(
                 scenario.decision(data["pending"]["decision"]),
@@ -1300,7 +1304,7 @@ class FrontlineModel(mesa.Model):
         )
         model.month, model._cursor = self.month, self._cursor
         pick = np.full(n, source, dtype=np.intp)
-        model.state = self.state.take(pick)
+        model.state = self.state.take(pick).by_column()
         model.recorded_months = list(self.recorded_months)
         model.recorded_attitudes = [a[pick] for a in self.recorded_attitudes]
         everyone = tuple(range(n))

@@ -106,7 +106,7 @@ class WorldState:
             _IN_PLACE[name] += 1
             mine: npt.NDArray[Any] = getattr(self, name)
             return mine
-        array: npt.NDArray[Any] = getattr(self, name).copy()
+        array: npt.NDArray[Any] = getattr(self, name).copy(order="K")  # keeps the layout
         object.__setattr__(self, name, array)
         self._owned.add(name)
         return array
@@ -152,6 +152,19 @@ class WorldState:
                 differ = np.flatnonzero((mine != theirs).any(axis=0))
                 out.update((name, int(c)) for c in differ)
         return frozenset(out)
+
+    def by_column(self) -> WorldState:
+        """Put the arrays with a column per flag, event or decision in column order; returns self.
+
+        The model keeps those (``COLUMNS``) in Fortran order: conditions and events read one
+        column of every replicate, which is then one contiguous run of memory. The values,
+        and so the runs, are the same in either order.
+        """
+        for name in COLUMNS:
+            array = getattr(self, name)
+            if not array.flags.f_contiguous:
+                self.adopt(**{name: np.asfortranarray(array)})
+        return self
 
     def take(self, index: npt.NDArray[np.intp]) -> WorldState:
         """The replicates at ``index`` (with repeats allowed), as a new state."""

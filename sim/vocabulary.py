@@ -401,8 +401,12 @@ def _all_test(items: list[Any], r: Resolver, loc: Loc) -> Test:
     reads = frozenset().union(*(t.reads for t in tests))
 
     def test(s: WorldState, month: int) -> B:
-        out = np.ones(s.replicates, dtype=bool)
-        for p in parts:
+        if len(parts) < 2:
+            if not parts:
+                return np.ones(s.replicates, dtype=bool)
+            return np.array(parts[0](s, month), dtype=bool)
+        out: B = parts[0](s, month) & parts[1](s, month)  # a new array, never a part's own
+        for p in parts[2:]:
             out &= p(s, month)
         return out
 
@@ -416,8 +420,12 @@ def _any_test(items: list[Any], r: Resolver, loc: Loc) -> Test:
     reads = frozenset().union(*(t.reads for t in tests))
 
     def test(s: WorldState, month: int) -> B:
-        out = np.zeros(s.replicates, dtype=bool)
-        for p in parts:
+        if len(parts) < 2:
+            if not parts:
+                return np.zeros(s.replicates, dtype=bool)
+            return np.array(parts[0](s, month), dtype=bool)
+        out: B = parts[0](s, month) | parts[1](s, month)  # a new array, never a part's own
+        for p in parts[2:]:
             out |= p(s, month)
         return out
 

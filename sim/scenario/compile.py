@@ -25,7 +25,7 @@ from sim.schema import (
     OptionSpec,
     Scenario,
 )
-from sim.state import F64, WorldState
+from sim.state import F64, B, WorldState
 from sim.vocabulary import (
     EFFECTS,
     Effect,
@@ -97,24 +97,41 @@ class CompiledEvent:
                 out |= test.reads
         return frozenset(out)
 
+    @cached_property
+    def may_reads(self) -> frozenset[Read]:
+        """What of the state decides whether it may fire at all: its column and its when."""
+        out = {("event_month", self.index)}
+        if self.when is not None:
+            out |= self.when.reads
+        return frozenset(out)
+
+    def may(self, s: WorldState, month: int) -> B:
+        """Where the event may fire this month: not yet fired, and its ``when`` holds (R,)."""
+        may: B = s.event_month[:, self.index] < 0
+        if self.when is not None and may.any():
+            may &= self.when(s, month)
+        return may
+
     def chance(self, s: WorldState, month: int) -> F64:
         """Each replicate's chance that the event fires this month, if it may (R,).
 
         Zero where it has fired or its ``when`` does not hold; else its hazard, which its
         modifiers raise or lower where their conditions hold.
         """
-        may = s.event_month[:, self.index] < 0
-        if self.when is not None and may.any():
-            may &= self.when(s, month)
+        may = self.may(s, month)
         if not may.any():
             return np.zeros(s.replicates)
         if not self.modifiers:
             return np.where(may, self.hazard, 0.0)
         assert self.mtth is not None
         months = np.full(s.replicates, self.mtth)
-        for factor, condition in self.modifiers:
-            months = np.where(condition(s, month), months * factor, months)
-        return np.where(may, 1.0 - np.exp(-1.0 / months), 0.0)
+        for factor, condition in self.modifiers:  # in place: one operation per modifier
+            np.multiply(months, factor, out=months, where=condition(s, month))
+        np.divide(-1.0, months, out=months)
+        np.exp(months, out=months)
+        np.subtract(1.0, months, out=months)
+        months[~may] = 0.0
+        return months
 
 
 @dataclass(frozen=True)
