@@ -31,14 +31,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim import kernels
 from sim.actors import ACTORS, INDEX, N_ACTORS, ActorId, Bloc, BlocLabel
-from sim.state import F64, TIE, TIES, B, WorldState
+from sim.state import F64, I8, TIE, TIES, B, WorldState
 from sim.vocabulary import Args, Loc, Resolver, Slug, actor_names, effect, named
 
 # --------------------------------------------------------------------------- the rules
@@ -119,7 +120,7 @@ _MOST_TIES = 16
 _WEIGHTS = 2.0 * (1.0 - 0.5 ** np.arange(_MOST_TIES + 1, dtype=np.float64))
 
 
-def weight_of(count: F64 | float) -> F64:
+def weight_of(count: npt.NDArray[Any] | float) -> F64:
     """How much ``count`` ties of one kind hold: 1 for one, 1.5 for two, 1.75 for three ...
 
     A second pact with the same leader binds a little more, not twice as much. (Counts are
@@ -133,7 +134,7 @@ def weight_of(count: F64 | float) -> F64:
 _COUNTED = [k for k, depth in enumerate(DEPTH) if depth != 0.0]
 
 
-def commitment(ties: F64) -> F64:
+def commitment(ties: I8) -> F64:
     """Net commitment between each pair, (R, 6, 6): the ties in force, weighted by depth.
 
     ``ties`` counts the commitments of each kind (a state may be in several pacts with one
@@ -355,7 +356,7 @@ def _tie(s: WorldState, kind: str, i: int, j: int, value: float, mask: B) -> F64
     """Set a tie where the mask holds (both ways for a symmetric kind); return the old one."""
     k = TIE[kind]
     ties = s.writable("ties")
-    old = ties[:, k, i, j].copy()
+    old = ties[:, k, i, j].astype(np.float64)
     ties[:, k, i, j] = np.where(mask, value, ties[:, k, i, j])
     if _BOTH_WAYS[k]:
         ties[:, k, j, i] = np.where(mask, value, ties[:, k, j, i])
@@ -366,7 +367,7 @@ def _count(s: WorldState, kind: str, i: int, j: int, step: int, mask: B) -> F64:
     """Add ``step`` (+1 or -1, never below 0) to a tie count where the mask holds; the old count."""
     k = TIE[kind]
     ties = s.writable("ties")
-    old = ties[:, k, i, j].copy()
+    old = ties[:, k, i, j].astype(np.float64)
     new = np.maximum(old + step, 0.0)
     ties[:, k, i, j] = np.where(mask, new, old)
     if _BOTH_WAYS[k]:
@@ -693,7 +694,7 @@ def _suspend_aid(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         p = ctx.rules
         flowing = (s.mil_aid if military else s.econ_aid)[:, d, rc]
         dependence = np.minimum(flowing / p.aid_major, 1.0)
-        allied = s.ties[:, TIE["alliance"], d, rc]
+        allied = s.ties[:, TIE["alliance"], d, rc].astype(np.float64)
         ch.stop(military, d, rc)
         ch.dyad(rc, d, -p.betrayal * 0.5 * (dependence + allied), 0.0)
         ch.standing(d, -p.reputation * allied)

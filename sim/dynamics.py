@@ -18,7 +18,7 @@ from sim import kernels
 from sim.actors import N_ACTORS
 from sim.acts import _BOTH_WAYS, _WEIGHTS, DEPTH, commitment
 from sim.schema import Dynamics
-from sim.state import F64, B, WorldState, in_place_writes
+from sim.state import F64, I8, B, WorldState, in_place_writes
 
 COMPONENTS = ("security", "economy", "ideology", "prestige")
 """The parts of an actor's utility, in the order of every utility array's last axis."""
@@ -105,7 +105,7 @@ def structural_baseline(s: WorldState, st: Structure) -> F64:
     return _structural(s.ideology, s.bloc, s.ties, st)
 
 
-def _structural(ideology: F64, bloc: npt.NDArray[np.int8], ties: F64, st: Structure) -> F64:
+def _structural(ideology: F64, bloc: npt.NDArray[np.int8], ties: I8, st: Structure) -> F64:
     """``structural_baseline`` from its three arrays (each replicate's row from its own)."""
     p = st.params.baseline
     if kernels.active():

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.state import F64, B
+from sim.state import F64, I8, TIE_DTYPE, B
 
 AVAILABLE = importlib.util.find_spec("numba") is not None
 """Whether numba is installed."""
@@ -81,7 +81,7 @@ def warm() -> None:
     advance(cube, cube, cube, cube, cube, cube, (0.0,) * 5)
     commit(cube, cube, cube, cube, row, row, 0.0, np.ones(1, dtype=bool))
     bloc = np.zeros((1, n), dtype=np.int8)
-    structural(row, bloc, np.zeros((1, 5, n, n)), _TABLES, 0.0, 0.0, 0.0)
+    structural(row, bloc, np.zeros((1, 5, n, n), dtype=TIE_DTYPE), _TABLES, 0.0, 0.0, 0.0)
     rows_differing(row, row)
     spill(cube, cube, 0, 1, np.zeros(1), np.arange(2, n))
     draws(np.zeros(1, dtype=np.uint64), np.uint64(0), np.uint64(0))
@@ -161,7 +161,7 @@ _TABLES = (np.zeros((3, 3)), np.zeros(5), np.zeros(5, dtype=np.bool_), np.zeros(
 def structural(
     ideology: F64,
     bloc: npt.NDArray[np.int8],
-    ties: F64,
+    ties: I8,
     tables: tuple[F64, F64, B, F64],
     ideology_weight: float,
     bloc_weight: float,

@@ -38,7 +38,7 @@ from sim.errors import echo, shorten
 from sim.rng import replicate_keys, uniform
 from sim.scenario import CompiledDecision, CompiledEvent, CompiledScenario, scenario_from_data
 from sim.snapshot import SavedRunError, check_arrays, check_envelope, depth_problem, seed_problem
-from sim.state import F64, TIES, B, WorldState
+from sim.state import F64, TIE_DTYPE, TIES, B, WorldState
 from sim.view import RunView, view_of
 from sim.vocabulary import Effect, Read
 
@@ -756,7 +756,7 @@ class FrontlineModel(mesa.Model):
         return WorldState(
             attitudes=np.repeat(sc.initial_attitudes[None], r, axis=0),
             memory=np.repeat(sc.initial_memory[None], r, axis=0),
-            ties=np.zeros((r, len(TIES), N_ACTORS, N_ACTORS)),
+            ties=np.zeros((r, len(TIES), N_ACTORS, N_ACTORS), dtype=TIE_DTYPE),
             econ_aid=np.zeros((r, N_ACTORS, N_ACTORS)),
             mil_aid=np.zeros((r, N_ACTORS, N_ACTORS)),
             prestige=np.zeros((r, N_ACTORS)),

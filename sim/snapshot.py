@@ -21,7 +21,7 @@ from sim.calendar import format_month, parse_month
 from sim.errors import echo
 from sim.limits import MAX_DEPTH, MAX_SEED
 from sim.scenario import CompiledDecision, CompiledScenario
-from sim.state import TIES
+from sim.state import TIE_DTYPE, TIES
 
 _BY = ("ai", "human", "forced", "test", None)
 
@@ -193,7 +193,7 @@ def _month(value: Any) -> int | None:
 _STATE: dict[str, tuple[type, str]] = {
     "attitudes": (np.float64, "6x6"),
     "memory": (np.float64, "6x6"),
-    "ties": (np.float64, "Kx6x6"),
+    "ties": (np.int8, "Kx6x6"),
     "econ_aid": (np.float64, "6x6"),
     "mil_aid": (np.float64, "6x6"),
     "prestige": (np.float64, "6"),
@@ -231,6 +231,8 @@ def check_arrays(data: dict[str, Any], scenario: CompiledScenario) -> list[str]:
             c.add(field, "expected a mapping of 'dtype', 'shape' and 'data'")
             continue
         shape = (r, *sizes[part])
+        if name == "ties" and item["dtype"] == "float64":
+            dtype = np.float64  # as saves before TIE_DTYPE held them (checked below)
         if item["dtype"] != np.dtype(dtype).name or item["shape"] != list(shape):
             c.add(
                 field,
@@ -238,7 +240,9 @@ def check_arrays(data: dict[str, Any], scenario: CompiledScenario) -> list[str]:
                 f"{echo(item['dtype'])} and {echo(item['shape'])}",
             )
             continue
-        flat = c.array(field, item["data"], dtype, (int(np.prod(shape)),))
+        # ties are read as numbers and checked to be whole counts, whichever way saved
+        read = np.float64 if name == "ties" else dtype
+        flat = c.array(field, item["data"], read, (int(np.prod(shape)),))
         if flat is not None:
             arrays[name] = flat.reshape(shape)
     for name in ("attitudes", "memory"):
@@ -246,9 +250,16 @@ def check_arrays(data: dict[str, Any], scenario: CompiledScenario) -> list[str]:
             c.add(f"state.{name}", "expected values from -100 to 100")
     if (
         "ties" in arrays
-        and ((arrays["ties"] < 0) | (arrays["ties"] != np.round(arrays["ties"]))).any()
+        and (
+            (arrays["ties"] < 0)
+            | (arrays["ties"] > np.iinfo(TIE_DTYPE).max)
+            | (arrays["ties"] != np.round(arrays["ties"]))
+        ).any()
     ):
-        c.add("state.ties", "expected whole numbers of commitments, 0 or more")
+        c.add(
+            "state.ties",
+            f"expected whole numbers of commitments, 0 to {np.iinfo(TIE_DTYPE).max}",
+        )
     if data.get("weights") is not None:
         c.array(
             "weights",

@@ -24,6 +24,11 @@ from sponsor to target, ``intervention`` from the intervening state to the count
 
 TIE = {name: k for k, name in enumerate(TIES)}
 
+TIE_DTYPE = np.int8
+"""How ``ties`` are kept: counts of commitments are small whole numbers, and one byte each
+makes the largest of the state's arrays an eighth of its size in float64 (it is copied,
+compared and taken with every decision). Older saves hold them as float64, read as these."""
+
 
 COLUMNS = ("flags", "event_month", "choice", "choice_month")
 """The state's arrays with one column per flag, event or decision."""
@@ -51,7 +56,7 @@ class WorldState:
 
     attitudes: F64  # (R, 6, 6)
     memory: F64  # (R, 6, 6)
-    ties: F64  # (R, len(TIES), 6, 6)
+    ties: I8  # (R, len(TIES), 6, 6), TIE_DTYPE
     econ_aid: F64  # (R, 6, 6)
     mil_aid: F64  # (R, 6, 6)
     prestige: F64  # (R, 6)
@@ -216,6 +221,7 @@ class WorldState:
             arrays[f.name] = np.asarray(item["data"], dtype=np.dtype(item["dtype"])).reshape(
                 item["shape"]
             )
+        arrays["ties"] = arrays["ties"].astype(TIE_DTYPE)  # whole counts (checked by the loader)
         return cls(**arrays)
 
 

@@ -77,8 +77,8 @@ def test_the_static_cache_follows_camps_ideologies_and_ties_row_by_row(
     assert np.array_equal(cache.structural(s, structure), structural_baseline(s, structure))
     # a pact in two replicates, a new camp in one, an ideology shift in another
     ties = s.writable("ties")
-    ties[[3, 40], 0, 0, 1] += 1.0
-    ties[[3, 40], 0, 1, 0] += 1.0
+    ties[[3, 40], 0, 0, 1] += 1
+    ties[[3, 40], 0, 1, 0] += 1
     s.writable("bloc")[7, 0] = -s.bloc[7, 0] if s.bloc[7, 0] else 1
     s.writable("ideology")[11, 2] -= 0.5
     assert np.array_equal(cache.structural(s, structure), structural_baseline(s, structure))
@@ -88,7 +88,7 @@ def test_the_static_cache_follows_camps_ideologies_and_ties_row_by_row(
     # a write into the very arrays the cache knows (the state's own: written in place)
     ties = s.writable("ties")
     assert ties is s.ties
-    ties[[8, 9], 1, 2, 3] += 1.0
+    ties[[8, 9], 1, 2, 3] += 1
     s.writable("ideology")[12, 0] += 0.125
     assert np.array_equal(cache.structural(s, structure), structural_baseline(s, structure))
     # a state of another size is another state
@@ -104,7 +104,7 @@ def test_the_static_cache_gives_a_trials_value_from_its_source_in_the_rows_it_wr
     structure = mid_run.structure
     pact, camp, same = s.trial(), s.trial(), s.trial()
     ties = pact.writable("ties")
-    ties[[2, 9], 1, 0, 3] += 1.0
+    ties[[2, 9], 1, 0, 3] += 1
     camp.writable("bloc")[5, 0] = -camp.bloc[5, 0] if camp.bloc[5, 0] else 1
     camp.writable("ideology")[:, 1] += 0.3  # every row: a whole new value
     cache = StaticCache()
@@ -128,7 +128,7 @@ def test_a_state_writes_in_place_only_arrays_nobody_else_holds(mid_run: Frontlin
     assert not np.array_equal(trial.prestige, s.prestige)
     projected = s.derived(memory=s.memory + 1.0)  # shares the other arrays
     before = projected.ties.copy()
-    s.writable("ties")[:, 0, 0, 1] += 1.0
+    s.writable("ties")[:, 0, 0, 1] += 1
     assert np.array_equal(projected.ties, before)
     s.attitudes = projected.attitudes  # an array from elsewhere: not this state's own
     s.writable("attitudes")[:, 2, 3] -= 5.0

@@ -13,7 +13,7 @@ from sim import FrontlineModel, kernels, load_scenario
 from sim.actors import N_ACTORS
 from sim.dynamics import advance, foresee, structural_baseline
 from sim.rng import replicate_keys, stream_id, uniform
-from sim.state import FIELDS
+from sim.state import FIELDS, TIE_DTYPE
 
 pytest.importorskip("numba")
 
@@ -62,8 +62,8 @@ def test_the_compiled_structural_baseline_is_numpys_bit_for_bit(
     s = mid_run.state.copy()
     rng = np.random.default_rng(5)
     # every kind of tie, in counts past the end of the weights' table, and every camp
-    s.ties = rng.integers(0, 20, size=s.ties.shape).astype(np.float64)
-    s.ties[::3] = 0.0
+    s.ties = rng.integers(0, 20, size=s.ties.shape).astype(TIE_DTYPE)
+    s.ties[::3] = 0
     s.bloc = rng.integers(0, 3, size=s.bloc.shape).astype(np.int8)
     s.ideology = rng.uniform(-1.0, 1.0, size=s.ideology.shape)
     for state in (mid_run.state, s):

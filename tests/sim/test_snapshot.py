@@ -50,6 +50,18 @@ def _wrong_shape(data: dict[str, Any]) -> None:
     data["state"]["prestige"]["data"].pop()
 
 
+def _float_ties(first: float) -> Callable[[dict[str, Any]], None]:
+    """The ties saved as float64, as saves made before they were kept in one byte each."""
+
+    def edit(data: dict[str, Any]) -> None:
+        ties = data["state"]["ties"]
+        ties["dtype"] = "float64"
+        ties["data"] = [float(x) for x in ties["data"]]
+        ties["data"][0] = first
+
+    return edit
+
+
 def _deep(data: dict[str, Any]) -> None:
     nested: Any = []
     for _ in range(5000):
@@ -82,6 +94,9 @@ def _damage_explanation(data: dict[str, Any]) -> None:
         (_set("pending", {"decision": "nope", "mask": [True, True]}), "pending.decision"),
         (_damage_explanation, ".explanation.changes"),
         (_set("state/ties/data/0", -1.0), "state.ties"),
+        (_set("state/ties/dtype", "int32"), "state.ties"),
+        (_float_ties(1.5), "state.ties"),
+        (_float_ties(300.0), "state.ties"),
         (_set("state/memory/data/1", 400.0), "state.memory"),
         (_set("log/0/did", "not a list"), "log[0].did"),
         (_set("humans", ["XYZ"]), "humans"),
@@ -134,3 +149,17 @@ def test_a_run_saved_before_its_first_month_ended_restores() -> None:
     assert data["recorded_attitudes"] == []
     restored = FrontlineModel.restore(data)
     assert restored.month == model.month and restored.recorded_months == []
+
+
+def test_a_run_saved_with_ties_in_float64_restores_and_goes_on_the_same() -> None:
+    """Saves made before the ties took one byte each hold them as float64: still read."""
+    model = FrontlineModel(load_scenario(TINY), seed=4, replicates=3)
+    for _ in range(6):
+        model.step()
+    data = json.loads(json.dumps(model.snapshot()))
+    assert data["state"]["ties"]["dtype"] == "int8"
+    old = copy.deepcopy(data)
+    _float_ties(float(data["state"]["ties"]["data"][0]))(old)
+    now, then = FrontlineModel.restore(data).run(), FrontlineModel.restore(old).run()
+    assert then.state.ties.dtype == np.int8
+    assert json.loads(json.dumps(now.snapshot())) == json.loads(json.dumps(then.snapshot()))
