@@ -87,11 +87,18 @@ def _product(a: F64, weight: F64 | None = None) -> F64:
 
     ``weight`` is ``|a|``, where the caller has it.
 
-    A stack of 6 x 6 products: numpy computes each matrix of the stack by the same routine
-    whatever the stack's size, so replicate r gets the same bits alone or in any batch
-    (tests/sim/test_determinism.py checks it).
+    Written out as a sum over k = 0, 1, ..., 5 in that order, not left to a linear algebra
+    library (whose kernels choose their own order and may fuse a multiply and an add): each
+    element is rounded the same way on any processor, for any number of replicates, and
+    the compiled loop (``sim.kernels.product``) gives the same bits.
     """
-    out: F64 = np.matmul(a * (np.abs(a) if weight is None else weight), a)
+    if kernels.active():
+        return kernels.product(a)
+    p = a * (np.abs(a) if weight is None else weight)
+    terms = p[:, :, :, None] * a[:, None, :, :]  # [r, i, k, j]
+    out: F64 = terms[:, :, 0].copy()
+    for k in range(1, a.shape[2]):
+        out += terms[:, :, k]
     return out
 
 

@@ -6,8 +6,9 @@ spreads over as many temporary arrays. Here each is one loop over the replicates
 by numba (the ``fast`` extra: ``pip install "frontline-state[fast]"``), that does the same
 operations in the same order: every product, sum, division and clip of the numpy code,
 one by one, so that the bits are the same (numba, as numpy, rounds each operation and
-never fuses a multiply and an add unless asked to). The one matrix product, the balance
-term, is still numpy's, since its rounding is the linear algebra library's.
+never fuses a multiply and an add unless asked to). The balance term's stack of 6 x 6
+products is one of them (``product``), summed in a fixed order as ``dynamics._product``
+sums it.
 ``tests/sim/test_kernels.py`` runs both ways and compares the bits.
 
 Without numba, or with ``FRONTLINE_KERNELS=off`` in the environment, the numpy code runs
@@ -78,6 +79,7 @@ def warm() -> None:
     cube, row = np.zeros((1, n, n)), np.zeros((1, n))
     weights = (np.zeros(n), np.zeros(n), np.zeros(n))
     foresee(cube, cube, cube, cube, cube, cube, row, row, 0, weights, (0.0,) * 7)
+    product(cube)
     advance(cube, cube, cube, cube, cube, cube, (0.0,) * 5)
     commit(cube, cube, cube, cube, row, row, 0.0, np.ones(1, dtype=bool))
     bloc = np.zeros((1, n), dtype=np.int8)
@@ -111,6 +113,13 @@ def foresee(
     _jit(_foresee_loop)(
         a, num, memory, structural, econ, mil, ideology, prestige, i, *weights, *coefficients, out
     )
+    return out
+
+
+def product(a: F64) -> F64:
+    """``(a * |a|) @ a`` for each replicate, (R, 6, 6): ``dynamics._product``, same bits."""
+    out = np.empty_like(a)
+    _jit(_product_loop)(a, out)
     return out
 
 
@@ -293,6 +302,20 @@ def _foresee_loop(
         out[r, 1] = s2 + s3 * scale
         out[r, 2] = s4 * scale
         out[r, 3] = s5 + prestige[r, i]
+
+
+def _product_loop(a: Any, out: Any) -> None:
+    n = a.shape[1]
+    p = np.empty(n)
+    for r in range(a.shape[0]):
+        for i in range(n):
+            for k in range(n):
+                p[k] = a[r, i, k] * abs(a[r, i, k])
+            for j in range(n):
+                s = p[0] * a[r, 0, j]
+                for k in range(1, n):
+                    s = s + p[k] * a[r, k, j]
+                out[r, i, j] = s
 
 
 def _advance_loop(

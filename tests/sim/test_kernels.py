@@ -11,7 +11,7 @@ import pytest
 
 from sim import FrontlineModel, kernels, load_scenario
 from sim.actors import N_ACTORS
-from sim.dynamics import advance, foresee, structural_baseline
+from sim.dynamics import _product, advance, foresee, structural_baseline
 from sim.rng import replicate_keys, stream_id, uniform
 from sim.state import FIELDS, TIE_DTYPE
 
@@ -40,6 +40,25 @@ def test_the_compiled_look_ahead_is_numpys_bit_for_bit(
     slow = foresee(s, structure, horizon, actor, mil, eco, fixed)
     assert np.array_equal(fast, slow)
     assert np.abs(fast).max() > 0
+
+
+def test_the_balance_product_is_summed_in_one_order_with_and_without_the_loops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``(a * |a|) @ a`` as a plain sum over k in order, whatever the library: the same bits
+    from the compiled loop, from numpy, and from Python floats one term at a time."""
+    a = np.random.default_rng(5).uniform(-100.0, 100.0, size=(64, N_ACTORS, N_ACTORS))
+    monkeypatch.setattr(kernels, "ENABLED", True)
+    fast = _product(a)
+    monkeypatch.setattr(kernels, "ENABLED", False)
+    slow = _product(a)
+    assert np.array_equal(fast, slow)
+    for r, i, j in [(0, 0, 0), (7, 2, 5), (63, 5, 1)]:
+        total = float(a[r, i, 0]) * abs(float(a[r, i, 0])) * float(a[r, 0, j])
+        for k in range(1, N_ACTORS):
+            total += float(a[r, i, k]) * abs(float(a[r, i, k])) * float(a[r, k, j])
+        assert fast[r, i, j] == total
+    assert np.array_equal(_product(a[7:8]), slow[7:8])  # one replicate alone: the same
 
 
 def test_a_compiled_month_is_numpys_bit_for_bit(
