@@ -639,6 +639,9 @@ class Session:
                 sum(e["simulated"] is not None for e in events), len(events)
             ),
         }
+        measures["events history did not record that happened"] = str(
+            summary["unrecorded_events_happened"]
+        )
         errors = [e["error_months"] for e in events if e["error_months"] is not None]
         measures["mean timing error of those events"] = (
             f"{sum(errors) / len(errors):.1f} months" if errors else "n/a"

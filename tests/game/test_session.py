@@ -285,7 +285,27 @@ def test_a_report_exported_mid_game_compares_only_what_has_come_so_far(tmp_path:
     record = {e.id: parse_month(e.month) for e in session.record.events}
     assert all(record[e] < now for e in events)
     # the debrief on screen counts the same events
-    assert f" of {len(events)} (" in session.debrief().measures["recorded events that happened"]
+    measures = session.debrief().measures
+    assert f" of {len(events)} (" in measures["recorded events that happened"]
+
+
+def test_the_debrief_never_shows_event_timing_alone(tmp_path: Path) -> None:
+    """Beside the timing error: the recorded events missed and the unrecorded that happened."""
+    session = Session.start(Settings("baseline", "PAK", seed=1))
+    while session.model.month < 1956 * 12:
+        session.step()
+        if session.waiting:
+            session.decide(session.ai_option())
+    session.export_report(tmp_path)
+    found = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
+    off_record = [e["id"] for e in found["unrecorded_events"] if e["share_happened"] > 0]
+    assert off_record, "this seed's run has events that history did not record"
+    measures = session.debrief().measures
+    assert measures["events history did not record that happened"] == str(len(off_record))
+    names = list(measures)
+    timing = names.index("mean timing error of those events")
+    assert names.index("recorded events that happened") < timing
+    assert names.index("events history did not record that happened") < timing
 
 
 def test_the_advisor_says_what_an_option_makes_likely() -> None:
