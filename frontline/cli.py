@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 
 from frontline.errors import BatchError, UsageError
-from frontline.files import WriteError, write_atomic, write_set
+from frontline.files import WriteError, check_writable, write_atomic, write_set
 from sim.calendar import format_month, parse_month
 from sim.catalog import summary
 from sim.errors import Problem, ScenarioError, echo
@@ -473,8 +473,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibrate import calibrate
     from sim.skill import recorded_path
 
-    if args.out is not None and Path(args.out).is_dir():
-        raise UsageError(f"--out: {args.out} is a folder; give a file name")
+    if args.out is not None:
+        check_writable(Path(args.out))  # before the fit, which takes minutes
     scenario = load_scenario(args.scenario, file_set=False)
     record = _record(args.record, [scenario])
     hold = args.hold_out_from
@@ -707,6 +707,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
     """Write the JSON Schema of the scenario format."""
     from sim.schema import json_schema
 
+    if args.out:
+        check_writable(Path(args.out))
     text = json.dumps(json_schema(), indent=2) + "\n"
     if args.out:
         write_atomic(Path(args.out), text)

@@ -7,6 +7,10 @@ of one. Files are created with mode 0666 less the umask (0644 under the usual um
 A temporary file left by a process that was killed is removed the next time that file is
 written. A write that fails (a full disk, say) raises a ``WriteError`` naming the file the
 user asked for, not the temporary one.
+
+Only a regular file is ever replaced: a name that holds a folder, a FIFO, a device or a
+socket is refused before anything is written (renaming a file over ``/dev/null`` would
+destroy the device for every program on the machine).
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ import glob
 import os
 import secrets
 import shutil
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+
+from sim.files import file_kind
 
 
 class WriteError(OSError):
@@ -48,6 +55,48 @@ def make_folder(path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WriteError(path, _reason(exc)) from None
+
+
+def refuse_special(path: Path) -> None:
+    """A ``WriteError`` if ``path`` exists and is not a regular file (nothing is written).
+
+    A symbolic link is judged by what it points to: a link to ``/dev/null`` is refused, a
+    link that points nowhere is not (the rename replaces the link itself).
+    """
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # nothing there yet (a parent that is not a folder is said by make_folder)
+    except OSError as exc:
+        raise WriteError(path, _reason(exc)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise WriteError(path, "it is a folder; give a file name")
+    if not stat.S_ISREG(info.st_mode):
+        raise WriteError(path, f"it is {file_kind(info.st_mode)}, not a file; give a file name")
+
+
+def check_writable(path: Path) -> None:
+    """Check, before any work, that ``write_atomic(path, ...)`` can write (nothing is kept).
+
+    Refuses a name that is not a regular file, a parent that is a file, and a folder that
+    cannot be written (read-only, no permission): the last by creating and removing a
+    temporary file in the nearest folder that exists, the one test the system answers
+    truly. Each ``WriteError`` names ``path`` as the user gave it.
+    """
+    refuse_special(path)
+    folder = path.parent
+    while not os.path.lexists(folder) and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        where = "" if folder == path.parent else " (in its path)"
+        raise WriteError(path, f"{folder} exists and is not a folder{where}")
+    probe = _temporary(folder / path.name)
+    try:
+        _write_new(probe, b"", sync=False)
+    except OSError as exc:
+        raise WriteError(path, _reason(exc)) from None
+    with contextlib.suppress(OSError):
+        probe.unlink()
 
 
 def _alive(pid: int) -> bool:
@@ -126,20 +175,20 @@ def write_atomic(path: Path, text: str | bytes, *, durable: bool = True) -> None
     ``durable=False`` skips flushing to disk, for a file whose loss in a power cut is
     harmless (a chunk's checksum record: without it, the chunk is recomputed).
     """
-    if path.is_dir():
-        raise WriteError(path, "it is a folder; give a file name")
+    refuse_special(path)
     make_folder(path.parent)
     remove_stale(path.parent, path.name)
     data = text.encode("utf-8") if isinstance(text, str) else text
     tmp = _temporary(path)
     try:
         _write_new(tmp, data, sync=durable)
+        refuse_special(path)  # again: a FIFO made meanwhile is not replaced either
         os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise WriteError(path, _reason(exc)) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):  # on a read-only disk it was never made
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(path, _reason(exc)) from None
         raise
     if durable:
         _sync_folder(path.parent)
@@ -222,6 +271,8 @@ def write_set(folder: Path, files: Mapping[str, str | bytes]) -> None:
     (``recover_sets``). Either way the folder never holds files of two different sets.
     """
     make_folder(folder)
+    for name in files:
+        refuse_special(folder / name)
     tmp = _temporary(folder / SET)
     try:
         os.mkdir(tmp)

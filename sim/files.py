@@ -17,8 +17,8 @@ class UnreadableFile(OSError):
     """A file that cannot or must not be read; the message says why, without the path."""
 
 
-def _kind(mode: int) -> str:
-    """What a non-regular file is, in words."""
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words (``a FIFO (named pipe)``), from its ``st_mode``."""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -48,7 +48,7 @@ def read_bounded(path: Path, limit: int) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(f"cannot read the file: it is {_kind(info.st_mode)}")
+            raise UnreadableFile(f"cannot read the file: it is {file_kind(info.st_mode)}")
         if info.st_size > limit:
             raise UnreadableFile(
                 f"the file is {info.st_size:,} bytes; at most {limit:,} bytes are read"
