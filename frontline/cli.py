@@ -94,7 +94,7 @@ def _parse_value(text: str) -> Any:
     """A --set value as a YAML scalar (numbers, true/false, text); never code."""
     try:
         return yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a whole number beyond 4,300 digits
         return text
 
 

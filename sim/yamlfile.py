@@ -4,10 +4,16 @@ Only plain data is built (mappings, lists, strings, numbers, booleans, null): a 
 asks for a Python object is refused before anything is constructed, duplicate keys are
 reported, and the size of the file and of the data it expands to (aliases included) are
 bounded so that an alias bomb is refused quickly with bounded memory.
+
+Numbers are read as YAML 1.2's core schema writes them (``12``, ``-3``, ``0.5``, ``1e-3``,
+``.inf``; ``012`` is twelve, not octal ten), not as YAML 1.1's: ``1:30`` (base 60),
+``0x10``, ``0o17`` and ``1_000`` stay text, so that a field that wants a number says so
+instead of reading 90 or 16.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +29,10 @@ MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 200_000
 """At most this many values after aliases are expanded (a billion-laughs file hits it fast)."""
 
+MAX_INT_DIGITS = 100
+"""Digits of a whole number read at most (Python refuses to read more than 4,300; no
+scenario value needs more than a few)."""
+
 KEY_ECHO_LIMIT = 40
 """Characters of a key shown in a location (``events[0].<a very long key>...``)."""
 
@@ -37,10 +47,40 @@ _PLAIN_TAGS = {
 }
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
 
 # libyaml's parser when PyYAML was built with it (several times faster), else pure Python;
 # both compose the same nodes with the same marks, and only plain data is built from them.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# YAML 1.2's core schema, base 10 only (a leading zero is no octal: 012 is twelve)
+_CORE_INT = re.compile(r"^[-+]?[0-9]+$")
+_CORE_FLOAT = re.compile(  # a whole number matches too, but the int resolver comes first
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_CORE_NUMBERS = ((_INT, _CORE_INT, "-+0123456789"), (_FLOAT, _CORE_FLOAT, "-+.0123456789"))
+
+
+def _core_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    """The loader's implicit resolvers with YAML 1.1's numbers swapped for the core schema's."""
+    out: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+    for first, resolvers in _Base.yaml_implicit_resolvers.items():
+        kept = [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
+        if kept:
+            out[first] = kept
+    for tag, regexp, firsts in _CORE_NUMBERS:
+        for first in firsts:
+            out.setdefault(first, []).insert(0 if tag == _INT else 1, (tag, regexp))  # int first
+    return out
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """The safe loader, reading numbers as YAML 1.2's core schema does (see the module)."""
+
+    yaml_implicit_resolvers = _core_resolvers()
+
 
 Path_ = tuple[str | int, ...]
 
@@ -114,7 +154,7 @@ class _Builder:
                         )
                     )
                     continue
-                key = self.loader.construct_object(key_node)
+                key = self.scalar(key_node, path)
                 if isinstance(key, bool) or key is None:
                     key = str(key_node.value)
                 if id(key_node) not in written:
@@ -135,7 +175,24 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(v, (*path, i)) for i, v in enumerate(node.value)]
-        return self.loader.construct_object(node)
+        return self.scalar(node, path)
+
+    def scalar(self, node: yaml.Node, path: Path_) -> Any:
+        """A scalar's value; a number too long to read, or not one its tag names, is a problem."""
+        value = str(node.value)
+        digits = sum(c.isdigit() for c in value) if node.tag == _INT else 0
+        if digits > MAX_INT_DIGITS:
+            problem = f"expected a number of at most {MAX_INT_DIGITS} digits, got {digits:,} digits"
+        elif node.tag == _INT and _CORE_INT.match(value):
+            return int(value)  # base 10 (PyYAML's constructor would read 012 as octal)
+        else:
+            try:
+                return self.loader.construct_object(node)
+            except (ValueError, KeyError, TypeError, ArithmeticError):
+                # only an explicit tag gets here (!!int "ten", !!bool "maybe")
+                problem = f"{echo(value)} is not a value of YAML tag {echo(node.tag)}"
+        self.problems.append(Problem(self.file, node.start_mark.line + 1, _dotted(path), problem))
+        return None
 
 
 def _dotted(path: Path_) -> str:
