@@ -64,3 +64,16 @@ def read_bounded(path: Path, limit: int) -> bytes:
     if len(data) > limit:
         raise UnreadableFile(f"the file is larger than {limit:,} bytes; refused")
     return data
+
+
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, or, if a loop of symbolic links stops it, the path made absolute.
+
+    Python before 3.13 raises ``RuntimeError("Symlink loop ...")`` for a loop: here reading
+    the path then fails as for any unreadable file (``cannot read the file: Too many levels
+    of symbolic links``), with the file's name, instead of a traceback.
+    """
+    try:
+        return path.resolve()
+    except RuntimeError:
+        return path.absolute()

@@ -41,6 +41,7 @@ from sim.actors import ACTORS, INDEX
 from sim.calendar import format_month, parse_month
 from sim.catalog import KnownIds, builtin_ids
 from sim.errors import Problem, ScenarioError, echo
+from sim.files import resolved
 from sim.model import FrontlineModel
 from sim.scenario import (
     CompiledScenario,
@@ -149,7 +150,7 @@ def record_path() -> Path:
 def load_record(path: str | Path | None = None) -> Record:
     """Read and validate a record file; a ScenarioError lists every problem with its line."""
     p = Path(path) if path is not None else record_path()
-    return _load_record(p.resolve())
+    return _load_record(resolved(p))  # a loop of links: reading it says so
 
 
 @cache

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import Problem, ScenarioError, shorten
+from sim.files import resolved
 from sim.scenario.compile import (
     CompiledDecision,
     CompiledEvent,
@@ -88,7 +89,7 @@ def load_scenario(
     ``ScenarioError`` listing every problem found.
     """
     path = resolve_name(name_or_path)
-    roots = [builtin_dir().resolve(), path.resolve().parent]
+    roots = [builtin_dir().resolve(), resolved(path).parent]
     merged = _read_merged(path, roots, [])
     if not file_set:
         merged.data.pop("set", None)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import copy
 import difflib
+import errno
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.errors import Problem, ScenarioError, echo, shorten
+from sim.files import resolved
 from sim.scenario.problems import _ID_LISTS, _kind
 from sim.vocabulary import (
     Loc,
@@ -57,6 +60,15 @@ def resolve_name(name_or_path: str | Path) -> Path:
     """A path for a built-in name or a file path; a missing one is a ScenarioError."""
     text = str(name_or_path)
     path = Path(text)
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # refused here, before anything resolves the path
+            raise ScenarioError(
+                [Problem(shorten(text), 0, "", f"cannot read the file: {exc.strerror}")]
+            ) from None
+    except ValueError:
+        pass  # a NUL in the name: reading it says so
     if path.suffix in (".yaml", ".yml") or path.exists():
         return path
     candidate = builtin_dir() / f"{text}.yaml"
@@ -246,14 +258,14 @@ def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
             ]
         )
     parent_path = resolve_extends(parent_ref, path, roots, shown, line)
-    if parent_path in chain or parent_path == path.resolve():
-        cycle = " -> ".join(shown_path(p) for p in [*chain, path.resolve(), parent_path])
+    if parent_path in chain or parent_path == resolved(path):
+        cycle = " -> ".join(shown_path(p) for p in [*chain, resolved(path), parent_path])
         raise ScenarioError([Problem(shown, line, "extends", f"extends: cycle ({cycle})")])
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError(
             [Problem(shown, line, "extends", f"more than {MAX_EXTENDS_DEPTH} levels of extends")]
         )
-    parent = _read_merged(parent_path, roots, [*chain, path.resolve()])
+    parent = _read_merged(parent_path, roots, [*chain, resolved(path)])
     own.problems += _unknown_removals(doc, parent)
     return _merge(parent, own)
 
@@ -291,8 +303,8 @@ def resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: i
     if not ref.endswith((".yaml", ".yml")):
         candidates = [path.parent / f"{ref}.yaml", builtin_dir() / f"{ref}.yaml"]
     for cand in candidates:
-        resolved = cand.resolve()
-        if not any(resolved.is_relative_to(root) for root in roots):
+        target = resolved(cand)
+        if not any(target.is_relative_to(root) for root in roots):
             raise ScenarioError(
                 [
                     Problem(
@@ -305,20 +317,20 @@ def resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: i
                     )
                 ]
             )
-        if resolved.is_file():
-            return resolved
+        if target.is_file():
+            return target
     raise ScenarioError([Problem(shown, line, "extends", f"no scenario {echo(ref)} to extend")])
 
 
 def shown_path(path: Path) -> str:
     """How a file is named in messages: relative to the built-ins or the working folder."""
-    resolved = path.resolve()
+    full = resolved(path)
     try:
-        return "scenarios/" + resolved.relative_to(builtin_dir()).as_posix()
+        return "scenarios/" + full.relative_to(builtin_dir()).as_posix()
     except ValueError:
         pass
     try:
-        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+        return full.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return str(path)
 

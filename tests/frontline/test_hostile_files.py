@@ -51,3 +51,45 @@ def test_a_set_value_too_long_to_read_is_reported_naming_set(
 ) -> None:
     err = fails(capsys, "run", str(TINY), "--set", f"dynamics.lookahead_months={MANY_NINES}")
     assert err.startswith("--set: dynamics.lookahead_months: ")
+
+
+@pytest.fixture
+def loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``loop1.yaml -> loop2.yaml -> loop1.yaml`` in the working folder."""
+    monkeypatch.chdir(tmp_path)
+    Path("loop1.yaml").symlink_to("loop2.yaml")
+    Path("loop2.yaml").symlink_to("loop1.yaml")
+    return "loop1.yaml"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "loop1.yaml"],
+        ["run", "loop1.yaml"],
+        ["run", str(TINY), "--record", "loop1.yaml"],
+        ["batch", "loop1.yaml", "--runs", "2", "--out", "b"],
+        ["compare", "loop1.yaml", "--runs", "2", "--out", "c"],
+        ["play", "loop1.yaml"],
+    ],
+    ids=["validate", "run", "record", "batch", "compare", "play"],
+)
+def test_a_loop_of_symbolic_links_cannot_be_read_and_says_so(
+    loop: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")  # play never opens its window here
+    err = fails(capsys, *argv)
+    assert "loop1.yaml: cannot read the file: Too many levels of symbolic links" in err
+    assert sorted(p.name for p in Path().iterdir()) == ["loop1.yaml", "loop2.yaml"]
+
+
+def test_a_loop_in_a_folder_of_the_path_cannot_be_read_either(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("d").symlink_to("d/x")
+    err = fails(capsys, "validate", "d/x.yaml")
+    assert err.startswith("d/x.yaml: cannot read the file: Too many levels of symbolic links")
