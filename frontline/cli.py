@@ -8,6 +8,7 @@ argument is checked before anything is run or written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -935,8 +936,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _never_die_on_encoding() -> None:
+    r"""Write what the terminal cannot encode as escapes (``Caf\xe9``) instead of dying.
+
+    Under ``PYTHONIOENCODING=ascii`` or a Latin-1 terminal, a title or an id in another script
+    would otherwise end the command with a UnicodeEncodeError halfway through its output.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "") == "strict":
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``frontline`` console script."""
+    _never_die_on_encoding()
+    return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """Parse the arguments and run the command; every bad input is one message and status 2."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

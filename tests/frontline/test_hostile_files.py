@@ -4,6 +4,8 @@ symbolic links, text the terminal cannot encode. Each gets a clear message and e
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,20 @@ def test_a_loop_in_a_folder_of_the_path_cannot_be_read_either(
     Path("d").symlink_to("d/x")
     err = fails(capsys, "validate", "d/x.yaml")
     assert err.startswith("d/x.yaml: cannot read the file: Too many levels of symbolic links")
+
+
+def test_output_the_terminal_cannot_encode_is_escaped_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out, err = io.BytesIO(), io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, encoding="ascii"))
+    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(err, encoding="ascii"))
+    assert main(["run", str(TINY), "--set", "title=Café"]) == 0
+    assert main(["validate", "Café.yaml"]) == 2
+    sys.stdout.flush()
+    sys.stderr.flush()
+    assert out.getvalue().startswith(b"Caf\\xe9 (tiny), seed 0\n")
+    assert err.getvalue() == (
+        b"Caf\\xe9.yaml: cannot read the file: No such file or directory\n"
+        b"1 problem(s) in 1 file(s)\n"
+    )
