@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
+from frontline import interrupts
 from frontline.errors import BatchError, UsageError
 from frontline.files import WriteError, check_writable, write_atomic, write_set
 from sim.calendar import format_month, parse_month
@@ -952,7 +953,12 @@ def _never_die_on_encoding() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``frontline`` console script."""
     _never_die_on_encoding()
-    return _main(argv)
+    try:
+        with interrupts.delivered():  # a Ctrl-C that lands in a finalizer still stops it
+            return _main(argv)
+    except KeyboardInterrupt:  # raised again just as the command ended
+        sys.stderr.write("frontline: interrupted\n")
+        return 130
 
 
 def _main(argv: Sequence[str] | None) -> int:

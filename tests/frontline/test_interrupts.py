@@ -1,0 +1,76 @@
+"""Ctrl-C stops a command with status 130 even when it lands in a finalizer (a weakref
+callback), where Python would print "Exception ignored" and go on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import weakref
+from pathlib import Path
+
+import pytest
+
+import sim.model
+from frontline import interrupts
+from frontline.cli import main
+
+TINY = str(Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml")
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="POSIX signals")
+
+
+class _Thing:
+    """Something a weak mapping holds, like a finished look-ahead model."""
+
+
+def _interrupt_inside_a_finalizer() -> None:
+    """Free an object whose weakref callback receives SIGINT, as Ctrl-C at a bad moment."""
+
+    def callback(_: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        for _k in range(10_000):  # Python runs the handler here, inside the callback
+            pass
+
+    thing = _Thing()
+    ref = weakref.ref(thing, callback)
+    del thing
+    assert ref() is None
+
+
+def test_an_interrupt_lost_in_a_weakref_callback_is_raised_again(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(KeyboardInterrupt), interrupts.delivered():
+        _interrupt_inside_a_finalizer()
+        time.sleep(5)  # the command goes on: the interrupt must arrive meanwhile
+    assert "Exception ignored" not in capsys.readouterr().err
+
+
+def test_the_block_leaves_the_hooks_as_it_found_them() -> None:
+    import sys
+
+    hook, alarm = sys.unraisablehook, signal.getsignal(signal.SIGALRM)
+    with interrupts.delivered():
+        pass
+    assert sys.unraisablehook is hook and signal.getsignal(signal.SIGALRM) == alarm
+
+
+def test_compare_interrupted_in_a_finalizer_stops_with_130_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    step = sim.model.FrontlineModel.step
+    calls = {"n": 0}
+
+    def step_then_interrupt(self: sim.model.FrontlineModel) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            _interrupt_inside_a_finalizer()
+        step(self)
+
+    monkeypatch.setattr(sim.model.FrontlineModel, "step", step_then_interrupt)
+    code = main(["compare", TINY, "--runs", "3", "--out", str(tmp_path / "cint")])
+    err = capsys.readouterr().err
+    assert code == 130, err
+    assert err == "frontline: interrupted\n"
+    assert not (tmp_path / "cint").exists()
