@@ -91,7 +91,9 @@ def describe_error(error: Mapping[str, Any]) -> str:
     found = error.get("input")
     if kind == "extra_forbidden":
         key = str(error["loc"][-1])
-        hint = difflib.get_close_matches(key, sorted(_known_keys()), n=1, cutoff=0.75)
+        # a key known elsewhere (``base``: a leader's) is no suggestion for itself
+        others = sorted(_known_keys() - {key})
+        hint = difflib.get_close_matches(key, others, n=1, cutoff=0.75)
         return f"unknown key {echo(key)}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
     if kind == "missing":
         return "required key is missing"
