@@ -266,12 +266,15 @@ def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
             [Problem(shown, line, "extends", f"more than {MAX_EXTENDS_DEPTH} levels of extends")]
         )
     parent = _read_merged(parent_path, roots, [*chain, resolved(path)])
-    own.problems += _unknown_removals(doc, parent)
+    own.problems += _removal_problems(doc, parent)
     return _merge(parent, own)
 
 
-def _unknown_removals(doc: Document, parent: _Merged) -> list[Problem]:
-    """Ids in a child's ``remove:`` that name nothing its parent has (a typo removes nothing)."""
+def _removal_problems(doc: Document, parent: _Merged) -> list[Problem]:
+    """Ids in a child's ``remove:`` that nothing inherited has, or that are given again.
+
+    A typo would remove nothing; a repeated id is most often a pasted line that meant another.
+    """
     remove = doc.data.get("remove")
     if not isinstance(remove, list):
         return []  # validation reports a 'remove' that is not a list
@@ -281,9 +284,25 @@ def _unknown_removals(doc: Document, parent: _Merged) -> list[Problem]:
         for item in (parent.data.get(key) or [])
         if isinstance(item, dict) and isinstance(item.get("id"), str)
     ]
+    known = set(inherited)
+    first: dict[str, int] = {}
     problems = []
     for k, item_id in enumerate(remove):
-        if isinstance(item_id, str) and item_id not in inherited:
+        if not isinstance(item_id, str):
+            continue  # validation reports an id that is not text
+        if item_id in first:
+            problems.append(
+                Problem(
+                    doc.file,
+                    doc.line_of(("remove", k)),
+                    f"remove[{k}]",
+                    f"{echo(item_id)} is given more than once (first as "
+                    f"remove[{first[item_id]}]); remove each id once",
+                )
+            )
+            continue
+        first[item_id] = k
+        if item_id not in known:
             hint = difflib.get_close_matches(item_id, inherited, n=1)
             problems.append(
                 Problem(
