@@ -32,8 +32,15 @@ def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
 
 
 def echo(value: object, limit: int = ECHO_LIMIT) -> str:
-    """A value as a message echoes it: its ``repr``, cut to ``limit`` characters."""
-    return shorten(repr(value), limit)
+    """A value as a message echoes it: its ``repr``, cut to ``limit`` characters.
+
+    A cut text gives its own length (``'99999...' (5,000 characters)``), not its repr's,
+    which counts the quotes and the backslashes of escapes.
+    """
+    text = repr(value)
+    if isinstance(value, str) and len(text) > limit:
+        return f"{text[:limit]}... ({len(value):,} characters)"
+    return shorten(text, limit)
 
 
 class ScenarioError(Exception):

@@ -112,3 +112,13 @@ def test_output_the_terminal_cannot_encode_is_escaped_not_a_crash(
         b"Caf\\xe9.yaml: cannot read the file: No such file or directory\n"
         b"1 problem(s) in 1 file(s)\n"
     )
+
+
+def test_a_seed_of_5000_digits_is_refused_giving_its_own_length(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", str(TINY), "--seed", MANY_NINES])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "Traceback" not in err
+    assert "argument --seed" in err and err.rstrip().endswith("... (5,000 characters)")
