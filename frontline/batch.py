@@ -42,6 +42,7 @@ from sim.batch import (
     Chunk,
     Columns,
     ScenarioKey,
+    argument_problems,
     check,
     columns_for,
     fingerprint,
@@ -54,6 +55,7 @@ from sim.batch import plan as make_plan
 from sim.errors import echo
 from sim.files import read_bounded
 from sim.limits import DEFAULT_CHUNK
+from sim.values import written
 
 MANIFEST = "_manifest.json"  # a leading underscore: Parquet readers skip it
 LOCK = ".lock"  # a leading dot: Parquet readers skip it
@@ -364,12 +366,18 @@ def verified_batch(results: Path) -> tuple[Manifest, list[Path]]:
         if holder:
             who = f" (process {holder})" if holder > 0 else ""
             shown.append(f"a batch{who} is still writing into it: compare it once it has finished")
+        refused = argument_problems(manifest.spec)
+        repair = (
+            "\nRepair it (the missing and damaged chunks are recomputed) with:\n  "
+            + resume_command(manifest.spec, results)
+            if not refused
+            else "\nIt cannot be resumed: this version refuses its arguments ("
+            + "; ".join(str(p) for p in refused[:3])
+            + "). Run the batch again into a new folder"
+        )
         raise BatchError(
             f"{results} is incomplete or damaged ({verified:,} of "
-            f"{manifest.spec.total_runs:,} runs verified):\n  "
-            + "\n  ".join(shown)
-            + "\nRepair it (the missing and damaged chunks are recomputed) with:\n  "
-            + resume_command(manifest.spec, results)
+            f"{manifest.spec.total_runs:,} runs verified):\n  " + "\n  ".join(shown) + repair
         )
     return manifest, [results / c.name for c in chunks]
 
@@ -378,11 +386,11 @@ def resume_command(spec: BatchSpec, out: Path) -> str:
     """The ``frontline batch`` command that resumes a batch, as a user would type it."""
     words = ["frontline", "batch", *spec.scenarios, "--runs", str(spec.runs)]
     words += ["--seed", str(spec.seed)] if spec.seed else []
-    words += [w for path, value in spec.sets for w in ("--set", f"{path}={value}")]
+    words += [w for path, value in spec.sets for w in ("--set", f"{path}={written(value)}")]
     words += [
         w
         for path, values in spec.sweeps
-        for w in ("--sweep", f"{path}={','.join(map(str, values))}")
+        for w in ("--sweep", f"{path}={','.join(map(written, values))}")
     ]
     words += [w for decision, option in spec.force for w in ("--force", f"{decision}={option}")]
     words += ["--chunk", str(spec.chunk)] if spec.chunk != DEFAULT_CHUNK else []
@@ -563,7 +571,8 @@ def _shown(value: Any) -> str:
     for item in value:  # a scenario name, or [path, value] / [path, [values]] / [id, option]
         if isinstance(item, list):
             path, given = item
-            item = f"{path}={','.join(map(str, given)) if isinstance(given, list) else given}"
+            shown = ",".join(map(written, given)) if isinstance(given, list) else written(given)
+            item = f"{path}={shown}"
         items.append(str(item))
     return " ".join(items) or "none"
 

@@ -21,7 +21,7 @@ from frontline.errors import BatchError, UsageError
 from frontline.files import WriteError, write_atomic, write_set
 from sim.calendar import format_month, parse_month
 from sim.catalog import summary
-from sim.errors import Problem, ScenarioError, echo
+from sim.errors import Problem, ScenarioError, echo, shorten
 from sim.files import UnreadableFile, read_bounded
 from sim.limits import (
     DEFAULT_CHUNK,
@@ -34,6 +34,7 @@ from sim.limits import (
     MAX_SEED,
 )
 from sim.scenario import CompiledScenario, builtin_names, load_scenario
+from sim.values import parse_value, value_problem
 
 if TYPE_CHECKING:
     from sim.history import Record
@@ -90,12 +91,26 @@ def _parse_pairs(items: Sequence[str], what: str) -> dict[str, str]:
     return out
 
 
-def _parse_value(text: str) -> Any:
-    """A --set value as a YAML scalar (numbers, true/false, text); never code."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
+def _overrides(items: Sequence[str], what: str) -> dict[str, Any]:
+    """``--set PATH=VALUE`` arguments as values, each checked against its path's type.
+
+    Values are read as ``sim.values`` reads them; every problem is reported at once
+    (ScenarioError), each named by ``what`` (``--set``, ``--against-set``).
+    """
+    values: dict[str, Any] = {}
+    problems = []
+    for path, text in _parse_pairs(items, what).items():
+        try:
+            values[path] = parse_value(text)
+        except ValueError as exc:
+            problems.append(Problem(what, 0, shorten(path), str(exc)))
+            continue
+        message = value_problem(path, values[path])
+        if message is not None:
+            problems.append(Problem(what, 0, shorten(path), message))
+    if problems:
+        raise ScenarioError(problems)
+    return values
 
 
 def _workers(args: argparse.Namespace) -> tuple[int, str]:
@@ -255,7 +270,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.run is not None:
             raise UsageError("--run needs --from DIR (a batch's results folder)")
         name = args.scenario or default_scenario()
-        overrides = {k: _parse_value(v) for k, v in _parse_pairs(args.set, "--set").items()}
+        overrides = _overrides(args.set, "--set")
         force = _parse_pairs(args.force, "--force")
         scenario = load_scenario(name, overrides=overrides, force=force)
         model = FrontlineModel(scenario, seed=args.seed or 0)
@@ -385,7 +400,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from sim.model import FrontlineModel
 
         runs = args.runs if args.runs is not None else 200
-        overrides = {k: _parse_value(v) for k, v in _parse_pairs(args.set, "--set").items()}
+        overrides = _overrides(args.set, "--set")
         force = _parse_pairs(args.force, "--force")
         scenario = load_scenario(args.target, overrides=overrides, force=force or None)
         record = _record(args.record, [scenario])
@@ -413,14 +428,20 @@ def _compare_against(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(f"--years: {exc}") from None
     sides = []
+    problems: list[Problem] = []
     for key, scenario, sets, force, names in (
         ("a", args.target, args.set, args.force, SIDE_A),
         ("b", args.against, args.against_set, args.against_force, SIDE_B),
     ):
-        pairs = _parse_pairs(sets, names["--set"])
+        try:
+            values = tuple(_overrides(sets, names["--set"]).items())
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
         forced = _parse_pairs(force, names["--force"])
-        values = tuple((k, _parse_value(v)) for k, v in pairs.items())
         sides.append(Side(key, scenario, values, tuple(forced.items()), names))
+    if problems:
+        raise ScenarioError(problems)
     out = _out_folder(args.out)
     assert out is not None
     runs = args.runs if args.runs is not None else 1000
@@ -549,7 +570,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from frontline.batch import execute, tqdm_progress
     from sim.batch import BatchSpec, argument_problems, parse_sweep
 
-    sets = tuple((k, _parse_value(v)) for k, v in _parse_pairs(args.set, "--set").items())
+    sets = tuple(_overrides(args.set, "--set").items())
     try:
         sweeps = tuple(parse_sweep(s) for s in args.sweep)
     except ValueError as exc:

@@ -30,6 +30,7 @@ from sim.calendar import format_month, parse_month
 from sim.errors import Problem, ScenarioError
 from sim.limits import DEFAULT_CHUNK
 from sim.scenario import CompiledDecision, CompiledScenario, load_scenario
+from sim.values import written
 
 FORMAT = "frontline-state/divergence"
 VERSION = 1
@@ -76,7 +77,7 @@ class Side:
     def words(self) -> list[str]:
         """The arguments of this side as a user types them (A's start with the scenario)."""
         words = [self.scenario] if self.key == "a" else [self.arguments["SCENARIO"], self.scenario]
-        words += [w for p, v in self.sets for w in (self.arguments["--set"], f"{p}={v}")]
+        words += [w for p, v in self.sets for w in (self.arguments["--set"], f"{p}={written(v)}")]
         words += [w for d, o in self.force for w in (self.arguments["--force"], f"{d}={o}")]
         return words
 

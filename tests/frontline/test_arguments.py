@@ -1,0 +1,147 @@
+"""The arguments of run, compare and batch: each mistake is refused with status 2 and a
+message naming the argument, before any scenario is loaded, run made or file written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import frontline.batch
+import frontline.cli
+import frontline.divergence
+import sim.batch
+from frontline.cli import main
+from sim.batch import BatchSpec, columns_for, fingerprint, plan
+
+TINY = str(Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml")
+
+
+def fails(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """Run the command, which must exit 2 without a traceback; return its standard error."""
+    capsys.readouterr()
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse's own refusal: status 2 too
+        code = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.fixture
+def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if any scenario is loaded: the refusal must come before any work."""
+
+    def loaded(*_: Any, **__: Any) -> None:
+        raise AssertionError("a scenario was loaded before the arguments were checked")
+
+    for module in (frontline.cli, sim.batch, frontline.divergence):
+        monkeypatch.setattr(module, "load_scenario", loaded)
+
+
+def quiet_batch(out: Path, *extra: str) -> int:
+    return main(["batch", TINY, "--quiet", "--workers", "1", "--out", str(out), *extra])
+
+
+# --------------------------------------------------------------------------- values
+
+
+@pytest.mark.parametrize(
+    ("sweep", "message"),
+    [
+        ("dynamics.balance=1e-1,0.1", "--sweep: dynamics.balance: the value 0.1 is given more"),
+        ("dynamics.balance=0.5,true", "--sweep: dynamics.balance: expected a number, got true"),
+        ("dynamics.balance=0.5,'0.4'", "--sweep: dynamics.balance: expected a number, got '0.4'"),
+        ("dynamics.balance=0.1,1e999", "--sweep: dynamics.balance: 1e999 is too large a number"),
+        ("actors.PAK.ideology=true,false", "--sweep: actors.PAK.ideology: expected a number"),
+        ("actors.PAK.name=Pakistan,1947", "--sweep: actors.PAK.name: expected text, got 1947"),
+    ],
+)
+def test_a_swept_value_of_the_wrong_type_is_refused_before_the_batch_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sweep: str, message: str
+) -> None:
+    out = tmp_path / "b"
+    err = fails(capsys, "batch", TINY, "--runs", "2", "--sweep", sweep, "--out", str(out))
+    assert message in err
+    assert not out.exists()
+
+
+def test_numbers_in_exponent_form_or_with_a_leading_zero_are_numbers_in_the_results(
+    tmp_path: Path,
+) -> None:
+    assert quiet_batch(tmp_path / "e", "--runs", "2", "--sweep", "dynamics.balance=1e-1,2e-1") == 0
+    balance = pd.read_parquet(tmp_path / "e")["set.dynamics.balance"]
+    assert balance.dtype == "float64" and sorted(set(balance)) == [0.1, 0.2]
+    assert (
+        quiet_batch(tmp_path / "z", "--runs", "2", "--sweep", "dynamics.lookahead_months=10,012")
+        == 0
+    )
+    months = pd.read_parquet(tmp_path / "z")["set.dynamics.lookahead_months"]
+    assert sorted(set(months)) == [10.0, 12.0]  # 012 is twelve, not octal ten
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["run", TINY, "--set", "actors.PAK.ideology=true"],
+            "--set: actors.PAK.ideology: expected a number, got true",
+        ),
+        (
+            ["run", TINY, "--set", "dynamics.lookahead_months=12.5"],
+            "expected a whole number, got 12.5",
+        ),
+        (
+            ["compare", TINY, "--set", "dynamics.balance='0.1'", "--out", "r"],
+            "--set: dynamics.balance: expected a number, got '0.1'",
+        ),
+        (
+            ["batch", TINY, "--runs", "2", "--set", "actors.PAK.ideology=true", "--out", "b"],
+            "--set: actors.PAK.ideology: expected a number",
+        ),
+        (
+            [
+                "compare",
+                TINY,
+                "--against",
+                TINY,
+                "--against-set",
+                "dynamics.balance=true",
+                "--out",
+                "r",
+            ],
+            "--against-set: dynamics.balance: expected a number, got true",
+        ),
+    ],
+)
+def test_a_set_value_of_the_wrong_type_is_refused_naming_the_argument(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    no_work: None,
+    argv: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert message in fails(capsys, *argv)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_batch_whose_arguments_are_now_refused_is_not_given_a_resume_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # as an earlier version wrote it: '1e-1' (text) and 0.1 in one sweep, no chunk written
+    spec = BatchSpec((TINY,), 2, 0, (), (("dynamics.balance", ("1e-1", 0.1)),), (), 1)
+    out = tmp_path / "old"
+    out.mkdir()
+    sim.batch.check(BatchSpec((TINY,), 2))
+    columns = columns_for(spec)
+    table_schema = frontline.batch.schema(spec, columns)
+    frontline.batch._manifest(spec, out, plan(spec), table_schema, fingerprint(spec), False)
+    err = fails(capsys, "compare", str(out), "--out", str(tmp_path / "r"))
+    assert "It cannot be resumed: this version refuses its arguments" in err
+    assert "--resume" not in err and not (tmp_path / "r").exists()
