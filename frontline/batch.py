@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from frontline.errors import BatchError
-from frontline.files import WriteError, lock_file, locked, make_folder, write_atomic
+from frontline.files import MANIFEST, WriteError, lock_file, locked, make_folder, write_atomic
 from frontline.workers import context, start_early
 from sim import kernels
 from sim.batch import (
@@ -57,7 +57,6 @@ from sim.files import read_bounded
 from sim.limits import DEFAULT_CHUNK
 from sim.values import written
 
-MANIFEST = "_manifest.json"  # a leading underscore: Parquet readers skip it
 LOCK = ".lock"  # a leading dot: Parquet readers skip it
 CHECKSUMS = "_chunks"  # each chunk's checksum, as chunk-NNNNNN.json
 DAMAGED = "_damaged"  # chunk files that failed verification, kept for inspection
@@ -500,26 +499,44 @@ def _notice(message: str) -> None:
     sys.stderr.write(f"frontline batch: {message}\n")
 
 
+def folder_problem(out: Path, resume: bool) -> str | None:
+    """Why a batch cannot start (or resume) in ``out`` as it is (None if it can).
+
+    A batch starts in a new or empty folder, or resumes in its own; anything else in its
+    folder (another batch's folder too) would be read with its files by
+    ``pandas.read_parquet``. Names that begin with ``_`` or ``.`` are skipped by Parquet
+    readers, and so here.
+    """
+    if not out.is_dir():
+        return None
+    if (out / MANIFEST).exists():
+        if not resume:
+            return (
+                f"{out} already holds a batch: add --resume to finish it, or choose another --out"
+            )
+        return None
+    others = sorted(p.name for p in out.iterdir() if not p.name.startswith((".", "_")))
+    if not others:
+        return None
+    return (
+        f"{out} holds other files ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}) "
+        "and no batch: pandas.read_parquet would read them with the batch's files. Choose a "
+        "new or empty folder for --out"
+    )
+
+
 def _manifest(
     spec: BatchSpec, out: Path, chunks: list[Chunk], table_schema: Any, print_: str, resume: bool
 ) -> None:
     """Check the folder's manifest against this batch, or write it for a new batch."""
+    problem = folder_problem(out, resume)
+    if problem is not None:
+        raise BatchError(problem)
     if (out / MANIFEST).exists():
         old = read_manifest(out)
-        if not resume:
-            raise BatchError(
-                f"{out} already holds a batch: add --resume to finish it, or choose another --out"
-            )
         if old.fingerprint != print_:
             raise BatchError(f"{out} holds a different batch: {_difference(old.data, spec)}")
     else:
-        others = sorted(p.name for p in out.iterdir() if not p.name.startswith((".", "_")))
-        if others:
-            raise BatchError(
-                f"{out} holds other files ({', '.join(others[:3])}"
-                f"{', ...' if len(others) > 3 else ''}) and no batch: pandas.read_parquet "
-                "would read them with the batch's files. Choose a new or empty folder for --out"
-            )
         manifest = {
             "format": FORMAT,
             "version": VERSION,

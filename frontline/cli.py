@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 
 from frontline.errors import BatchError, UsageError
-from frontline.files import WriteError, write_atomic, write_set
+from frontline.files import MANIFEST, WriteError, batch_holding, write_atomic, write_set
 from sim.calendar import format_month, parse_month
 from sim.catalog import summary
 from sim.errors import Problem, ScenarioError, echo, shorten
@@ -124,17 +124,20 @@ def _workers(args: argparse.Namespace) -> tuple[int, str]:
 def _out_folder(value: str | None, *, batch: bool = False) -> Path | None:
     """An output folder, refused at once if a file is in its way (nothing is created yet).
 
-    Unless it is for a batch, a batch's results folder is refused too: a report or a run
-    written into it would be read by ``pandas.read_parquet`` with the batch's files.
+    A folder inside a batch's results folder, at any level, is refused too (and the results
+    folder itself, unless it is for the batch): what is written there would be read with
+    the batch's files by ``pandas.read_parquet``.
     """
     if value is None:
         return None
     path = Path(value)
     if path.exists() and not path.is_dir():
         raise UsageError(f"--out: {value} exists and is not a folder")
-    if not batch and (path / "_manifest.json").exists():
+    holder = batch_holding(path, itself=not batch)
+    if holder is not None:
+        where = "holds" if holder == path.resolve() else f"is inside {holder}, which holds"
         raise UsageError(
-            f"--out: {value} holds a batch's results; write into another folder (files "
+            f"--out: {value} {where} a batch's results; write into another folder (files "
             "written there would be read with the batch's by pandas.read_parquet)"
         )
     return path
@@ -348,7 +351,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     target = Path(args.target)
     kind = "scenario"
     if target.is_dir():
-        kind = "batch" if (target / "_manifest.json").exists() else "saved run"
+        kind = "batch" if (target / MANIFEST).exists() else "saved run"
     elif target.suffix == ".json":
         kind = "saved run"
     if args.against is not None:
@@ -567,7 +570,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run a batch of runs into a resumable Parquet dataset."""
-    from frontline.batch import execute, tqdm_progress
+    from frontline.batch import execute, folder_problem, tqdm_progress
     from sim.batch import BatchSpec, argument_problems, parse_sweep
 
     sets = tuple(_overrides(args.set, "--set").items())
@@ -582,6 +585,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise ScenarioError(problems)
     out = _out_folder(args.out, batch=True)
     assert out is not None
+    problem = folder_problem(out, args.resume)
+    if problem is not None:
+        raise BatchError(problem)
     workers, where = _workers(args)
 
     def announce() -> None:

@@ -219,7 +219,8 @@ def runs_problem(
     out: Path, sides: Sequence[Side], runs: int, seed: int, checked: Checked
 ) -> str | None:
     """Why the runs already in ``out`` cannot be resumed for this comparison (None if they can)."""
-    from frontline.batch import MANIFEST, read_manifest
+    from frontline.batch import read_manifest
+    from frontline.files import MANIFEST
 
     for side in sides:
         folder = out / RUNS[side.key]

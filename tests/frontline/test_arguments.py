@@ -145,3 +145,44 @@ def test_a_batch_whose_arguments_are_now_refused_is_not_given_a_resume_command(
     err = fails(capsys, "compare", str(out), "--out", str(tmp_path / "r"))
     assert "It cannot be resumed: this version refuses its arguments" in err
     assert "--resume" not in err and not (tmp_path / "r").exists()
+
+
+# --------------------------------------------------------------------------- output folders
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished batch of two runs."""
+    out = tmp_path_factory.mktemp("batch") / "b6"
+    assert quiet_batch(out, "--runs", "2") == 0
+    return out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["batch", TINY, "--runs", "6", "--chunk", "2", "--out", "{b}/more"],
+        ["run", TINY, "--out", "{b}/runs"],
+        ["compare", "{b}", "--out", "{b}/sub"],
+        ["compare", TINY, "--runs", "2", "--out", "{b}/deeper/report"],
+        ["compare", TINY, "--against", TINY, "--runs", "2", "--out", "{b}/div"],
+    ],
+)
+def test_nothing_is_written_inside_a_batchs_results_folder(
+    results: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    before = sorted(p.relative_to(results) for p in results.rglob("*"))
+    err = fails(capsys, *(a.format(b=results) for a in argv))
+    assert (
+        "--out:" in err and f"is inside {results.resolve()}, which holds a batch's results" in err
+    )
+    assert sorted(p.relative_to(results) for p in results.rglob("*")) == before
+    assert len(pd.read_parquet(results)) == 2
+
+
+def test_a_batch_into_a_folder_that_holds_another_batch_is_refused_at_once(
+    results: Path, capsys: pytest.CaptureFixture[str], no_work: None
+) -> None:
+    err = fails(capsys, "batch", TINY, "--runs", "2", "--out", str(results.parent))
+    assert f"{results.parent} holds other files ({results.name}) and no batch" in err
+    assert len(pd.read_parquet(results)) == 2
