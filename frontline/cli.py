@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -122,17 +124,31 @@ def _workers(args: argparse.Namespace) -> tuple[int, str]:
 
 
 def _out_folder(value: str | None, *, batch: bool = False) -> Path | None:
-    """An output folder, refused at once if a file is in its way (nothing is created yet).
+    """An output folder, checked before any work is done (nothing is created yet).
 
-    A folder inside a batch's results folder, at any level, is refused too (and the results
-    folder itself, unless it is for the batch): what is written there would be read with
-    the batch's files by ``pandas.read_parquet``.
+    Refused: a path that exists and is not a folder, or runs through a file; a folder that
+    cannot be written, or created where it would be; and a folder inside a batch's results
+    folder, at any level (a batch's own folder is refused too, unless it is for the batch):
+    what is written there would be read with the batch's files by ``pandas.read_parquet``.
     """
     if value is None:
         return None
     path = Path(value)
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"--out: {value} exists and is not a folder")
+    for place in [path, *path.parents]:  # the nearest place that exists
+        try:
+            found = place.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            raise UsageError(f"--out: {place}: {exc.strerror or exc}") from None
+        if not stat.S_ISDIR(found.st_mode):
+            if place == path:
+                raise UsageError(f"--out: {value} exists and is not a folder")
+            raise UsageError(f"--out: {place} is not a folder, so {value} cannot be made in it")
+        if not os.access(place, os.W_OK | os.X_OK):
+            verb = "write into" if place == path else f"make {value} in"
+            raise UsageError(f"--out: cannot {verb} {place} (permission denied)")
+        break
     holder = batch_holding(path, itself=not batch)
     if holder is not None:
         where = "holds" if holder == path.resolve() else f"is inside {holder}, which holds"
@@ -430,6 +446,7 @@ def _compare_against(args: argparse.Namespace) -> int:
             years = parse_years(args.years)
         except ValueError as exc:
             raise UsageError(f"--years: {exc}") from None
+    out = _out_folder(args.out)
     sides = []
     problems: list[Problem] = []
     for key, scenario, sets, force, names in (
@@ -445,7 +462,6 @@ def _compare_against(args: argparse.Namespace) -> int:
         sides.append(Side(key, scenario, values, tuple(forced.items()), names))
     if problems:
         raise ScenarioError(problems)
-    out = _out_folder(args.out)
     assert out is not None
     runs = args.runs if args.runs is not None else 1000
     workers, where = _workers(args)
@@ -573,6 +589,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from frontline.batch import execute, folder_problem, tqdm_progress
     from sim.batch import BatchSpec, argument_problems, parse_sweep
 
+    out = _out_folder(args.out, batch=True)
+    assert out is not None
+    problem = folder_problem(out, args.resume)
+    if problem is not None:
+        raise BatchError(problem)
     sets = tuple(_overrides(args.set, "--set").items())
     try:
         sweeps = tuple(parse_sweep(s) for s in args.sweep)
@@ -583,11 +604,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
     problems = argument_problems(spec)
     if problems:
         raise ScenarioError(problems)
-    out = _out_folder(args.out, batch=True)
-    assert out is not None
-    problem = folder_problem(out, args.resume)
-    if problem is not None:
-        raise BatchError(problem)
     workers, where = _workers(args)
 
     def announce() -> None:

@@ -3,6 +3,7 @@ message naming the argument, before any scenario is loaded, run made or file wri
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +187,50 @@ def test_a_batch_into_a_folder_that_holds_another_batch_is_refused_at_once(
     err = fails(capsys, "batch", TINY, "--runs", "2", "--out", str(results.parent))
     assert f"{results.parent} holds other files ({results.name}) and no batch" in err
     assert len(pd.read_parquet(results)) == 2
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", TINY, "--out", "afile/sub"],
+        ["compare", TINY, "--runs", "50", "--out", "afile/sub"],
+        ["compare", TINY, "--against", TINY, "--out", "afile/sub"],
+        ["batch", TINY, "--runs", "2", "--out", "afile/sub"],
+    ],
+)
+def test_an_out_through_a_file_is_refused_before_anything_runs(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    no_work: None,
+    argv: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("afile").write_text("not a folder\n")
+    err = fails(capsys, *argv)
+    assert "--out: afile is not a folder, so afile/sub cannot be made in it" in err
+    assert sorted(os.listdir(tmp_path)) == ["afile"]
+
+
+def _unwritable(tmp_path: Path) -> Path:
+    """A folder this process cannot write into (root writes anywhere but a read-only mount)."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.access(folder, os.W_OK):
+        folder.chmod(0o755)
+        folder = Path("/proc/sys")
+        if not folder.is_dir() or os.access(folder, os.W_OK):
+            pytest.skip("no folder here that this process cannot write into")
+    return folder
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "batch"])
+def test_an_out_that_cannot_be_written_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_work: None, command: str
+) -> None:
+    out = _unwritable(tmp_path) / "frontline-out"
+    extra = ["--runs", "2"] if command != "run" else []
+    err = fails(capsys, command, TINY, *extra, "--out", str(out))
+    assert f"--out: cannot make {out} in {out.parent} (permission denied)" in err
+    assert not out.exists()
