@@ -19,6 +19,7 @@ import importlib.util
 import itertools
 import json
 import os
+import re
 import shlex
 import signal
 import stat
@@ -788,6 +789,37 @@ def _run_local(
         raise KeyboardInterrupt
 
 
+DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+"""The protocols of a Dask scheduler's address that ``--dask`` takes."""
+
+_DASK_ADDRESS = re.compile(
+    r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>[0-9]{1,5})"
+)
+
+
+def dask_address_problem(address: str) -> str | None:
+    """Why ``address`` is not one ``--dask`` takes (None if it is).
+
+    It takes ``local``, or a scheduler's ``HOST:PORT`` or ``SCHEME://HOST:PORT``: checked
+    here at once, since Dask would say only when it connects, after the batch is checked.
+    """
+    if address == "local":
+        return None
+    found = _DASK_ADDRESS.fullmatch(address)
+    if (
+        found is None
+        or (found["scheme"] or "tcp") not in DASK_SCHEMES
+        or not 1 <= int(found["port"]) <= 65535
+    ):
+        return (
+            "expected 'local' or a Dask scheduler's address, HOST:PORT or SCHEME://HOST:PORT "
+            f"(SCHEME one of {', '.join(DASK_SCHEMES)}; PORT 1 to 65535), such as "
+            f"tcp://10.0.0.1:8786, got {echo(address)}"
+        )
+    return None
+
+
 class _DaskStart:
     """A Dask client. ``local`` starts a LocalCluster in a thread, while this process checks.
 
@@ -802,6 +834,9 @@ class _DaskStart:
             raise BatchError(
                 "--dask needs Dask distributed: pip install 'frontline-state[cluster]'"
             )
+        problem = dask_address_problem(address)
+        if problem is not None:
+            raise BatchError(f"--dask: {problem}")
         self.address = address
         self._client: Any = None
         self._cluster: Any = None
@@ -839,7 +874,7 @@ class _DaskStart:
 
             try:
                 self._client = Client(self.address, timeout="20s")
-            except OSError as exc:
+            except (OSError, ValueError) as exc:  # ValueError: an address Dask cannot read
                 raise BatchError(
                     f"cannot reach the Dask scheduler at {self.address}: {exc}"
                 ) from None

@@ -79,6 +79,16 @@ def _between(low: int, high: int, shown: str = "") -> Callable[[str], int]:
     return parse
 
 
+def _dask_address(text: str) -> str:
+    """An argparse type: ``local`` or a Dask scheduler's address, checked by its form."""
+    from frontline.batch import dask_address_problem
+
+    problem = dask_address_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def _parse_pairs(items: Sequence[str], what: str) -> dict[str, str]:
     """``KEY=VALUE`` arguments as a mapping; a key given twice is an error, not a rewrite."""
     out: dict[str, str] = {}
@@ -875,7 +885,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --against: local processes, 1 to 1,024 (default: this machine's cores)",
     )
     comp.add_argument(
-        "--dask", metavar="ADDRESS", help="with --against: a Dask scheduler, or 'local'"
+        "--dask",
+        metavar="ADDRESS",
+        type=_dask_address,
+        help="with --against: a Dask scheduler (HOST:PORT or tcp://HOST:PORT), or 'local'",
     )
     comp.set_defaults(func=cmd_compare)
 
@@ -935,7 +948,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_between(1, 1024),
         help="local processes, 1 to 1,024 (default: this machine's cores)",
     )
-    batch.add_argument("--dask", metavar="ADDRESS", help="a Dask scheduler, or 'local'")
+    batch.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        type=_dask_address,
+        help="a Dask scheduler (HOST:PORT or tcp://HOST:PORT), or 'local'",
+    )
     batch.add_argument(
         "--chunk",
         type=_between(1, MAX_CHUNK),

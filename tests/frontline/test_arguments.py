@@ -234,3 +234,37 @@ def test_an_out_that_cannot_be_written_is_refused_before_anything_runs(
     err = fails(capsys, command, TINY, *extra, "--out", str(out))
     assert f"--out: cannot make {out} in {out.parent} (permission denied)" in err
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- Dask
+
+
+@pytest.mark.parametrize(
+    "address", ["not an address", "tcp://host", "localhost:abc", "foo://1.2.3.4:1", "h:0", ""]
+)
+@pytest.mark.parametrize("command", ["batch", "compare"])
+def test_a_dask_address_of_the_wrong_form_is_refused_saying_what_is_expected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_work: None, command: str, address: str
+) -> None:
+    out = tmp_path / "o"
+    extra = ["--runs", "2"] if command == "batch" else ["--against", TINY]
+    err = fails(capsys, command, TINY, *extra, "--dask", address, "--out", str(out))
+    assert "argument --dask: expected 'local' or a Dask scheduler's address, HOST:PORT or " in err
+    assert not out.exists()
+
+
+def test_an_address_dask_cannot_read_is_refused_when_it_connects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+
+    def unreadable(address: str, **_: Any) -> None:
+        raise ValueError(f"unknown address scheme in {address!r}")
+
+    monkeypatch.setattr(distributed, "Client", unreadable)
+    out = tmp_path / "b"
+    err = fails(
+        capsys, "batch", TINY, "--runs", "2", "--dask", "ucx://10.0.0.1:8786", "--out", str(out)
+    )
+    assert "cannot reach the Dask scheduler at ucx://10.0.0.1:8786: unknown address scheme" in err
+    assert not out.exists()
