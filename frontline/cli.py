@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import stat
 import sys
 import time
@@ -49,10 +50,10 @@ EXIT_BAD_INPUT = 2
 
 
 def _whole(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {echo(text)}") from None
+    """A whole number in ASCII digits (``int`` would take ``٣`` or ``1_000`` too)."""
+    if not re.fullmatch(r"[+-]?[0-9]+", text.strip()):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {echo(text)}")
+    return int(text)
 
 
 def _seed(text: str) -> int:
@@ -75,6 +76,17 @@ def _between(low: int, high: int, shown: str = "") -> Callable[[str], int]:
                 f"expected a whole number from {low:,} to {shown or f'{high:,}'}, got {echo(text)}"
             )
         return value
+
+    return parse
+
+
+def _given(what: str) -> Callable[[str], str]:
+    """An argparse type: any text but an empty one (``""`` would mean the default, or ``.``)."""
+
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"expected {what}, got {echo(text)}")
+        return text
 
     return parse
 
@@ -298,7 +310,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         if args.run is not None:
             raise UsageError("--run needs --from DIR (a batch's results folder)")
-        name = args.scenario or default_scenario()
+        name = args.scenario if args.scenario is not None else default_scenario()
         overrides = _overrides(args.set, "--set")
         force = _parse_pairs(args.force, "--force")
         scenario = load_scenario(name, overrides=overrides, force=force)
@@ -788,10 +800,20 @@ def build_parser() -> argparse.ArgumentParser:
     seed_help = "random seed, 0 to 2**63 - 1 (default 0)"
 
     run = sub.add_parser("run", help="run a scenario and print its timeline")
-    run.add_argument("scenario", nargs="?", help="built-in name or path (default: the longest)")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        type=_given("a scenario's built-in name or path"),
+        help="built-in name or path (default: the longest)",
+    )
     run.add_argument("--seed", type=_seed, help=seed_help)
     run.add_argument("--json", action="store_true", help="print one JSON object instead")
-    run.add_argument("--out", metavar="DIR", help="also write result.json, timeline.txt, run.json")
+    run.add_argument(
+        "--out",
+        metavar="DIR",
+        type=_given("a folder"),
+        help="also write result.json, timeline.txt, run.json",
+    )
     run.add_argument(
         "--set",
         action="append",
@@ -806,9 +828,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DECISION=OPTION",
         help="force a decision's option (a counterfactual)",
     )
-    run.add_argument("--record", metavar="FILE", help="the recorded history to compare with")
     run.add_argument(
-        "--from", dest="from_dir", metavar="DIR", help="replay one run of a batch (with --run ID)"
+        "--record",
+        metavar="FILE",
+        type=_given("a record file"),
+        help="the recorded history to compare with",
+    )
+    run.add_argument(
+        "--from",
+        dest="from_dir",
+        metavar="DIR",
+        type=_given("a batch's results folder"),
+        help="replay one run of a batch (with --run ID)",
     )
     run.add_argument(
         "--run", type=_between(0, MAX_RUNS), metavar="ID", help="the run to replay (with --from)"
@@ -825,6 +856,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument(
         "target",
         metavar="SCENARIO_OR_RESULTS",
+        type=_given("a scenario, a saved run or a batch's results folder"),
         help="a scenario (name or path) to run, a saved run (run.json or its folder), or a "
         "batch's results folder; with --against, scenario A",
     )
@@ -837,8 +869,15 @@ def build_parser() -> argparse.ArgumentParser:
         f"runs of each side, 1 to {MAX_DIVERGENCE_RUNS:,} (default 1,000)",
     )
     comp.add_argument("--seed", type=_seed, help=seed_help)
-    comp.add_argument("--out", metavar="DIR", required=True, help="folder for the report")
-    comp.add_argument("--record", metavar="FILE", help="the recorded history to compare with")
+    comp.add_argument(
+        "--out", metavar="DIR", required=True, type=_given("a folder"), help="folder for the report"
+    )
+    comp.add_argument(
+        "--record",
+        metavar="FILE",
+        type=_given("a record file"),
+        help="the recorded history to compare with",
+    )
     comp.add_argument(
         "--set",
         action="append",
@@ -856,6 +895,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument(
         "--against",
         metavar="SCENARIO_B",
+        type=_given("a scenario's built-in name or path"),
         help="compare with this scenario (name or path), run for run with common seeds; "
         "writes divergence.json and index.html",
     )
@@ -920,7 +960,12 @@ def build_parser() -> argparse.ArgumentParser:
     cal.set_defaults(func=cmd_calibrate)
 
     batch = sub.add_parser("batch", help="run many seeds, sweeps and scenarios into Parquet")
-    batch.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    batch.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        type=_given("a scenario's built-in name or path"),
+    )
     batch.add_argument(
         "--runs",
         type=_between(1, MAX_RUNS),
@@ -964,7 +1009,9 @@ def build_parser() -> argparse.ArgumentParser:
             "uses less memory"
         ),
     )
-    batch.add_argument("--out", metavar="DIR", required=True, help="results folder")
+    batch.add_argument(
+        "--out", metavar="DIR", required=True, type=_given("a folder"), help="results folder"
+    )
     batch.add_argument(
         "--resume",
         action="store_true",

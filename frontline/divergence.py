@@ -142,7 +142,7 @@ def parse_years(text: str) -> tuple[int, ...]:
     years: list[int] = []
     for part in text.split(","):
         part = part.strip()
-        if not part.isdigit() or len(part) != 4:
+        if not (len(part) == 4 and part.isascii() and part.isdigit()):  # not ١٩٧١
             raise ValueError(f"expected years such as 1965,1971,1980, got {text!r}")
         years.append(int(part))
     if len(set(years)) != len(years):

@@ -236,6 +236,40 @@ def test_an_out_that_cannot_be_written_is_refused_before_anything_runs(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", ""], "argument scenario: expected a scenario's built-in name or path, got ''"),
+        (["run", TINY, "--out", ""], "argument --out: expected a folder, got ''"),
+        (["compare", "", "--out", "r"], "argument SCENARIO_OR_RESULTS: expected a scenario"),
+        (["compare", TINY, "--out", " "], "argument --out: expected a folder, got ' '"),
+        (
+            ["compare", TINY, "--against", "", "--out", "r"],
+            "argument --against: expected a scenario",
+        ),
+        (["batch", "", "--runs", "2", "--out", "b"], "argument SCENARIO: expected a scenario"),
+        (["batch", TINY, "--runs", "2", "--out", ""], "argument --out: expected a folder, got ''"),
+        (["run", TINY, "--seed", "٣"], "argument --seed: expected a whole number, got '٣'"),
+        (["batch", TINY, "--runs", "٣", "--out", "b"], "argument --runs: expected a whole number"),
+        (
+            ["compare", TINY, "--against", TINY, "--years", "١٩٥٠", "--out", "r"],
+            "--years: expected years such as 1965",
+        ),
+    ],
+)
+def test_an_empty_name_or_a_number_in_other_digits_is_refused(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    no_work: None,
+    argv: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert message in fails(capsys, *argv)
+    assert list(tmp_path.iterdir()) == []
+
+
 # --------------------------------------------------------------------------- Dask
 
 
