@@ -19,6 +19,7 @@ import importlib.util
 import itertools
 import json
 import os
+import re
 import shlex
 import signal
 import stat
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from frontline.errors import BatchError
-from frontline.files import WriteError, lock_file, locked, make_folder, write_atomic
+from frontline.files import MANIFEST, WriteError, lock_file, locked, make_folder, write_atomic
 from frontline.workers import context, start_early
 from sim import kernels
 from sim.batch import (
@@ -42,6 +43,7 @@ from sim.batch import (
     Chunk,
     Columns,
     ScenarioKey,
+    argument_problems,
     check,
     columns_for,
     fingerprint,
@@ -54,8 +56,8 @@ from sim.batch import plan as make_plan
 from sim.errors import echo
 from sim.files import read_bounded
 from sim.limits import DEFAULT_CHUNK
+from sim.values import written
 
-MANIFEST = "_manifest.json"  # a leading underscore: Parquet readers skip it
 LOCK = ".lock"  # a leading dot: Parquet readers skip it
 CHECKSUMS = "_chunks"  # each chunk's checksum, as chunk-NNNNNN.json
 DAMAGED = "_damaged"  # chunk files that failed verification, kept for inspection
@@ -364,12 +366,18 @@ def verified_batch(results: Path) -> tuple[Manifest, list[Path]]:
         if holder:
             who = f" (process {holder})" if holder > 0 else ""
             shown.append(f"a batch{who} is still writing into it: compare it once it has finished")
+        refused = argument_problems(manifest.spec)
+        repair = (
+            "\nRepair it (the missing and damaged chunks are recomputed) with:\n  "
+            + resume_command(manifest.spec, results)
+            if not refused
+            else "\nIt cannot be resumed: this version refuses its arguments ("
+            + "; ".join(str(p) for p in refused[:3])
+            + "). Run the batch again into a new folder"
+        )
         raise BatchError(
             f"{results} is incomplete or damaged ({verified:,} of "
-            f"{manifest.spec.total_runs:,} runs verified):\n  "
-            + "\n  ".join(shown)
-            + "\nRepair it (the missing and damaged chunks are recomputed) with:\n  "
-            + resume_command(manifest.spec, results)
+            f"{manifest.spec.total_runs:,} runs verified):\n  " + "\n  ".join(shown) + repair
         )
     return manifest, [results / c.name for c in chunks]
 
@@ -378,11 +386,11 @@ def resume_command(spec: BatchSpec, out: Path) -> str:
     """The ``frontline batch`` command that resumes a batch, as a user would type it."""
     words = ["frontline", "batch", *spec.scenarios, "--runs", str(spec.runs)]
     words += ["--seed", str(spec.seed)] if spec.seed else []
-    words += [w for path, value in spec.sets for w in ("--set", f"{path}={value}")]
+    words += [w for path, value in spec.sets for w in ("--set", f"{path}={written(value)}")]
     words += [
         w
         for path, values in spec.sweeps
-        for w in ("--sweep", f"{path}={','.join(map(str, values))}")
+        for w in ("--sweep", f"{path}={','.join(map(written, values))}")
     ]
     words += [w for decision, option in spec.force for w in ("--force", f"{decision}={option}")]
     words += ["--chunk", str(spec.chunk)] if spec.chunk != DEFAULT_CHUNK else []
@@ -492,26 +500,44 @@ def _notice(message: str) -> None:
     sys.stderr.write(f"frontline batch: {message}\n")
 
 
+def folder_problem(out: Path, resume: bool) -> str | None:
+    """Why a batch cannot start (or resume) in ``out`` as it is (None if it can).
+
+    A batch starts in a new or empty folder, or resumes in its own; anything else in its
+    folder (another batch's folder too) would be read with its files by
+    ``pandas.read_parquet``. Names that begin with ``_`` or ``.`` are skipped by Parquet
+    readers, and so here.
+    """
+    if not out.is_dir():
+        return None
+    if (out / MANIFEST).exists():
+        if not resume:
+            return (
+                f"{out} already holds a batch: add --resume to finish it, or choose another --out"
+            )
+        return None
+    others = sorted(p.name for p in out.iterdir() if not p.name.startswith((".", "_")))
+    if not others:
+        return None
+    return (
+        f"{out} holds other files ({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}) "
+        "and no batch: pandas.read_parquet would read them with the batch's files. Choose a "
+        "new or empty folder for --out"
+    )
+
+
 def _manifest(
     spec: BatchSpec, out: Path, chunks: list[Chunk], table_schema: Any, print_: str, resume: bool
 ) -> None:
     """Check the folder's manifest against this batch, or write it for a new batch."""
+    problem = folder_problem(out, resume)
+    if problem is not None:
+        raise BatchError(problem)
     if (out / MANIFEST).exists():
         old = read_manifest(out)
-        if not resume:
-            raise BatchError(
-                f"{out} already holds a batch: add --resume to finish it, or choose another --out"
-            )
         if old.fingerprint != print_:
             raise BatchError(f"{out} holds a different batch: {_difference(old.data, spec)}")
     else:
-        others = sorted(p.name for p in out.iterdir() if not p.name.startswith((".", "_")))
-        if others:
-            raise BatchError(
-                f"{out} holds other files ({', '.join(others[:3])}"
-                f"{', ...' if len(others) > 3 else ''}) and no batch: pandas.read_parquet "
-                "would read them with the batch's files. Choose a new or empty folder for --out"
-            )
         manifest = {
             "format": FORMAT,
             "version": VERSION,
@@ -563,7 +589,8 @@ def _shown(value: Any) -> str:
     for item in value:  # a scenario name, or [path, value] / [path, [values]] / [id, option]
         if isinstance(item, list):
             path, given = item
-            item = f"{path}={','.join(map(str, given)) if isinstance(given, list) else given}"
+            shown = ",".join(map(written, given)) if isinstance(given, list) else written(given)
+            item = f"{path}={shown}"
         items.append(str(item))
     return " ".join(items) or "none"
 
@@ -762,6 +789,37 @@ def _run_local(
         raise KeyboardInterrupt
 
 
+DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+"""The protocols of a Dask scheduler's address that ``--dask`` takes."""
+
+_DASK_ADDRESS = re.compile(
+    r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>[0-9]{1,5})"
+)
+
+
+def dask_address_problem(address: str) -> str | None:
+    """Why ``address`` is not one ``--dask`` takes (None if it is).
+
+    It takes ``local``, or a scheduler's ``HOST:PORT`` or ``SCHEME://HOST:PORT``: checked
+    here at once, since Dask would say only when it connects, after the batch is checked.
+    """
+    if address == "local":
+        return None
+    found = _DASK_ADDRESS.fullmatch(address)
+    if (
+        found is None
+        or (found["scheme"] or "tcp") not in DASK_SCHEMES
+        or not 1 <= int(found["port"]) <= 65535
+    ):
+        return (
+            "expected 'local' or a Dask scheduler's address, HOST:PORT or SCHEME://HOST:PORT "
+            f"(SCHEME one of {', '.join(DASK_SCHEMES)}; PORT 1 to 65535), such as "
+            f"tcp://10.0.0.1:8786, got {echo(address)}"
+        )
+    return None
+
+
 class _DaskStart:
     """A Dask client. ``local`` starts a LocalCluster in a thread, while this process checks.
 
@@ -776,6 +834,9 @@ class _DaskStart:
             raise BatchError(
                 "--dask needs Dask distributed: pip install 'frontline-state[cluster]'"
             )
+        problem = dask_address_problem(address)
+        if problem is not None:
+            raise BatchError(f"--dask: {problem}")
         self.address = address
         self._client: Any = None
         self._cluster: Any = None
@@ -813,7 +874,7 @@ class _DaskStart:
 
             try:
                 self._client = Client(self.address, timeout="20s")
-            except OSError as exc:
+            except (OSError, ValueError) as exc:  # ValueError: an address Dask cannot read
                 raise BatchError(
                     f"cannot reach the Dask scheduler at {self.address}: {exc}"
                 ) from None

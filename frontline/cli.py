@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import re
+import stat
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -20,10 +23,17 @@ import yaml
 
 from frontline import interrupts
 from frontline.errors import BatchError, UsageError
-from frontline.files import WriteError, check_writable, write_atomic, write_set
+from frontline.files import (
+    MANIFEST,
+    WriteError,
+    batch_holding,
+    check_writable,
+    write_atomic,
+    write_set,
+)
 from sim.calendar import format_month, parse_month
 from sim.catalog import summary
-from sim.errors import Problem, ScenarioError, echo
+from sim.errors import Problem, ScenarioError, echo, shorten
 from sim.files import UnreadableFile, read_bounded
 from sim.limits import (
     DEFAULT_CHUNK,
@@ -36,6 +46,7 @@ from sim.limits import (
     MAX_SEED,
 )
 from sim.scenario import CompiledScenario, builtin_names, load_scenario
+from sim.values import parse_value, value_problem
 
 if TYPE_CHECKING:
     from sim.history import Record
@@ -48,10 +59,15 @@ EXIT_BAD_INPUT = 2
 
 
 def _whole(text: str) -> int:
+    """A whole number in ASCII digits (``int`` would take ``٣`` or ``1_000`` too)."""
+    if not re.fullmatch(r"[+-]?[0-9]+", text.strip()):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {echo(text)}")
     try:
         return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {echo(text)}") from None
+    except ValueError:  # more digits than Python reads (4,300): beyond any bound here
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of at most 4,300 digits, got {echo(text)}"
+        ) from None
 
 
 def _seed(text: str) -> int:
@@ -78,6 +94,27 @@ def _between(low: int, high: int, shown: str = "") -> Callable[[str], int]:
     return parse
 
 
+def _given(what: str) -> Callable[[str], str]:
+    """An argparse type: any text but an empty one (``""`` would mean the default, or ``.``)."""
+
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"expected {what}, got {echo(text)}")
+        return text
+
+    return parse
+
+
+def _dask_address(text: str) -> str:
+    """An argparse type: ``local`` or a Dask scheduler's address, checked by its form."""
+    from frontline.batch import dask_address_problem
+
+    problem = dask_address_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def _parse_pairs(items: Sequence[str], what: str) -> dict[str, str]:
     """``KEY=VALUE`` arguments as a mapping; a key given twice is an error, not a rewrite."""
     out: dict[str, str] = {}
@@ -92,12 +129,26 @@ def _parse_pairs(items: Sequence[str], what: str) -> dict[str, str]:
     return out
 
 
-def _parse_value(text: str) -> Any:
-    """A --set value as a YAML scalar (numbers, true/false, text); never code."""
-    try:
-        return yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError):  # ValueError: a whole number beyond 4,300 digits
-        return text
+def _overrides(items: Sequence[str], what: str) -> dict[str, Any]:
+    """``--set PATH=VALUE`` arguments as values, each checked against its path's type.
+
+    Values are read as ``sim.values`` reads them; every problem is reported at once
+    (ScenarioError), each named by ``what`` (``--set``, ``--against-set``).
+    """
+    values: dict[str, Any] = {}
+    problems = []
+    for path, text in _parse_pairs(items, what).items():
+        try:
+            values[path] = parse_value(text)
+        except ValueError as exc:
+            problems.append(Problem(what, 0, shorten(path), str(exc)))
+            continue
+        message = value_problem(path, values[path])
+        if message is not None:
+            problems.append(Problem(what, 0, shorten(path), message))
+    if problems:
+        raise ScenarioError(problems)
+    return values
 
 
 def _workers(args: argparse.Namespace) -> tuple[int, str]:
@@ -109,19 +160,36 @@ def _workers(args: argparse.Namespace) -> tuple[int, str]:
 
 
 def _out_folder(value: str | None, *, batch: bool = False) -> Path | None:
-    """An output folder, refused at once if a file is in its way (nothing is created yet).
+    """An output folder, checked before any work is done (nothing is created yet).
 
-    Unless it is for a batch, a batch's results folder is refused too: a report or a run
-    written into it would be read by ``pandas.read_parquet`` with the batch's files.
+    Refused: a path that exists and is not a folder, or runs through a file; a folder that
+    cannot be written, or created where it would be; and a folder inside a batch's results
+    folder, at any level (a batch's own folder is refused too, unless it is for the batch):
+    what is written there would be read with the batch's files by ``pandas.read_parquet``.
     """
     if value is None:
         return None
     path = Path(value)
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"--out: {value} exists and is not a folder")
-    if not batch and (path / "_manifest.json").exists():
+    for place in [path, *path.parents]:  # the nearest place that exists
+        try:
+            found = place.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as exc:
+            raise UsageError(f"--out: {place}: {exc.strerror or exc}") from None
+        if not stat.S_ISDIR(found.st_mode):
+            if place == path:
+                raise UsageError(f"--out: {value} exists and is not a folder")
+            raise UsageError(f"--out: {place} is not a folder, so {value} cannot be made in it")
+        if not os.access(place, os.W_OK | os.X_OK):
+            verb = "write into" if place == path else f"make {value} in"
+            raise UsageError(f"--out: cannot {verb} {place} (permission denied)")
+        break
+    holder = batch_holding(path, itself=not batch)
+    if holder is not None:
+        where = "holds" if holder == path.resolve() else f"is inside {holder}, which holds"
         raise UsageError(
-            f"--out: {value} holds a batch's results; write into another folder (files "
+            f"--out: {value} {where} a batch's results; write into another folder (files "
             "written there would be read with the batch's by pandas.read_parquet)"
         )
     return path
@@ -256,8 +324,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         if args.run is not None:
             raise UsageError("--run needs --from DIR (a batch's results folder)")
-        name = args.scenario or default_scenario()
-        overrides = {k: _parse_value(v) for k, v in _parse_pairs(args.set, "--set").items()}
+        name = args.scenario if args.scenario is not None else default_scenario()
+        overrides = _overrides(args.set, "--set")
         force = _parse_pairs(args.force, "--force")
         scenario = load_scenario(name, overrides=overrides, force=force)
         model = FrontlineModel(scenario, seed=args.seed or 0)
@@ -335,7 +403,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     target = Path(args.target)
     kind = "scenario"
     if target.is_dir():
-        kind = "batch" if (target / "_manifest.json").exists() else "saved run"
+        kind = "batch" if (target / MANIFEST).exists() else "saved run"
     elif target.suffix == ".json":
         kind = "saved run"
     if args.against is not None:
@@ -387,7 +455,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from sim.model import FrontlineModel
 
         runs = args.runs if args.runs is not None else 200
-        overrides = {k: _parse_value(v) for k, v in _parse_pairs(args.set, "--set").items()}
+        overrides = _overrides(args.set, "--set")
         force = _parse_pairs(args.force, "--force")
         scenario = load_scenario(args.target, overrides=overrides, force=force or None)
         record = _record(args.record, [scenario])
@@ -414,16 +482,22 @@ def _compare_against(args: argparse.Namespace) -> int:
             years = parse_years(args.years)
         except ValueError as exc:
             raise UsageError(f"--years: {exc}") from None
+    out = _out_folder(args.out)
     sides = []
+    problems: list[Problem] = []
     for key, scenario, sets, force, names in (
         ("a", args.target, args.set, args.force, SIDE_A),
         ("b", args.against, args.against_set, args.against_force, SIDE_B),
     ):
-        pairs = _parse_pairs(sets, names["--set"])
+        try:
+            values = tuple(_overrides(sets, names["--set"]).items())
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
         forced = _parse_pairs(force, names["--force"])
-        values = tuple((k, _parse_value(v)) for k, v in pairs.items())
         sides.append(Side(key, scenario, values, tuple(forced.items()), names))
-    out = _out_folder(args.out)
+    if problems:
+        raise ScenarioError(problems)
     assert out is not None
     runs = args.runs if args.runs is not None else 1000
     workers, where = _workers(args)
@@ -548,10 +622,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run a batch of runs into a resumable Parquet dataset."""
-    from frontline.batch import execute, tqdm_progress
+    from frontline.batch import execute, folder_problem, tqdm_progress
     from sim.batch import BatchSpec, argument_problems, parse_sweep
 
-    sets = tuple((k, _parse_value(v)) for k, v in _parse_pairs(args.set, "--set").items())
+    out = _out_folder(args.out, batch=True)
+    assert out is not None
+    problem = folder_problem(out, args.resume)
+    if problem is not None:
+        raise BatchError(problem)
+    sets = tuple(_overrides(args.set, "--set").items())
     try:
         sweeps = tuple(parse_sweep(s) for s in args.sweep)
     except ValueError as exc:
@@ -561,8 +640,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
     problems = argument_problems(spec)
     if problems:
         raise ScenarioError(problems)
-    out = _out_folder(args.out, batch=True)
-    assert out is not None
     workers, where = _workers(args)
 
     def announce() -> None:
@@ -739,10 +816,20 @@ def build_parser() -> argparse.ArgumentParser:
     seed_help = "random seed, 0 to 2**63 - 1 (default 0)"
 
     run = sub.add_parser("run", help="run a scenario and print its timeline")
-    run.add_argument("scenario", nargs="?", help="built-in name or path (default: the longest)")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        type=_given("a scenario's built-in name or path"),
+        help="built-in name or path (default: the longest)",
+    )
     run.add_argument("--seed", type=_seed, help=seed_help)
     run.add_argument("--json", action="store_true", help="print one JSON object instead")
-    run.add_argument("--out", metavar="DIR", help="also write result.json, timeline.txt, run.json")
+    run.add_argument(
+        "--out",
+        metavar="DIR",
+        type=_given("a folder"),
+        help="also write result.json, timeline.txt, run.json",
+    )
     run.add_argument(
         "--set",
         action="append",
@@ -757,9 +844,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DECISION=OPTION",
         help="force a decision's option (a counterfactual)",
     )
-    run.add_argument("--record", metavar="FILE", help="the recorded history to compare with")
     run.add_argument(
-        "--from", dest="from_dir", metavar="DIR", help="replay one run of a batch (with --run ID)"
+        "--record",
+        metavar="FILE",
+        type=_given("a record file"),
+        help="the recorded history to compare with",
+    )
+    run.add_argument(
+        "--from",
+        dest="from_dir",
+        metavar="DIR",
+        type=_given("a batch's results folder"),
+        help="replay one run of a batch (with --run ID)",
     )
     run.add_argument(
         "--run", type=_between(0, MAX_RUNS), metavar="ID", help="the run to replay (with --from)"
@@ -776,6 +872,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument(
         "target",
         metavar="SCENARIO_OR_RESULTS",
+        type=_given("a scenario, a saved run or a batch's results folder"),
         help="a scenario (name or path) to run, a saved run (run.json or its folder), or a "
         "batch's results folder; with --against, scenario A",
     )
@@ -788,8 +885,15 @@ def build_parser() -> argparse.ArgumentParser:
         f"runs of each side, 1 to {MAX_DIVERGENCE_RUNS:,} (default 1,000)",
     )
     comp.add_argument("--seed", type=_seed, help=seed_help)
-    comp.add_argument("--out", metavar="DIR", required=True, help="folder for the report")
-    comp.add_argument("--record", metavar="FILE", help="the recorded history to compare with")
+    comp.add_argument(
+        "--out", metavar="DIR", required=True, type=_given("a folder"), help="folder for the report"
+    )
+    comp.add_argument(
+        "--record",
+        metavar="FILE",
+        type=_given("a record file"),
+        help="the recorded history to compare with",
+    )
     comp.add_argument(
         "--set",
         action="append",
@@ -807,6 +911,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument(
         "--against",
         metavar="SCENARIO_B",
+        type=_given("a scenario's built-in name or path"),
         help="compare with this scenario (name or path), run for run with common seeds; "
         "writes divergence.json and index.html",
     )
@@ -836,7 +941,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --against: local processes, 1 to 1,024 (default: this machine's cores)",
     )
     comp.add_argument(
-        "--dask", metavar="ADDRESS", help="with --against: a Dask scheduler, or 'local'"
+        "--dask",
+        metavar="ADDRESS",
+        type=_dask_address,
+        help="with --against: a Dask scheduler (HOST:PORT or tcp://HOST:PORT), or 'local'",
     )
     comp.set_defaults(func=cmd_compare)
 
@@ -868,7 +976,12 @@ def build_parser() -> argparse.ArgumentParser:
     cal.set_defaults(func=cmd_calibrate)
 
     batch = sub.add_parser("batch", help="run many seeds, sweeps and scenarios into Parquet")
-    batch.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    batch.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        type=_given("a scenario's built-in name or path"),
+    )
     batch.add_argument(
         "--runs",
         type=_between(1, MAX_RUNS),
@@ -896,7 +1009,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_between(1, 1024),
         help="local processes, 1 to 1,024 (default: this machine's cores)",
     )
-    batch.add_argument("--dask", metavar="ADDRESS", help="a Dask scheduler, or 'local'")
+    batch.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        type=_dask_address,
+        help="a Dask scheduler (HOST:PORT or tcp://HOST:PORT), or 'local'",
+    )
     batch.add_argument(
         "--chunk",
         type=_between(1, MAX_CHUNK),
@@ -907,7 +1025,9 @@ def build_parser() -> argparse.ArgumentParser:
             "uses less memory"
         ),
     )
-    batch.add_argument("--out", metavar="DIR", required=True, help="results folder")
+    batch.add_argument(
+        "--out", metavar="DIR", required=True, type=_given("a folder"), help="results folder"
+    )
     batch.add_argument(
         "--resume",
         action="store_true",

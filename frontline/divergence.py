@@ -30,6 +30,7 @@ from sim.calendar import format_month, parse_month
 from sim.errors import Problem, ScenarioError
 from sim.limits import DEFAULT_CHUNK
 from sim.scenario import CompiledDecision, CompiledScenario, load_scenario
+from sim.values import written
 
 FORMAT = "frontline-state/divergence"
 VERSION = 1
@@ -76,7 +77,7 @@ class Side:
     def words(self) -> list[str]:
         """The arguments of this side as a user types them (A's start with the scenario)."""
         words = [self.scenario] if self.key == "a" else [self.arguments["SCENARIO"], self.scenario]
-        words += [w for p, v in self.sets for w in (self.arguments["--set"], f"{p}={v}")]
+        words += [w for p, v in self.sets for w in (self.arguments["--set"], f"{p}={written(v)}")]
         words += [w for d, o in self.force for w in (self.arguments["--force"], f"{d}={o}")]
         return words
 
@@ -141,7 +142,7 @@ def parse_years(text: str) -> tuple[int, ...]:
     years: list[int] = []
     for part in text.split(","):
         part = part.strip()
-        if not part.isdigit() or len(part) != 4:
+        if not (len(part) == 4 and part.isascii() and part.isdigit()):  # not ١٩٧١
             raise ValueError(f"expected years such as 1965,1971,1980, got {text!r}")
         years.append(int(part))
     if len(set(years)) != len(years):
@@ -218,7 +219,8 @@ def runs_problem(
     out: Path, sides: Sequence[Side], runs: int, seed: int, checked: Checked
 ) -> str | None:
     """Why the runs already in ``out`` cannot be resumed for this comparison (None if they can)."""
-    from frontline.batch import MANIFEST, read_manifest
+    from frontline.batch import read_manifest
+    from frontline.files import MANIFEST
 
     for side in sides:
         folder = out / RUNS[side.key]

@@ -24,7 +24,28 @@ import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from sim.files import file_kind
+from sim.files import file_kind, resolved
+
+MANIFEST = "_manifest.json"
+"""The file that makes a folder a batch's results (a leading underscore: Parquet readers skip
+it)."""
+
+
+def batch_holding(path: Path, *, itself: bool = True) -> Path | None:
+    """The batch results folder that ``path`` is in, at any level (None if none).
+
+    ``pandas.read_parquet`` reads a results folder with everything below it, so a file
+    written anywhere inside one would be read with the batch's rows. ``itself=False`` looks
+    only above ``path`` (a batch resumed in its own folder).
+    """
+    path = resolved(path)
+    for folder in [path, *path.parents] if itself else path.parents:
+        try:
+            if (folder / MANIFEST).is_file():
+                return folder
+        except OSError:  # a folder we may not look into holds no batch we could write
+            continue
+    return None
 
 
 class WriteError(OSError):

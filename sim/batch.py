@@ -31,6 +31,7 @@ from sim.limits import DEFAULT_CHUNK, MAX_CHUNK, MAX_CHUNKS, MAX_COMBINATIONS, M
 from sim.model import FrontlineModel
 from sim.scenario import CompiledScenario, load_scenario, resolve_name, scenario_from_data
 from sim.snapshot import seed_problem
+from sim.values import kind, parse_value, shown, value_problem
 
 SLAB = 5000
 """Replicates per vectorised model, at most: a month's fixed costs (a decision due in a few
@@ -244,12 +245,20 @@ def argument_problems(spec: BatchSpec) -> list[Problem]:
                 also = "" if given[path] == argument else f" (also given to {given[path]})"
                 bad(argument, f"given more than once{also}; give each path once", path)
             given.setdefault(path, argument)
+    for path, value in spec.sets:
+        if (message := value_problem(path, value)) is not None:
+            bad("--set", message, path)
     for path, values in spec.sweeps:
         if not values:
             bad("--sweep", "expected at least one value", path)
-        repeated = [v for k, v in enumerate(values) if v in values[:k]]
+        for message in dict.fromkeys(value_problem(path, v) for v in values):
+            if message is not None:
+                bad("--sweep", message, path)
+        # compared as read: 1e-1 is 0.1 and 1 is 1.0, but true is not 1
+        seen = [(isinstance(v, bool), v) for v in values]
+        repeated = [v for k, v in enumerate(values) if seen[k] in seen[:k]]
         if repeated:
-            bad("--sweep", f"the value {echo(repeated[0])} is given more than once", path)
+            bad("--sweep", f"the value {shown(repeated[0])} is given more than once", path)
     forced = [decision for decision, _ in spec.force]
     for decision in dict.fromkeys(d for k, d in enumerate(forced) if d in forced[:k]):
         bad("--force", "given more than once; force each decision once", decision)
@@ -287,8 +296,9 @@ def check(spec: BatchSpec) -> None:
     """Check the arguments, then load every scenario with every combination (ScenarioError).
 
     Every problem is collected: the arguments' first, then those of each combination's
-    scenario (a swept value is reported as ``--sweep``), then whether the recorded history
-    still matches each scenario's decisions, all before anything runs.
+    scenario (a swept value is reported as ``--sweep``) with any sweep whose values are not
+    of one type (a Parquet column holds them), then whether the recorded history still
+    matches each scenario's decisions, all before anything runs.
     """
     problems = argument_problems(spec)
     if problems:
@@ -303,6 +313,11 @@ def check(spec: BatchSpec) -> None:
             )
         except ScenarioError as exc:
             problems += exc.problems
+    for path, values in spec.sweeps:  # one column holds them all, so one type
+        kinds = list(dict.fromkeys(kind(v) for v in values))
+        if len(kinds) > 1:
+            message = f"expected values of one type, got {' and '.join(kinds)}"
+            problems.append(Problem("--sweep", 0, path, message))
     if problems:
         raise ScenarioError(problems)
     problems = record_problems(load_record(), list(_SCENARIOS.values()), blame="scenario")
@@ -509,18 +524,19 @@ def fingerprint(spec: BatchSpec) -> str:
 
 
 def parse_sweep(text: str) -> tuple[str, tuple[Any, ...]]:
-    """``PATH=V1,V2,...`` -> (path, values) with YAML scalars (ValueError if malformed)."""
-    import yaml
+    """``PATH=V1,V2,...`` -> (path, values), read as ``sim.values`` reads them.
 
+    Raises ValueError if the text is malformed or a number is beyond float range.
+    """
     path, sep, values = text.partition("=")
     if not sep or not path.strip() or not values.strip():
-        raise ValueError(f"expected PATH=V1,V2,..., got {text!r}")
+        raise ValueError(f"expected PATH=V1,V2,..., got {echo(text)}")
     parsed = []
     for v in values.split(","):
         if not v.strip():
-            raise ValueError(f"{path}: an empty value in {values!r}")
+            raise ValueError(f"{path.strip()}: an empty value in {echo(values)}")
         try:
-            parsed.append(yaml.safe_load(v.strip()))
-        except yaml.YAMLError:
-            parsed.append(v.strip())
+            parsed.append(parse_value(v))
+        except ValueError as exc:
+            raise ValueError(f"{path.strip()}: {exc}") from None
     return path.strip(), tuple(parsed)

@@ -1,0 +1,186 @@
+"""Values written on the command line (``--set``, ``--sweep``): read and checked by type.
+
+One small grammar reads them, the same for every argument: a whole number in decimal
+digits (``012`` is twelve, never octal), a number as Python writes it (``0.1``, ``1e-1``,
+``-.5``; finite only), ``true`` or ``false``, and text, bare or in quotes (``'0.4'`` is
+text). Nothing else is special: no YAML 1.1 octal, sexagesimal, hex or ``yes``/``no``, and
+never code. Each value is then checked against the type the scenario format
+(``sim.schema``) gives its path, so a number goes where a number is expected and
+``true`` is not a number, before any scenario is loaded or anything written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from sim.errors import echo, shorten
+
+Scalar = bool | int | float | str
+"""A value the grammar reads."""
+
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?")
+_BOOLEANS = {"true": True, "false": False}
+
+
+def parse_value(text: str) -> Scalar:
+    """A value as written on the command line (ValueError for a number beyond float range)."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    if text.lower() in _BOOLEANS:
+        return _BOOLEANS[text.lower()]
+    if not _NUMBER.fullmatch(text):
+        return text
+    try:
+        number = int(text) if _WHOLE.fullmatch(text) else float(text)
+    except ValueError:  # more digits than int() reads
+        number = math.inf
+    if isinstance(number, int) or math.isfinite(number):
+        return number
+    raise ValueError(f"{shorten(text)} is too large a number")
+
+
+def written(value: Any) -> str:
+    """A value as the command line writes it: ``parse_value`` reads it back the same."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value)
+    try:
+        same = parse_value(text) == text and text == text.strip() and "," not in text
+    except ValueError:
+        same = False
+    if same:
+        return text
+    quote = '"' if "'" in text else "'"
+    return f"{quote}{text}{quote}"
+
+
+def shown(value: Any) -> str:
+    """A value as a message shows it: ``true``, ``0.1``, ``'text'`` (a long one cut)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return shorten(repr(value))
+    return echo(value)
+
+
+def kind(value: Any) -> str:
+    """What sort of value this is, in words (values of one sweep are of one sort)."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return f"a {type(value).__name__}"
+
+
+# --------------------------------------------------------------------------- the schema's types
+
+_EXPECTED = {"float": "a number", "int": "a whole number", "bool": "true or false", "str": "text"}
+
+
+def _bare(annotation: Any) -> Any:
+    """An annotation without ``Annotated`` and without ``None`` in a union of two."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [m for m in get_args(annotation) if m is not type(None)]
+        if len(members) == 1:
+            return _bare(members[0])
+    return annotation
+
+
+def _leaf(path: str) -> Any:
+    """The annotation the scenario format gives a dotted path (None if it names none)."""
+    from sim.schema import Scenario
+
+    node: Any = Scenario
+    for part in path.split("."):
+        node = _bare(node)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            fields = node.model_fields
+            found = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+            if found is None:
+                return None
+            node = found.annotation
+        elif get_origin(node) is dict:
+            node = get_args(node)[1]
+        elif get_origin(node) is list:  # lists of items are addressed by id
+            item = _bare(get_args(node)[0])
+            if not (isinstance(item, type) and issubclass(item, BaseModel)):
+                return None
+            if "id" not in item.model_fields:
+                return None
+            node = item
+        else:
+            return None
+    return node
+
+
+def _kinds(annotation: Any) -> set[str] | None:
+    """The sorts of scalar a field takes (None if it takes a mapping, list or model)."""
+    annotation = _bare(annotation)
+    union = get_origin(annotation) in (Union, types.UnionType)
+    kinds: set[str] = set()
+    for member in get_args(annotation) if union else (annotation,):
+        member = _bare(member)
+        if member is type(None):
+            continue
+        if member in (bool, int, float, str):
+            kinds.add(member.__name__)
+        elif get_origin(member) is Literal and all(isinstance(a, str) for a in get_args(member)):
+            kinds.add("str")
+        else:
+            return None  # the scenario's own checks judge a value put there
+    return kinds or None
+
+
+def expected(path: str) -> str | None:
+    """What a path takes, in words (``a number``), or None if it is not a scalar's path."""
+    kinds = _kinds(_leaf(path))
+    if kinds is None:
+        return None
+    if "float" in kinds:
+        kinds.discard("int")
+    return " or ".join(_EXPECTED[k] for k in sorted(kinds))
+
+
+def value_problem(path: str, value: Any) -> str | None:
+    """Why ``value`` cannot go at ``path``, by the type the path takes (None if it can).
+
+    A path that is not a scalar's (unknown, a mapping, a list) gives None: loading the
+    scenario reports what is wrong there.
+    """
+    kinds = _kinds(_leaf(path))
+    if kinds is None:
+        return None
+    if isinstance(value, bool):
+        fits = "bool" in kinds
+    elif isinstance(value, int):
+        fits = bool(kinds & {"int", "float"})
+    elif isinstance(value, float):
+        fits = "float" in kinds
+    else:
+        fits = isinstance(value, str) and "str" in kinds
+    if fits and isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            fits = math.isfinite(float(value))
+        except OverflowError:
+            fits = False
+        if not fits:
+            return f"expected a finite number, got {shown(value)}"
+    if fits:
+        return None
+    hint = ""
+    if kinds == {"str"} and isinstance(value, int | float):
+        hint = " (in quotes, it is text)"
+    return f"expected {expected(path)}, got {shown(value)}{hint}"

@@ -1,0 +1,85 @@
+"""Command-line values: one small grammar, and a check against the type of their path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sim.values import parse_value, value_problem, written
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0.1", 0.1),
+        ("1e-1", 0.1),  # a string in YAML 1.1
+        ("-.5", -0.5),
+        ("5.", 5.0),
+        ("10", 10),
+        ("012", 12),  # octal 10 in YAML 1.1
+        ("true", True),
+        ("False", False),
+        ("'0.4'", "0.4"),
+        ('"true"', "true"),
+        ("lots", "lots"),
+        ("1:30", "1:30"),  # sexagesimal 90 in YAML 1.1
+        ("0x10", "0x10"),
+        ("yes", "yes"),
+        ("null", "null"),
+        ("nan", "nan"),
+        ("٣", "٣"),  # not a digit here
+        (" 0.05 ", 0.05),
+    ],
+)
+def test_a_value_is_read_by_one_explicit_grammar(text: str, value: Any) -> None:
+    parsed = parse_value(text)
+    assert parsed == value and type(parsed) is type(value)
+
+
+@pytest.mark.parametrize("text", ["1e999", "-1e400", "9" * 5000])
+def test_a_number_beyond_float_range_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="too large a number"):
+        parse_value(text)
+
+
+@pytest.mark.parametrize("value", [0.1, 12, True, "0.4", "a,b", "lots", "it's", " x", 1e-05])
+def test_a_value_written_back_reads_the_same(value: Any) -> None:
+    again = parse_value(written(value))
+    assert again == value and type(again) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("actors.PAK.ideology", True, "expected a number, got true"),
+        ("dynamics.balance", "0.1", "expected a number, got '0.1'"),
+        ("dynamics.lookahead_months", 12.5, "expected a whole number, got 12.5"),
+        ("events.border-clash.chance", False, "expected a number, got false"),
+        ("relations.PAK->USSR", "warm", "expected a number, got 'warm'"),
+        ("actors.PAK.name", 1947, "expected text, got 1947 (in quotes, it is text)"),
+        ("decisions.pick-a-camp.options.east.historical", 1, "expected true or false, got 1"),
+        ("dynamics.balance", 10**400, "expected a finite number"),
+    ],
+)
+def test_a_value_of_the_wrong_type_for_its_path_is_named(
+    path: str, value: Any, message: str
+) -> None:
+    problem = value_problem(path, value)
+    assert problem is not None and problem.startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("dynamics.balance", 0),
+        ("dynamics.balance", 0.05),
+        ("dynamics.lookahead_months", 12),
+        ("actors.PAK.bloc", "west"),
+        ("start", "1950-05"),
+        ("dynamics.nonsense", 1),  # not a path: loading the scenario says so
+        ("set.dynamics.drift", "x"),
+    ],
+)
+def test_a_value_of_the_right_type_or_on_an_unknown_path_passes(path: str, value: Any) -> None:
+    assert value_problem(path, value) is None
