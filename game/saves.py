@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import sys
@@ -25,6 +26,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from game.session import GameError, Session, Settings
+from sim.errors import echo
+from sim.limits import MAX_DEPTH
+from sim.snapshot import depth_problem
 
 SAVE_FORMAT: Final[str] = "frontline-state/game"
 SAVE_VERSION: Final[int] = 1
@@ -160,6 +164,44 @@ def list_saves() -> list[SaveInfo]:
     return out
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"it holds {name}, which is not a number a save can hold")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"it holds the number {text[:20]}, which is too large")
+    return value
+
+
+def _parse(path: Path, text: str) -> Any:
+    """The save's JSON; SaveError for JSON that no save holds (NaN, huge numbers, deep nests)."""
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
+            raise SaveError(
+                f"{path}: the save is truncated (it ends at line {exc.lineno}, column "
+                f"{exc.colno}, in the middle of its data)"
+            ) from None
+        raise SaveError(
+            f"{path}: damaged save (not valid JSON at line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg})"
+        ) from None
+    except RecursionError:
+        raise SaveError(
+            f"{path}: damaged save (its data is nested more than {MAX_DEPTH} levels deep); "
+            "it cannot be loaded"
+        ) from None
+    except ValueError as exc:
+        if "digits" in str(exc):  # int() refuses more than sys.get_int_max_str_digits()
+            reason = f"it holds a number of more than {sys.get_int_max_str_digits():,} digits"
+        else:
+            reason = str(exc)
+        raise SaveError(f"{path}: damaged save ({reason}); it cannot be loaded") from None
+
+
 def read_save(path: Path) -> Session:
     """Load a save; SaveError with a message that says what is wrong with the file."""
     try:
@@ -179,18 +221,10 @@ def read_save(path: Path) -> Session:
         ) from None
     if not text.strip():
         raise SaveError(f"{path}: the save is empty (it was cut off while being written?)")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
-            raise SaveError(
-                f"{path}: the save is truncated (it ends at line {exc.lineno}, column "
-                f"{exc.colno}, in the middle of its data)"
-            ) from None
-        raise SaveError(
-            f"{path}: damaged save (not valid JSON at line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg})"
-        ) from None
+    document = _parse(path, text)
+    deep = depth_problem(document, MAX_DEPTH + 2)  # the run's own limit, inside document.payload
+    if deep:
+        raise SaveError(f"{path}: damaged save ({deep}); it cannot be loaded")
     return _session_of(path, document)
 
 
@@ -198,8 +232,8 @@ def _session_of(path: Path, document: Any) -> Session:
     if not isinstance(document, dict) or document.get("format") != SAVE_FORMAT:
         raise SaveError(f"{path}: not a Frontline State saved game")
     version = document.get("version")
-    if not isinstance(version, int):
-        raise SaveError(f"{path}: damaged save (its version is {version!r}, not a number)")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SaveError(f"{path}: damaged save (its version is {echo(version)}, not a number)")
     if version > SAVE_VERSION:
         raise SaveError(
             f"{path}: saved by a newer version of Frontline State (save version {version}; "
