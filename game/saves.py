@@ -4,7 +4,9 @@ A save holds the game's settings and the run's snapshot (plain JSON data, never 
 with a checksum of both, so that a file that was truncated, damaged or edited by hand is
 refused with a message that says which, instead of loading a run that is not the one saved.
 Autosaves are made at every decision, and only the newest few are kept; a file that fails
-to load is never deleted or overwritten.
+to load is never deleted or overwritten. Every read of a save goes through
+``read_bounded``: a FIFO, a device or a folder named like a save is refused at once, and no
+save is read past ``MAX_SAVE_BYTES``.
 
 The folder: ``FRONTLINE_DATA_DIR`` if set; otherwise ``%APPDATA%/FrontlineState`` on
 Windows, ``~/Library/Application Support/FrontlineState`` on macOS, and
@@ -13,6 +15,7 @@ Windows, ``~/Library/Application Support/FrontlineState`` on macOS, and
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -27,13 +30,18 @@ from typing import Any, Final
 
 from game.session import GameError, Session, Settings
 from sim.errors import echo
+from sim.files import UnreadableFile, read_bounded
 from sim.limits import MAX_DEPTH
 from sim.snapshot import depth_problem
 
 SAVE_FORMAT: Final[str] = "frontline-state/game"
 SAVE_VERSION: Final[int] = 1
 AUTOSAVES_KEPT: Final[int] = 5
-MAX_SAVE_BYTES: Final[int] = 64 * 1024 * 1024
+MAX_SAVE_BYTES: Final[int] = 16_000_000
+"""The largest save read: the baseline's, at its end in 1991, is 0.73 MB."""
+
+HEADER_CHARS: Final[int] = 4096
+"""How much of a save the listing reads for its label and date (they come first)."""
 
 
 class SaveError(Exception):
@@ -142,24 +150,49 @@ def _serial(path: Path) -> int:
     return int(match.group(1)) if match else -1
 
 
+def _read(path: Path) -> bytes:
+    """A save's bytes (at most ``MAX_SAVE_BYTES``); SaveError naming the file if refused."""
+    try:
+        return read_bounded(path, MAX_SAVE_BYTES)
+    except UnreadableFile as exc:
+        if not path.exists() and not path.is_symlink():
+            raise SaveError(f"{path}: no such save") from None
+        raise SaveError(f"{path}: {exc}") from None
+
+
+def _header(path: Path) -> tuple[str, str]:
+    """A listed save's label and date, read from its start; or why it cannot be read."""
+    try:
+        head = _read(path)[:HEADER_CHARS].decode("utf-8", errors="replace")
+    except SaveError as exc:
+        return path.stem, f"(unreadable: {str(exc).removeprefix(f'{path}: ')})"
+    label_match = re.search(r'"label":"((?:[^"\\]|\\.)*)"', head)
+    date_match = re.search(r'"date":"([^"]*)"', head)
+    label = path.stem
+    if label_match:
+        with contextlib.suppress(ValueError):  # a bad escape: the file's own name will do
+            label = str(json.loads(f'"{label_match.group(1)}"'))
+    label = label.encode("utf-8", errors="replace").decode("utf-8")  # no lone surrogates
+    detail = date_match.group(1) if date_match else "(cannot read its header)"
+    return label, detail
+
+
 def list_saves() -> list[SaveInfo]:
-    """The saves in the folder, newest first (unreadable ones are listed, marked)."""
+    """The saves in the folder, newest first; unreadable ones (a FIFO, say) listed, marked."""
     folder = saves_dir()
-    if not folder.is_dir():
+    try:
+        paths = list(folder.glob("*.json")) if folder.is_dir() else []
+    except OSError:
         return []
     out = []
-    for path in folder.glob("*.json"):
+    for path in paths:
         try:
-            stat = path.stat()
-            with path.open("rb") as f:
-                head = f.read(4096).decode("utf-8", errors="replace")
+            modified = path.stat().st_mtime
         except OSError:
-            continue
-        label_match = re.search(r'"label":"((?:[^"\\]|\\.)*)"', head)
-        date_match = re.search(r'"date":"([^"]*)"', head)
-        label = json.loads(f'"{label_match.group(1)}"') if label_match else path.stem
-        detail = date_match.group(1) if date_match else "(cannot read its header)"
-        out.append(SaveInfo(path, label, detail, path.name.startswith("autosave-"), stat.st_mtime))
+            modified = 0.0
+        label, detail = _header(path)
+        auto = path.name.startswith("autosave-")
+        out.append(SaveInfo(path, label, detail, auto, modified))
     out.sort(key=lambda s: (-s.modified, s.path.name))
     return out
 
@@ -204,15 +237,7 @@ def _parse(path: Path, text: str) -> Any:
 
 def read_save(path: Path) -> Session:
     """Load a save; SaveError with a message that says what is wrong with the file."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_SAVE_BYTES:
-            raise SaveError(f"{path}: too large to be a save ({size:,} bytes)")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SaveError(f"{path}: no such save") from None
-    except OSError as exc:
-        raise SaveError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    raw = _read(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

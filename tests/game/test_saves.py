@@ -9,16 +9,22 @@ import hashlib
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pygame
 import pytest
 
-from game.saves import SaveError, read_save, save_game
+from game.app import App
+from game.options import PlayOptions
+from game.saves import SaveError, list_saves, read_save, save_game, saves_dir
+from game.screens.load import LoadScreen
 from game.session import Session, Settings
 
 SHORT = "choosing-a-camp"
@@ -80,6 +86,129 @@ def resealed(path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
     document["checksum"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     path.write_text(json.dumps(document), encoding="utf-8")
     return path
+
+
+# ---------------------------------------------------------------- not a file, or endless
+
+
+def _fifo(folder: Path) -> Path:
+    path = folder / "fifo.json"
+    os.mkfifo(path)
+    return path
+
+
+def _link_to_zero(folder: Path) -> Path:
+    path = folder / "save.json"
+    path.symlink_to("/dev/zero")
+    return path
+
+
+NOT_FILES: dict[str, tuple[Callable[[Path], Path], str]] = {
+    "dev-zero": (lambda _: Path("/dev/zero"), "device"),
+    "dev-urandom": (lambda _: Path("/dev/urandom"), "device"),
+    "link-to-dev-zero": (_link_to_zero, "device"),
+    "fifo": (_fifo, "FIFO"),
+    "folder": (lambda folder: folder, "folder"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_FILES))
+def test_play_load_of_a_device_fifo_or_folder_exits_2_at_once(kind: str, tmp_path: Path) -> None:
+    make, word = NOT_FILES[kind]
+    path = make(tmp_path)
+    started_at = time.monotonic()
+    done = play_load(path, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert str(path) in done.stderr and word in done.stderr
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - started_at < 30
+
+
+def test_a_save_larger_than_the_bound_is_refused_and_kept(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    with big.open("wb") as f:
+        f.truncate(17_000_000)  # sparse: no disk used
+    with pytest.raises(SaveError, match="bytes") as error:
+        read_save(big)
+    assert str(big) in str(error.value)
+    assert big.exists()
+
+
+def test_a_fifo_in_the_saves_folder_is_listed_as_unreadable_without_blocking() -> None:
+    good = save_game(started(), "good")
+    fifo = saves_dir() / "zz.json"
+    os.mkfifo(fifo)
+    with prompt():
+        saves = {s.path.name: s for s in list_saves()}
+        with pytest.raises(SaveError, match="FIFO"):
+            read_save(fifo)
+    assert "FIFO" in saves["zz.json"].detail
+    assert saves[good.name].label == "good"
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def key(k: int) -> pygame.event.Event:
+    return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="", scancode=0)
+
+
+def test_the_load_screen_says_why_a_fifo_and_a_nan_save_cannot_be_loaded() -> None:
+    nan = save_game(started(), "nan")
+    nan.write_text(nan.read_text(encoding="utf-8").replace('"seed":0', '"seed":NaN', 1))
+    os.utime(nan, (1, 1))  # the older: listed second
+    fifo = saves_dir() / "zz.json"
+    os.mkfifo(fifo)
+    with prompt(30):
+        app = App(PlayOptions())
+    app.fps = 0
+    try:
+        with prompt(30):
+            for _ in range(2):
+                app.frame()
+            app.frame([key(pygame.K_l)])
+            screen = app.top
+            assert isinstance(screen, LoadScreen)
+            assert [s.path for s in screen.saves] == [fifo, nan]
+            app.frame([key(pygame.K_RETURN)])
+            assert "FIFO" in screen.error and str(fifo) in screen.error
+            app.frame([key(pygame.K_DOWN), key(pygame.K_DOWN), key(pygame.K_RETURN)])
+            screen = app.top
+            assert isinstance(screen, LoadScreen)
+            assert "damaged save" in screen.error and "NaN" in screen.error
+            texts = [getattr(e, "html_text", "") for e in screen.elements]
+            assert any("NaN" in t for t in texts)
+    finally:
+        app.shutdown()
+    assert nan.exists() and stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_sigterm_ends_the_game_at_the_title_even_with_a_fifo_among_the_saves(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    (data_dir / "saves").mkdir(parents=True)
+    os.mkfifo(data_dir / "saves" / "zz.json")
+    shots = tmp_path / "shots"
+    demo = ["play", "--as", "PAK", "--autoplay", "--screenshots", str(shots)]
+    game = subprocess.Popen(
+        [sys.executable, "-m", "frontline.cli", *demo],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not list(shots.glob("*.png")) and game.poll() is None:
+            assert time.monotonic() < deadline, "the title was never drawn"
+            time.sleep(0.2)
+        assert game.poll() is None, "the demo ended before it was asked to"
+        game.send_signal(signal.SIGTERM)
+        _, err = game.communicate(timeout=30)
+    finally:
+        if game.poll() is None:
+            game.kill()
+            game.communicate()
+    assert game.returncode == 0, err
+    assert "Traceback" not in err
 
 
 # ---------------------------------------------------------------- JSON a save never holds
