@@ -241,3 +241,48 @@ def test_odd_json_in_a_save_is_called_damaged_and_play_load_exits_2(kind: str) -
     assert "damaged save" in done.stderr and word in done.stderr
     assert "Traceback" not in done.stderr
     assert bad.exists()
+
+
+# ---------------------------------------------------------------- the settings in a save
+
+BAD_SETTINGS: dict[str, tuple[str, object, str]] = {
+    "negative-seed": ("seed", -5, "settings.seed: expected a whole number from 0 to 2**63 - 1"),
+    "huge-seed": ("seed", 2**70, "settings.seed: expected a whole number from 0 to 2**63 - 1"),
+    "fractional-seed": ("seed", 1.5, "settings.seed: expected a whole number, got 1.5"),
+    "text-seed": ("seed", "seven", "settings.seed: expected a whole number, got 'seven'"),
+    "true-seed": ("seed", True, "settings.seed: expected a whole number, got True"),
+    "actor": ("actor", "XYZ", "settings.actor: expected one of PAK, USSR, USA, IND, CHN, AFG"),
+    "actor-not-text": ("actor", 7, "settings.actor: expected one of PAK"),
+    "difficulty": ("difficulty", "hard", "settings.difficulty: expected one of relaxed"),
+    "reveal": ("reveal", "no", "settings.reveal: expected true or false, got 'no'"),
+    "scenario": ("scenario", 5, "settings.scenario: expected the scenario's name, got 5"),
+    "missing": ("difficulty", None, "settings.difficulty: required, missing"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_SETTINGS))
+def test_each_settings_field_of_a_resealed_save_is_checked(kind: str) -> None:
+    field, value, message = BAD_SETTINGS[kind]
+
+    def edit(payload: dict[str, Any]) -> None:
+        if value is None:
+            del payload["settings"][field]
+        else:
+            payload["settings"][field] = value
+
+    bad = resealed(save_game(started(), "edited"), edit)
+    with pytest.raises(SaveError) as error:
+        read_save(bad)
+    assert message in str(error.value) and str(bad) in str(error.value)
+    assert "garble" not in str(error.value)
+
+
+def test_every_bad_settings_field_is_named_at_once() -> None:
+    def edit(payload: dict[str, Any]) -> None:
+        payload["settings"].update(seed=-1, actor="ZZZ", reveal=1)
+
+    bad = resealed(save_game(started(), "edited"), edit)
+    with pytest.raises(SaveError) as error:
+        read_save(bad)
+    for field in ("settings.seed", "settings.actor", "settings.reveal"):
+        assert field in str(error.value)
