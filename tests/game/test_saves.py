@@ -286,3 +286,17 @@ def test_every_bad_settings_field_is_named_at_once() -> None:
         read_save(bad)
     for field in ("settings.seed", "settings.actor", "settings.reveal"):
         assert field in str(error.value)
+
+
+@pytest.mark.parametrize("seed", ["-1", "99999999999999999999", "seven"])
+def test_play_refuses_a_seed_out_of_range_as_an_argument_error(seed: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "frontline.cli", "play", "--seed", seed, "--as", "PAK"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+    )
+    assert done.returncode == 2
+    assert "--seed" in done.stderr and "expected a whole number" in done.stderr
+    assert "Traceback" not in done.stderr
