@@ -3,10 +3,11 @@
 A save holds the game's settings and the run's snapshot (plain JSON data, never pickle),
 with a checksum of both, so that a file that was truncated, damaged or edited by hand is
 refused with a message that says which, instead of loading a run that is not the one saved.
-Autosaves are made at every decision, and only the newest few are kept; a file that fails
-to load is never deleted or overwritten. Every read of a save goes through
-``read_bounded``: a FIFO, a device or a folder named like a save is refused at once, and no
-save is read past ``MAX_SAVE_BYTES``.
+Autosaves are made at every decision, and only the newest few are kept; rotation deletes
+only files named exactly as the game names its autosaves, and a file that fails to load is
+never deleted or overwritten. Every read of a save goes through ``read_bounded``: a FIFO, a
+device or a folder named like a save is refused at once, and no save is read past
+``MAX_SAVE_BYTES``.
 
 The folder: ``FRONTLINE_DATA_DIR`` if set; otherwise ``%APPDATA%/FrontlineState`` on
 Windows, ``~/Library/Application Support/FrontlineState`` on macOS, and
@@ -39,6 +40,10 @@ SAVE_VERSION: Final[int] = 1
 AUTOSAVES_KEPT: Final[int] = 5
 MAX_SAVE_BYTES: Final[int] = 16_000_000
 """The largest save read: the baseline's, at its end in 1991, is 0.73 MB."""
+
+AUTOSAVE_NAME: Final[re.Pattern[str]] = re.compile(r"autosave-[0-9]{8}-[0-9]{6}-([0-9]{6,})\.json")
+"""The names ``autosave`` gives its files (date, time, serial), and the only names that
+rotation may delete: a user's ``autosave-before-exam.json`` is not one."""
 
 HEADER_CHARS: Final[int] = 4096
 """How much of a save the listing reads for its label and date (they come first)."""
@@ -129,24 +134,41 @@ def _slug(text: str) -> str:
 def save_game(session: Session, name: str | None = None) -> Path:
     """Save into a named slot (default: the scenario, state and date); return the file."""
     label = name or f"{session.settings.actor} {session.date}"
-    path = saves_dir() / f"{_slug(label)}.json"
+    slug = _slug(label)
+    if AUTOSAVE_NAME.fullmatch(f"{slug}.json"):  # a named save is never rotated away
+        slug = f"save-{slug}"
+    path = saves_dir() / f"{slug}.json"
     return write_save(session, path, label)
 
 
 def autosave(session: Session, keep: int = AUTOSAVES_KEPT) -> Path:
-    """An autosave (at a decision); only the newest ``keep`` autosaves are kept."""
+    """An autosave (at a decision); only the newest ``keep`` of the game's autosaves are kept.
+
+    Rotation deletes only files whose whole name is one ``autosave`` gives (``AUTOSAVE_NAME``)
+    and that are files, not folders; a file it cannot delete is left, and the save stands.
+    """
     folder = saves_dir()
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    serial = max((_serial(p) for p in folder.glob("autosave-*.json")), default=-1) + 1
+    serial = max((_serial(p) for p in _autosaves(folder)), default=-1) + 1
     path = folder / f"autosave-{stamp}-{serial:06d}.json"
     written = write_save(session, path, f"Autosave, {session.date}")
-    for old in sorted(folder.glob("autosave-*.json"), key=_serial)[:-keep]:
-        old.unlink(missing_ok=True)
+    for old in sorted(_autosaves(folder), key=_serial)[:-keep]:
+        if old.is_symlink() or old.is_file():
+            with contextlib.suppress(OSError):
+                old.unlink()
     return written
 
 
+def _autosaves(folder: Path) -> list[Path]:
+    """The game's own autosaves in ``folder`` (by their exact names)."""
+    try:
+        return [p for p in folder.glob("autosave-*.json") if AUTOSAVE_NAME.fullmatch(p.name)]
+    except OSError:
+        return []
+
+
 def _serial(path: Path) -> int:
-    match = re.search(r"-(\d{6})\.json$", path.name)
+    match = AUTOSAVE_NAME.fullmatch(path.name)
     return int(match.group(1)) if match else -1
 
 
@@ -191,7 +213,7 @@ def list_saves() -> list[SaveInfo]:
         except OSError:
             modified = 0.0
         label, detail = _header(path)
-        auto = path.name.startswith("autosave-")
+        auto = AUTOSAVE_NAME.fullmatch(path.name) is not None
         out.append(SaveInfo(path, label, detail, auto, modified))
     out.sort(key=lambda s: (-s.modified, s.path.name))
     return out

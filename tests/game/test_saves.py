@@ -23,7 +23,7 @@ import pytest
 
 from game.app import App
 from game.options import PlayOptions
-from game.saves import SaveError, list_saves, read_save, save_game, saves_dir
+from game.saves import SaveError, autosave, list_saves, read_save, save_game, saves_dir
 from game.screens.load import LoadScreen
 from game.session import Session, Settings
 
@@ -300,3 +300,30 @@ def test_play_refuses_a_seed_out_of_range_as_an_argument_error(seed: str) -> Non
     assert done.returncode == 2
     assert "--seed" in done.stderr and "expected a whole number" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------- what autosaves touch
+
+
+def test_autosave_rotation_deletes_only_the_games_own_autosaves() -> None:
+    folder = saves_dir()
+    folder.mkdir(parents=True)
+    mine = {
+        name: f"the user's {name}"
+        for name in (
+            "autosave-before-exam.json",
+            "autosave-.json",
+            "autosave-20240101-120000-000001-copy.json",
+            "autosave-2024-01-01.json",
+        )
+    }
+    for name, text in mine.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    os.utime(folder / "autosave-before-exam.json", (1, 1))
+    session = started()
+    made = [autosave(session, keep=2) for _ in range(4)]
+    for name, text in mine.items():
+        assert (folder / name).read_text(encoding="utf-8") == text
+    assert [p.exists() for p in made] == [False, False, True, True]
+    autos = sorted(s.path.name for s in list_saves() if s.auto)
+    assert autos == sorted(p.name for p in made[2:])
