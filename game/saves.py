@@ -23,12 +23,12 @@ import math
 import os
 import re
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from frontline.files import WriteError, write_atomic
 from game.session import GameError, Session, Settings
 from sim.errors import echo
 from sim.files import UnreadableFile, read_bounded
@@ -104,7 +104,7 @@ def _payload(session: Session, label: str) -> dict[str, Any]:
 
 
 def write_save(session: Session, path: Path, label: str) -> Path:
-    """Write a save atomically (a temporary file beside it, flushed, then renamed)."""
+    """Write a save atomically, readable by others (``write_atomic``: mode 0666 less umask)."""
     payload = _payload(session, label)
     document = {
         "format": SAVE_FORMAT,
@@ -113,17 +113,10 @@ def write_save(session: Session, path: Path, label: str) -> Path:
         "payload": payload,
     }
     text = json.dumps(document, separators=(",", ":"), allow_nan=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise SaveError(f"{path}: could not write the save ({exc.strerror or exc})") from None
+        write_atomic(path, text)
+    except WriteError as exc:
+        raise SaveError(f"{path}: could not write the save ({exc.reason})") from None
     return path
 
 

@@ -327,3 +327,25 @@ def test_autosave_rotation_deletes_only_the_games_own_autosaves() -> None:
     assert [p.exists() for p in made] == [False, False, True, True]
     autos = sorted(s.path.name for s in list_saves() if s.auto)
     assert autos == sorted(p.name for p in made[2:])
+
+
+def test_saves_are_written_readable_by_others_like_every_other_file() -> None:
+    old = os.umask(0o022)
+    try:
+        session = started()
+        written = [save_game(session, "shared"), autosave(session)]
+    finally:
+        os.umask(old)
+    for path in written:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_a_save_that_cannot_be_written_says_so_and_leaves_no_temporary_file() -> None:
+    folder = saves_dir()
+    folder.parent.mkdir(parents=True)
+    folder.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(SaveError, match="could not write the save") as error:
+        save_game(started(), "nowhere")
+    assert str(folder) in str(error.value)
+    assert folder.read_text(encoding="utf-8") == "not a folder"
+    assert [p.name for p in folder.parent.iterdir()] == ["saves"]
