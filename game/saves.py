@@ -115,8 +115,9 @@ def write_save(session: Session, path: Path, label: str) -> Path:
     text = json.dumps(document, separators=(",", ":"), allow_nan=False)
     try:
         write_atomic(path, text)
-    except WriteError as exc:
-        raise SaveError(f"{path}: could not write the save ({exc.reason})") from None
+    except WriteError as exc:  # it may name the folder, which is not the save
+        reason = exc.reason if exc.path == path else f"{exc.path}: {exc.reason}"
+        raise SaveError(f"{path}: could not write the save ({reason})") from None
     return path
 
 

@@ -346,6 +346,6 @@ def test_a_save_that_cannot_be_written_says_so_and_leaves_no_temporary_file() ->
     folder.write_text("not a folder", encoding="utf-8")
     with pytest.raises(SaveError, match="could not write the save") as error:
         save_game(started(), "nowhere")
-    assert str(folder) in str(error.value)
+    assert f"({folder}: it exists and is not a folder)" in str(error.value)
     assert folder.read_text(encoding="utf-8") == "not a folder"
     assert [p.name for p in folder.parent.iterdir()] == ["saves"]
