@@ -34,13 +34,30 @@ class PlayOptions:
     ui_scale: float | None = None
 
 
+def _seed(text: str) -> int:
+    """A seed from the command line, checked as ``frontline run --seed`` and saves check it."""
+    from sim.errors import echo
+    from sim.snapshot import seed_problem
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {echo(text)}") from None
+    problem = seed_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
 def add_play_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``frontline play``."""
     parser.add_argument("scenario", nargs="?", help="built-in name or path (default: baseline)")
     parser.add_argument(
         "--as", dest="actor", type=str.upper, choices=ACTOR_CHOICES, help="the state you lead"
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--seed", type=_seed, default=0, help="random seed, 0 to 2**63 - 1 (default 0)"
+    )
     parser.add_argument("--load", metavar="SAVE", help="continue a saved game (a .json save)")
     parser.add_argument(
         "--difficulty",

@@ -23,10 +23,12 @@ import numpy as np
 from sim.actors import ACTORS, INDEX, NAMES, Bloc
 from sim.calendar import format_month, parse_month
 from sim.dynamics import COMPONENTS
+from sim.errors import echo
 from sim.history import Record, compare, load_record
 from sim.model import Choice, FrontlineModel
 from sim.scenario import CompiledScenario, builtin_names, load_scenario
 from sim.schema import citation as cite
+from sim.snapshot import seed_problem
 from sim.text import signed
 
 DIFFICULTIES: Final[dict[str, float]] = {"relaxed": 6.0, "historical": 1.0, "sharp": 0.25}
@@ -79,21 +81,20 @@ class Settings:
 
     @classmethod
     def from_json(cls, data: Any) -> Settings:
-        """Inverse of ``to_json``; GameError if a field is missing or of the wrong kind."""
+        """Inverse of ``to_json``; GameError naming every field that is missing or wrong.
+
+        Nothing is converted: a seed of 1.5 or ``"7"`` is refused, not rounded or parsed.
+        """
         if not isinstance(data, dict):
-            raise GameError("the settings are not a mapping")
-        try:
-            settings = cls(
-                str(data["scenario"]),
-                str(data["actor"]),
-                int(data["seed"]),
-                str(data["difficulty"]),
-                bool(data["reveal"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise GameError(f"the settings lack or garble {exc}") from None
-        settings.check()
-        return settings
+            raise GameError(f"settings: expected a mapping, got {echo(data)}")
+        problems = []
+        for key, problem_of in _SETTINGS.items():
+            problem = problem_of(data[key]) if key in data else "required, missing"
+            if problem:
+                problems.append(f"settings.{key}: {problem}")
+        if problems:
+            raise GameError("; ".join(problems))
+        return cls(*(data[key] for key in _SETTINGS))
 
     def check(self) -> None:
         """GameError if the actor or the difficulty is unknown."""
@@ -103,6 +104,38 @@ class Settings:
             raise GameError(
                 f"unknown difficulty {self.difficulty!r}; expected one of {', '.join(DIFFICULTIES)}"
             )
+
+
+def _name_problem(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return None
+    return f"expected the scenario's name, got {echo(value)}"
+
+
+def _one_of(choices: Iterable[str]) -> Callable[[Any], str | None]:
+    """A check that a value is one of ``choices`` (text, compared exactly)."""
+    allowed = tuple(choices)
+
+    def problem(value: Any) -> str | None:
+        if isinstance(value, str) and value in allowed:
+            return None
+        return f"expected one of {', '.join(allowed)}, got {echo(value)}"
+
+    return problem
+
+
+def _flag_problem(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"expected true or false, got {echo(value)}"
+
+
+_SETTINGS: Final[dict[str, Callable[[Any], str | None]]] = {
+    "scenario": _name_problem,
+    "actor": _one_of(ACTORS),
+    "seed": seed_problem,
+    "difficulty": _one_of(DIFFICULTIES),
+    "reveal": _flag_problem,
+}
+"""Each field of a save's settings, in ``Settings``' order, and why a value is not one."""
 
 
 @dataclass(frozen=True)
