@@ -141,5 +141,8 @@ class Forecaster:
                 self._process.terminate()
                 self._process.join(timeout=1.0)
             self._process = None
+            # a request larger than the pipe holds may still be on its way to a worker that
+            # is gone: without this, the queue's feeder thread would hold the exit forever
+            self._requests.cancel_join_thread()
             self._requests.close()
             self._results.close()

@@ -1,6 +1,7 @@
 """The game session (the adapter to the model), saves and the forecast: no window needed."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -328,3 +329,36 @@ def test_the_advisor_says_which_options_the_model_cannot_tell_apart() -> None:
     # staying neutral and turning first to the Islamic world are the same acts (none) in 1947
     assert rows["neutral"].same_as == (4,) and rows["islamic-world"].same_as == (1,)
     assert rows["us-led-bloc"].same_as == () and rows["communist-camp"].same_as == ()
+
+
+NEVER_READS = """
+import time
+
+def never_reads(requests, results, latest):
+    time.sleep(120)
+
+if __name__ == "__main__":
+    import game.forecast as forecast
+    forecast._work = never_reads  # a worker that is still starting when the game closes
+    forecaster = forecast.Forecaster()
+    forecaster.submit({"run": "x" * 2_000_000})  # more than a pipe holds
+    forecaster.close()
+    print("closed", flush=True)
+"""
+
+
+def test_the_game_exits_when_it_closes_with_a_forecast_request_unread(tmp_path: Path) -> None:
+    """Quitting while a large request waits in the pipe must not hold the exit forever."""
+    script = tmp_path / "quit_early.py"
+    script.write_text(NEVER_READS, encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "closed"
