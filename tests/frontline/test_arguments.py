@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from refusals import fails
 
 import frontline.batch
 import frontline.cli
@@ -18,19 +19,6 @@ from frontline.cli import main
 from sim.batch import BatchSpec, columns_for, fingerprint, plan
 
 TINY = str(Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml")
-
-
-def fails(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    """Run the command, which must exit 2 without a traceback; return its standard error."""
-    capsys.readouterr()
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own refusal: status 2 too
-        code = int(exc.code or 0)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    return err
 
 
 @pytest.fixture

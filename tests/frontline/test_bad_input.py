@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from refusals import fails
 
 import frontline.cli
 from frontline.cli import main
@@ -18,19 +19,6 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TINY = str(FIXTURES / "tiny.yaml")
 RECORD = str(FIXTURES / "history" / "tiny-record.yaml")
 BUILTIN_RECORD = str(Path(__file__).resolve().parents[2] / "scenarios" / "history" / "record.yaml")
-
-
-def fails(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    """Run the command, which must exit 2 without a traceback; return its standard error."""
-    capsys.readouterr()
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own refusal of a bad argument: status 2 too
-        code = int(exc.code or 0)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    return err
 
 
 # --------------------------------------------------------------------------- arguments

@@ -9,22 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from refusals import fails
 
 from frontline.cli import main
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TINY = FIXTURES / "tiny.yaml"
 MANY_NINES = "9" * 5000
-
-
-def fails(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    """Run the command, which must exit 2 without a traceback; return its standard error."""
-    capsys.readouterr()
-    code = main(list(argv))
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    return err
 
 
 @pytest.fixture

@@ -13,22 +13,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from refusals import fails
 
 import frontline.files
-from frontline.cli import main
 from frontline.files import WriteError, write_atomic, write_set
 
 TINY = str(Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml")
-
-
-def fails(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    """Run the command, which must exit 2 without a traceback; return its standard error."""
-    capsys.readouterr()
-    code = main(list(argv))
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "Traceback" not in err
-    return err
 
 
 @contextlib.contextmanager

@@ -1,0 +1,24 @@
+"""What the command-line tests share: running a command that must refuse its input."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontline.cli import main
+
+
+def fails(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """Run the command, which must exit 2 without a traceback; return its standard error.
+
+    Status 2 is the command's own refusal or argparse's (raised as SystemExit); a user sees
+    the same either way.
+    """
+    capsys.readouterr()
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    return err
