@@ -36,6 +36,14 @@ def play_out(
     return session
 
 
+def ai_plays_until(session: Session, month: int) -> None:
+    """Step to ``month``, the player's decisions taken as the AI would take them."""
+    while session.model.month < month:
+        session.step()
+        if session.waiting:
+            session.decide(session.ai_option())
+
+
 def test_save_load_continue_gives_the_same_run_as_never_saving(tmp_path: Path) -> None:
     straight = play_out(Session.start(Settings(SHORT, "PAK", seed=5)), pick=1)
     saved = play_out(
@@ -273,10 +281,7 @@ def test_a_debrief_before_the_first_month_says_nothing_has_happened() -> None:
 def test_a_report_exported_mid_game_compares_only_what_has_come_so_far(tmp_path: Path) -> None:
     """Events and decisions the record places later are not counted as missed."""
     session = Session.start(Settings("baseline", "PAK", seed=0))
-    while session.model.month < 1950 * 12:
-        session.step()
-        if session.waiting:
-            session.decide(session.ai_option())
+    ai_plays_until(session, 1950 * 12)
     now = session.model.month
     session.export_report(tmp_path)
     found = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
@@ -293,10 +298,7 @@ def test_a_report_exported_mid_game_compares_only_what_has_come_so_far(tmp_path:
 def test_the_debrief_never_shows_event_timing_alone(tmp_path: Path) -> None:
     """Beside the timing error: the recorded events missed and the unrecorded that happened."""
     session = Session.start(Settings("baseline", "PAK", seed=1))
-    while session.model.month < 1956 * 12:
-        session.step()
-        if session.waiting:
-            session.decide(session.ai_option())
+    ai_plays_until(session, 1956 * 12)
     session.export_report(tmp_path)
     found = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
     off_record = [e["id"] for e in found["unrecorded_events"] if e["share_happened"] > 0]
