@@ -10,13 +10,14 @@ import copy
 import difflib
 import errno
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.errors import Problem, ScenarioError, echo, shorten
-from sim.files import resolved
+from sim.files import file_kind, resolved
 from sim.scenario.problems import _ID_LISTS, _kind
 from sim.vocabulary import (
     Loc,
@@ -338,7 +339,25 @@ def resolve_extends(ref: str, path: Path, roots: list[Path], shown: str, line: i
             )
         if target.is_file():
             return target
+        why = _not_a_scenario_file(cand)
+        if why:
+            raise ScenarioError([Problem(shown, line, "extends", f"{echo(ref)} {why}")])
     raise ScenarioError([Problem(shown, line, "extends", f"no scenario {echo(ref)} to extend")])
+
+
+def _not_a_scenario_file(path: Path) -> str:
+    """Why a path that exists (or is a link) cannot be a scenario file; empty if it is absent."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return "is a symbolic link to a file that does not exist" if path.is_symlink() else ""
+    except OSError as exc:  # a loop of links, or a folder that may not be searched
+        return f"cannot be read: {exc.strerror or exc}"
+    except RuntimeError:  # Python < 3.13: a loop of links found while resolving
+        return "cannot be read: Too many levels of symbolic links"
+    if stat.S_ISREG(info.st_mode):
+        return ""
+    return f"cannot be extended: it is {file_kind(info.st_mode)}"
 
 
 def shown_path(path: Path) -> str:

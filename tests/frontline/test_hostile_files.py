@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from refusals import fails
@@ -86,6 +87,30 @@ def test_a_loop_in_a_folder_of_the_path_cannot_be_read_either(
     Path("d").symlink_to("d/x")
     err = fails(capsys, "validate", "d/x.yaml")
     assert err.startswith("d/x.yaml: cannot read the file: Too many levels of symbolic links")
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "why"),
+    [
+        ("loop1.yaml", None, "cannot be read: Too many levels of symbolic links"),
+        (
+            "gone",
+            lambda: Path("gone.yaml").symlink_to("missing.yaml"),
+            "is a symbolic link to a file that does not exist",
+        ),
+        ("folder", lambda: Path("folder.yaml").mkdir(), "cannot be extended: it is a folder"),
+    ],
+    ids=["loop", "dangling", "folder"],
+)
+def test_an_extends_that_names_no_readable_file_says_why(
+    loop: str, capsys: pytest.CaptureFixture[str], name: str, make: Any, why: str
+) -> None:
+    """Not "no scenario to extend", which sends the user looking for a missing file."""
+    if make is not None:
+        make()
+    Path("child.yaml").write_text(f"id: child\ntitle: Child\nextends: {name}\n")
+    err = fails(capsys, "validate", "child.yaml")
+    assert err.startswith(f"child.yaml:3: extends: {name!r} {why}\n")
 
 
 def test_output_the_terminal_cannot_encode_is_escaped_not_a_crash(
