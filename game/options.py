@@ -14,6 +14,8 @@ from pathlib import Path
 
 ACTOR_CHOICES = ("PAK", "USSR", "USA", "IND", "CHN", "AFG")
 EXIT_BAD_INPUT = 2
+SMALLEST_WINDOW = (960, 600)
+"""The smallest window ``--size`` takes, and the least the window can be resized to."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,9 @@ def check(args: argparse.Namespace) -> PlayOptions:
     if not match:
         raise ValueError(f"--size: expected WIDTHxHEIGHT such as 1280x800, got {args.size!r}")
     size = (int(match.group(1)), int(match.group(2)))
-    if size[0] < 960 or size[1] < 600:
-        raise ValueError(f"--size: the smallest window is 960x600, got {args.size}")
+    if size[0] < SMALLEST_WINDOW[0] or size[1] < SMALLEST_WINDOW[1]:
+        least = "x".join(str(n) for n in SMALLEST_WINDOW)
+        raise ValueError(f"--size: the smallest window is {least}, got {args.size}")
     if args.until is not None:
         if not args.autoplay:
             raise ValueError("--until works with --autoplay")

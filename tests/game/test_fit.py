@@ -247,3 +247,41 @@ def test_a_title_too_long_for_its_line_ends_in_an_ellipsis_and_shows_whole_on_ho
         )
     finally:
         app.shutdown()
+
+
+def resize(app: App, size: tuple[int, int]) -> None:
+    """Resize the window as a player (or a window manager) does, and let the app see it."""
+    pygame.display.set_mode(size, pygame.RESIZABLE)
+    app.frame([pygame.event.Event(pygame.VIDEORESIZE, size=size, w=size[0], h=size[1])])
+
+
+def minimum_size() -> tuple[int, int]:
+    """The least size the window manager lets the player give the window."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the display module's own window
+        return tuple(pygame.Window.from_display_module().minimum_size)  # type: ignore[return-value]
+
+
+def test_a_window_too_small_for_every_ui_scale_shows_only_how_large_it_must_be(
+    waiting: Any,
+) -> None:
+    session, _ = waiting
+    app = App(PlayOptions(size=(1280, 800)))
+    app.fps = 0
+    app.forecaster = IdleForecaster()  # type: ignore[assignment]
+    try:
+        assert minimum_size() == (960, 600)
+        play = PlayScreen(session)  # waiting for the player's decision
+        app.push(play)
+        resize(app, (320, 200))
+        assert [e for e in app.manager.get_sprite_group().sprites() if isinstance(e, LEAVES)] == []
+        assert overflows(app.manager, pygame.Rect(0, 0, 320, 200)) == []
+        month = session.month
+        for k in (pygame.K_3, pygame.K_n, pygame.K_F1, pygame.K_EQUALS):
+            app.frame([key(k)])
+        assert (session.month, len(app.stack), app.status) == (month, 2, None)
+        resize(app, (1280, 800))  # the game goes on: the decision opens over the map
+        assert play.map is not None and isinstance(app.top, DecisionScreen)
+        assert overflows(app.manager, pygame.Rect(0, 0, 1280, 800)) == []
+    finally:
+        app.shutdown()
