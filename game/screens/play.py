@@ -125,6 +125,9 @@ class PlayScreen(Screen):
                 "#feed_heading",
             )
         )
+        # a rebuild (a resize, a new UI scale, back from the debrief) shows the items shown
+        # before it and those still queued, in a new panel
+        kept = [] if self.feed is None else [*self.feed.items, *self.feed.waiting]
         self.feed = NewsPanel(
             m, pygame.Rect(w - feed_w, top + px(34), feed_w, h - top - px(34)), app.scale
         )
@@ -133,7 +136,7 @@ class PlayScreen(Screen):
             self.feed.show_all(self.session.all_news())
             self._news_seen = True
         else:
-            self.feed.show_all(list(self.feed.items))
+            self.feed.show_all(kept)
         self.tooltip = None
         self.tooltip_key = None
         self.panel = None
@@ -143,7 +146,6 @@ class PlayScreen(Screen):
 
     def clear(self) -> None:
         """Remove the widgets (the feed's items are kept for the rebuild)."""
-        kept = list(self.feed.items) if self.feed is not None else []
         super().clear()
         for element in self.buttons.values():
             element.kill()
@@ -153,9 +155,6 @@ class PlayScreen(Screen):
         if self.tooltip is not None:
             self.tooltip.kill()
             self.tooltip = None
-        if self.feed is not None:
-            self.feed.items.clear()
-            self.feed.items.extend(kept)
 
     def _refresh_bar(self) -> None:
         s = self.session

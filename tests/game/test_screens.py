@@ -86,6 +86,32 @@ def test_the_decision_dialog_takes_the_option_chosen_with_keys() -> None:
         app.shutdown()
 
 
+def test_the_news_feed_keeps_its_items_through_a_resize_a_new_ui_scale_and_the_debrief() -> None:
+    session = Session.start(Settings(SHORT, "PAK", seed=0))
+    while session.month < session.start_month + 20:  # the player's decisions taken by the AI
+        session.step()
+        if session.waiting:
+            session.decide(session.ai_option())
+    app = App(PlayOptions(actor="PAK"), session)
+    app.fps = 0
+    try:
+        run_frames(app, 3)
+        play = app.top
+        assert isinstance(play, PlayScreen) and play.feed is not None
+        news = play.feed.texts()
+        assert len(news) >= 5
+        pygame.display.set_mode((1440, 900), pygame.RESIZABLE)
+        app.frame([pygame.event.Event(pygame.VIDEORESIZE, size=(1440, 900), w=1440, h=900)])
+        assert play.feed.texts() == news
+        app.frame([key(pygame.K_MINUS)])
+        assert play.feed.texts() == news
+        app.frame([key(pygame.K_d)])  # the debrief hides the play screen, Esc brings it back
+        app.frame([key(pygame.K_ESCAPE)])
+        assert app.top is play and play.feed.texts() == news
+    finally:
+        app.shutdown()
+
+
 def test_a_damaged_save_shows_its_message_on_the_load_screen() -> None:
     session = Session.start(Settings(SHORT, "PAK"))
     session.step()
