@@ -202,6 +202,7 @@ class PlayScreen(Screen):
             view.name,
             "#dialog_title",
             container=self.panel,
+            shorten=True,  # the scenario names the state
         )
         close = button(
             m,
@@ -234,6 +235,7 @@ class PlayScreen(Screen):
             f"How {view.name} regarded the others",
             "#hint",
             container=self.panel,
+            shorten=True,
         )
         months, series = self.session.attitude_series(actor)
         chart = attitude_chart((inner, chart_h), months, series, actor, app.scale)

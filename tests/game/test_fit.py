@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pygame
@@ -285,3 +286,20 @@ def test_a_window_too_small_for_every_ui_scale_shows_only_how_large_it_must_be(
         assert overflows(app.manager, pygame.Rect(0, 0, 1280, 800)) == []
     finally:
         app.shutdown()
+
+
+LONG = str(Path(__file__).parents[1] / "fixtures" / "long-text.yaml")
+"""A valid scenario of very long names, titles, prompts and labels."""
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+def test_every_screen_fits_a_scenario_of_very_long_names_titles_and_labels(
+    size: tuple[int, int],
+) -> None:
+    session = Session.start(Settings(LONG, "PAK", seed=0))
+    while not session.waiting:
+        session.step()
+    request = session.forecast_request()
+    request["rollouts"] = 4
+    forecasts = {option: rollouts(request, option) for option in request["options"]}
+    assert misfits(size, look.auto_scale(size), (session, forecasts)) == []
