@@ -25,11 +25,11 @@ class SetupScreen(Screen):
 
     kind = "setup"
 
-    def __init__(self, session: Session | None = None) -> None:
+    def __init__(self, session: Session | None = None, scenario: str = "baseline") -> None:
         super().__init__()
         self.prepared = session
         s = session.settings if session else None
-        self.scenario = s.scenario if s else "baseline"
+        self.scenario = s.scenario if s else scenario
         self.actor = s.actor if s else "PAK"
         self.difficulty = s.difficulty if s else "historical"
         self.reveal = s.reveal if s else True

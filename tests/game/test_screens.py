@@ -13,6 +13,7 @@ from game.saves import save_game, saves_dir
 from game.screens.decision import DecisionScreen
 from game.screens.load import LoadScreen
 from game.screens.play import PlayScreen
+from game.screens.setup import SetupScreen
 from game.session import Session, Settings
 
 SHORT = "choosing-a-camp"
@@ -108,6 +109,24 @@ def test_the_news_feed_keeps_its_items_through_a_resize_a_new_ui_scale_and_the_d
         app.frame([key(pygame.K_d)])  # the debrief hides the play screen, Esc brings it back
         app.frame([key(pygame.K_ESCAPE)])
         assert app.top is play and play.feed.texts() == news
+    finally:
+        app.shutdown()
+
+
+def test_a_scenario_file_given_without_a_state_is_the_one_a_new_game_offers() -> None:
+    tiny = str(Path(__file__).parents[1] / "fixtures" / "tiny.yaml")
+    app = App(PlayOptions(scenario=tiny))  # frontline play tiny.yaml
+    app.fps = 0
+    try:
+        run_frames(app, 2)
+        app.frame([key(pygame.K_n)])
+        setup = app.top
+        assert isinstance(setup, SetupScreen) and setup.scenario == tiny
+        assert setup.dropdown is not None and setup.dropdown.selected_option[0] == tiny
+        app.frame([key(pygame.K_RETURN)])
+        assert isinstance(app.top, PlayScreen)
+        assert app.top.session.settings.scenario == tiny
+        assert app.top.session.title == "Tiny test scenario"
     finally:
         app.shutdown()
 
