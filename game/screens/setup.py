@@ -208,8 +208,11 @@ def _about(scenario: str, actor: str) -> str:
     except Exception as exc:  # a scenario that does not load is described, not fatal
         return f"<b>{esc(scenario)}</b><br>This scenario cannot be loaded: {esc(str(exc))}"
     mine = [d for d in sc.decisions if d.spec.actor == actor and not d.past]
-    text = (
-        f"<b>{esc(sc.spec.title)}</b><br>{format_month(sc.start)} to {format_month(sc.end)}. "
+    text = f"<b>{esc(sc.spec.title)}</b><br>"
+    if scenario not in scenario_choices():  # a file: its whole path, which the menu may cut
+        text += f"File: {esc(scenario)}<br>"
+    text += (
+        f"{format_month(sc.start)} to {format_month(sc.end)}. "
         f"As {esc(NAMES[actor])} you face {len(mine)} decision point(s); the other "
         "five states are played by the computer, which weighs security, economy, ideology "
         "and prestige as its scenario says.<br><br>"

@@ -131,6 +131,23 @@ def test_a_scenario_file_given_without_a_state_is_the_one_a_new_game_offers() ->
         app.shutdown()
 
 
+def test_a_scenario_file_too_long_for_the_menu_is_named_whole_under_it(tmp_path: Path) -> None:
+    folder = tmp_path / ("a-folder-with-a-long-name-" * 6)
+    folder.mkdir()
+    path = folder / "the-scenario-the-player-wrote.yaml"
+    path.write_text((Path(__file__).parents[1] / "fixtures" / "tiny.yaml").read_text())
+    app = App(PlayOptions(scenario=str(path)))
+    app.fps = 0
+    try:
+        run_frames(app, 2)
+        app.frame([key(pygame.K_n)])
+        setup = app.top
+        assert isinstance(setup, SetupScreen) and setup.about is not None
+        assert f"File: {path}" in setup.about.html_text
+    finally:
+        app.shutdown()
+
+
 def test_a_damaged_save_shows_its_message_on_the_load_screen() -> None:
     session = Session.start(Settings(SHORT, "PAK"))
     session.step()
