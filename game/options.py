@@ -157,6 +157,18 @@ def play(args: argparse.Namespace) -> int:
     except GameError as exc:
         sys.stderr.write(f"frontline play: {exc}\n")
         return EXIT_BAD_INPUT
+    if (
+        session is not None
+        and options.until is not None
+        and options.until <= session.capital_month()
+    ):
+        # the demo would stop before its first month: say so rather than show an empty debrief
+        where = "where the save is" if options.load is not None else "where the scenario starts"
+        sys.stderr.write(
+            f"frontline play: --until {options.until}: expected a month after "
+            f"{session.capital_month()}, {where}\n"
+        )
+        return EXIT_BAD_INPUT
     from game.app import App
 
     return App(options, session).run()

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from frontline.cli import main
 from game.saves import SaveError, autosave, list_saves, read_save, save_game, write_save
 from game.session import Session, Settings, forecasts, rollouts
 from sim.actors import INDEX
@@ -256,6 +257,17 @@ def test_frontline_play_load_of_a_bad_save_exits_2_without_a_traceback(tmp_path:
     )
     assert done.returncode == 2
     assert "truncated" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("until", ["1900-01", "1950-01"])
+def test_frontline_play_until_a_month_before_the_first_exits_2_and_says_why(
+    until: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tiny = str(Path(__file__).parents[1] / "fixtures" / "tiny.yaml")  # starts in 1950-01
+    code = main(["play", tiny, "--as", "PAK", "--autoplay", "--until", until])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"--until {until}: expected a month after 1950-01, where the scenario starts" in err
 
 
 def test_the_command_line_starts_without_importing_pygame() -> None:
