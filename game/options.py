@@ -14,6 +14,9 @@ from pathlib import Path
 
 ACTOR_CHOICES = ("PAK", "USSR", "USA", "IND", "CHN", "AFG")
 EXIT_BAD_INPUT = 2
+UI_SCALE_RANGE = (0.75, 2.0)
+"""The least and the most ``--ui-scale`` takes: the ends of ``game.look.SCALES``, whose every
+screen is checked to fit (this module does not import pygame, so the values are written twice)."""
 SMALLEST_WINDOW = (960, 600)
 """The smallest window ``--size`` takes, and the least the window can be resized to."""
 
@@ -104,8 +107,11 @@ def check(args: argparse.Namespace) -> PlayOptions:
             raise ValueError(f"--until: expected a month as YYYY-MM, got {args.until!r}")
     if args.autoplay and args.actor is None and args.load is None:
         raise ValueError("--autoplay needs --as ACTOR (or --load SAVE)")
-    if args.ui_scale is not None and not 0.5 <= args.ui_scale <= 3.0:
-        raise ValueError(f"--ui-scale: expected a value from 0.5 to 3, got {args.ui_scale}")
+    low, high = UI_SCALE_RANGE
+    if args.ui_scale is not None and not low <= args.ui_scale <= high:
+        raise ValueError(
+            f"--ui-scale: expected a value from {low:g} to {high:g}, got {args.ui_scale:g}"
+        )
     if args.load is not None and args.scenario is not None:
         raise ValueError("give a SCENARIO or --load SAVE, not both")
     return PlayOptions(
