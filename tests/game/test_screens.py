@@ -10,6 +10,7 @@ import pytest
 from game.app import App
 from game.options import PlayOptions
 from game.saves import save_game, saves_dir
+from game.screens.debrief import divergences_html
 from game.screens.decision import DecisionScreen
 from game.screens.load import LoadScreen
 from game.screens.play import PlayScreen
@@ -146,6 +147,26 @@ def test_a_scenario_file_too_long_for_the_menu_is_named_whole_under_it(tmp_path:
         assert f"File: {path}" in setup.about.html_text
     finally:
         app.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("actor", "words"),
+    [
+        ("IND", "Nowhere: you have taken no decision."),  # tiny.yaml gives India none
+        ("PAK", "History records none of the 1 decision(s) you took, so none can be compared"),
+    ],
+)
+def test_the_debrief_does_not_claim_agreement_with_history_where_nothing_was_compared(
+    actor: str, words: str
+) -> None:
+    tiny = str(Path(__file__).parents[1] / "fixtures" / "tiny.yaml")
+    session = Session.start(Settings(tiny, actor))
+    while not session.done:
+        session.step()
+        if session.waiting:
+            session.decide(session.ai_option())
+    html = divergences_html(session.debrief())
+    assert words in html and "you chose as history did" not in html
 
 
 def test_a_damaged_save_shows_its_message_on_the_load_screen() -> None:
