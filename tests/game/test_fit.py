@@ -303,3 +303,19 @@ def test_every_screen_fits_a_scenario_of_very_long_names_titles_and_labels(
     request["rollouts"] = 4
     forecasts = {option: rollouts(request, option) for option in request["options"]}
     assert misfits(size, look.auto_scale(size), (session, forecasts)) == []
+
+
+def test_a_label_shows_line_breaks_and_tabs_in_its_text_as_spaces() -> None:
+    app = App(PlayOptions(size=(1280, 800)))
+    try:
+        title = "A title\non two lines\twith a tab, " + "and more words " * 20
+        made = label(
+            app.manager, pygame.Rect(0, 0, 600, 40), title, "#screen_heading", shorten=True
+        )
+        assert made.text.startswith("A title on two lines with a tab, and")
+        assert made.text.endswith("…") and "\n" not in made.text and "\t" not in made.text
+        assert made.tool_tip_text == title.replace("\n", " ").replace("\t", " ")
+        short = label(app.manager, pygame.Rect(0, 0, 600, 40), "Two\r\nlines  kept", "#hint")
+        assert short.text == "Two lines  kept"
+    finally:
+        app.shutdown()
