@@ -110,5 +110,5 @@ def text_width(manager: pygame_gui.UIManager, text: str, theme_id: str) -> int:
 
 
 def esc(text: str) -> str:
-    """Text made safe for a text box's HTML."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text made safe for a text box's HTML (a tab, which the fonts have no glyph for, a space)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\t", " ")

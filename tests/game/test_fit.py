@@ -319,3 +319,22 @@ def test_a_label_shows_line_breaks_and_tabs_in_its_text_as_spaces() -> None:
         assert short.text == "Two lines  kept"
     finally:
         app.shutdown()
+
+
+def test_a_tab_in_an_option_label_is_shown_as_a_space_not_a_missing_glyph() -> None:
+    session = Session.start(Settings(LONG, "PAK", seed=0))
+    while not session.waiting:
+        session.step()
+    app = App(PlayOptions(size=(1280, 800)))
+    app.forecaster = IdleForecaster()  # type: ignore[assignment]
+    try:
+        app.push(DecisionScreen(session))
+        texts = [
+            e.html_text
+            for e in app.manager.get_sprite_group().sprites()
+            if isinstance(e, pygame_gui.elements.UITextBox)
+        ]
+        assert any("Stay out" in t for t in texts)
+        assert not any("\t" in t for t in texts)
+    finally:
+        app.shutdown()
