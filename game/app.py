@@ -19,7 +19,7 @@ import pygame_gui
 
 from game import look
 from game.forecast import Forecaster
-from game.options import SMALLEST_WINDOW, PlayOptions
+from game.options import PlayOptions
 from game.screen import Pop, Push, Quit, Replace, Screen, Transition
 from game.session import Session
 
@@ -65,14 +65,19 @@ class App:
 
     @staticmethod
     def _windowed(size: tuple[int, int]) -> pygame.Surface:
-        """A resizable window of ``size`` that the player cannot drag below the smallest."""
+        """A resizable window of ``size`` that the player cannot drag below ``least_window``."""
         window = pygame.display.set_mode(size, pygame.RESIZABLE)
         with contextlib.suppress(pygame.error), warnings.catch_warnings():
             # pygame-ce warns that the display module's window is better drawn through Window;
             # the game only sets its minimum (a display without windows has none)
             warnings.simplefilter("ignore", DeprecationWarning)
-            pygame.Window.from_display_module().minimum_size = SMALLEST_WINDOW
+            pygame.Window.from_display_module().minimum_size = App.least_window()
         return window
+
+    @staticmethod
+    def least_window() -> tuple[int, int]:
+        """The smallest window in which the screens fit, at the smallest UI scale."""
+        return look.window_for(look.SCALES[0])
 
     @property
     def too_small(self) -> bool:
@@ -82,7 +87,7 @@ class App:
         then the screens keep no widgets and the game waits, saying how large a window it needs,
         instead of drawing text outside its boxes.
         """
-        need = look.window_for(look.SCALES[0])
+        need = self.least_window()
         return self.size[0] < need[0] or self.size[1] < need[1]
 
     @property
@@ -302,7 +307,7 @@ class App:
 
     def _draw_too_small(self) -> None:
         w, h = self.size
-        least = "x".join(str(n) for n in SMALLEST_WINDOW)
+        least = "x".join(str(n) for n in self.least_window())
         lines = (
             "The window is too small for the game.",
             f"Make it at least {least} (F11: full screen).",

@@ -271,7 +271,7 @@ def test_a_window_too_small_for_every_ui_scale_shows_only_how_large_it_must_be(
     app.fps = 0
     app.forecaster = IdleForecaster()  # type: ignore[assignment]
     try:
-        assert minimum_size() == (960, 600)
+        assert minimum_size() == look.window_for(look.SCALES[0]) == (750, 420)
         play = PlayScreen(session)  # waiting for the player's decision
         app.push(play)
         resize(app, (320, 200))
