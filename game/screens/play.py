@@ -123,6 +123,7 @@ class PlayScreen(Screen):
                 pygame.Rect(w - feed_w + px(8), top + px(4), feed_w - px(16), px(26)),
                 "News  (point at an item for its source)",
                 "#feed_heading",
+                shorten=True,  # the feed is a third of the window, which may be narrow
             )
         )
         # a rebuild (a resize, a new UI scale, back from the debrief) shows the items shown

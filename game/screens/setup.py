@@ -57,7 +57,9 @@ class SetupScreen(Screen):
             names.insert(0, self.scenario)
         # as wide as its longest name (and the arrow), within the row
         widest = max(text_width(m, str(n), "drop_down_menu.button") for n in names)
-        drop_w = min(width - px(200), max(px(360), widest + px(60)))
+        # room for the arrow, and in the opened list for its borders and scroll bar, whose
+        # widths in pixels do not scale (at UI scale 0.75, px(60) left the longest name short)
+        drop_w = min(width - px(200), max(px(360), widest + max(px(60), 60)))
         self.dropdown = self.keep(
             pygame_gui.elements.UIDropDownMenu(
                 names, self.scenario, pygame.Rect(x0 + px(200), y - px(4), drop_w, px(34)), m

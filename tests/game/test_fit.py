@@ -213,6 +213,14 @@ def test_a_ui_scale_is_shown_in_the_smallest_window_said_to_fit_it(
     assert misfits(size, scale, waiting) == []
 
 
+@pytest.mark.parametrize("size", [look.window_for(look.SCALES[0]), (1280, 420), (760, 900)])
+def test_the_smallest_ui_scale_fits_the_least_window_said_to_fit_it_however_shaped(
+    size: tuple[int, int], waiting: Any
+) -> None:
+    assert look.fitting_scale(size, look.SCALES[0]) == look.SCALES[0]
+    assert misfits(size, look.SCALES[0], waiting) == []
+
+
 def key(k: int) -> pygame.event.Event:
     return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="", scancode=0)
 
