@@ -7,6 +7,7 @@ the widgets draw over them. Transitions between screens are applied in ``App.app
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import warnings
@@ -36,7 +37,7 @@ class App:
         pygame.key.set_repeat(400, 60)
         self.options = options
         self.fullscreen = False
-        self.window = pygame.display.set_mode(options.size, pygame.RESIZABLE)
+        self.window = self._windowed(options.size)
         # the UI scale asked for (--ui-scale, - and =, or what suits the window), and the one
         # shown: the same, or less if the screens would not fit the window at it
         self.wanted = options.ui_scale or look.auto_scale(options.size)
@@ -61,6 +62,33 @@ class App:
             self.notify(self.scale_words(), 6.0)
 
     # ------------------------------------------------------------------ services
+
+    @staticmethod
+    def _windowed(size: tuple[int, int]) -> pygame.Surface:
+        """A resizable window of ``size`` that the player cannot drag below ``least_window``."""
+        window = pygame.display.set_mode(size, pygame.RESIZABLE)
+        with contextlib.suppress(pygame.error), warnings.catch_warnings():
+            # pygame-ce warns that the display module's window is better drawn through Window;
+            # the game only sets its minimum (a display without windows has none)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pygame.Window.from_display_module().minimum_size = App.least_window()
+        return window
+
+    @staticmethod
+    def least_window() -> tuple[int, int]:
+        """The smallest window in which the screens fit, at the smallest UI scale."""
+        return look.window_for(look.SCALES[0])
+
+    @property
+    def too_small(self) -> bool:
+        """Whether no screen fits the window even at the smallest UI scale.
+
+        A window manager may ignore the window's minimum size (or a full screen be smaller):
+        then the screens keep no widgets and the game waits, saying how large a window it needs,
+        instead of drawing text outside its boxes.
+        """
+        need = self.least_window()
+        return self.size[0] < need[0] or self.size[1] < need[1]
 
     @property
     def size(self) -> tuple[int, int]:
@@ -106,7 +134,7 @@ class App:
         if self.fullscreen:
             self.window = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
         else:
-            self.window = pygame.display.set_mode(self.options.size, pygame.RESIZABLE)
+            self.window = self._windowed(self.options.size)
         self.relayout()
 
     def set_scale(self, scale: float) -> None:
@@ -144,6 +172,8 @@ class App:
             self.manager = self._new_manager()
         else:
             self.manager.set_window_resolution(self.size)
+        if self.too_small:
+            return
         for screen in self.visible():
             screen.build()
         if changed and self.scale < self.wanted:
@@ -221,6 +251,10 @@ class App:
             if size != self.manager.window_resolution:
                 self.relayout()
             return
+        if self.too_small:  # only F11 and closing work until the window is large enough
+            if event.type == pygame.KEYDOWN and event.key == pygame.K_F11:
+                self.toggle_fullscreen()
+            return
         if event.type == pygame.KEYDOWN and self._global_key(event):
             return
         consumed = self.manager.process_events(event)
@@ -249,7 +283,9 @@ class App:
         return False
 
     def update(self, dt: float) -> None:
-        """Advance the top screen (and the demo, in autoplay)."""
+        """Advance the top screen (and the demo, in autoplay); not while the window is too small."""
+        if self.too_small:
+            return
         self.manager.update(dt)
         if self._notice is not None and time.monotonic() > self._notice_until:
             self._notice.kill()
@@ -262,9 +298,27 @@ class App:
     def render(self) -> None:
         """Draw the visible screens and the widgets."""
         self.window.fill(look.colour("#chart", "bg"))
+        if self.too_small:
+            self._draw_too_small()
+            return
         for screen in self.visible():
             screen.draw(self.window)
         self.manager.draw_ui(self.window)
+
+    def _draw_too_small(self) -> None:
+        w, h = self.size
+        least = "x".join(str(n) for n in self.least_window())
+        lines = (
+            "The window is too small for the game.",
+            f"Make it at least {least} (F11: full screen).",
+        )
+        font = look.font(14)
+        ink = look.colour("#chart", "text")
+        y = h // 2 - font.get_linesize() * len(lines) // 2
+        for line in lines:
+            shown = font.render(line, True, ink)
+            self.window.blit(shown, shown.get_rect(midtop=(w // 2, y)))
+            y += font.get_linesize()
 
     def frame(self, events: list[pygame.event.Event] | None = None) -> float:
         """One frame: events, update, draw; returns the seconds it took to compute."""

@@ -14,6 +14,11 @@ from pathlib import Path
 
 ACTOR_CHOICES = ("PAK", "USSR", "USA", "IND", "CHN", "AFG")
 EXIT_BAD_INPUT = 2
+UI_SCALE_RANGE = (0.75, 2.0)
+"""The least and the most ``--ui-scale`` takes: the ends of ``game.look.SCALES``, whose every
+screen is checked to fit (this module does not import pygame, so the values are written twice)."""
+SMALLEST_WINDOW = (960, 600)
+"""The smallest window ``--size`` takes, and the least the window can be resized to."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +97,9 @@ def check(args: argparse.Namespace) -> PlayOptions:
     if not match:
         raise ValueError(f"--size: expected WIDTHxHEIGHT such as 1280x800, got {args.size!r}")
     size = (int(match.group(1)), int(match.group(2)))
-    if size[0] < 960 or size[1] < 600:
-        raise ValueError(f"--size: the smallest window is 960x600, got {args.size}")
+    if size[0] < SMALLEST_WINDOW[0] or size[1] < SMALLEST_WINDOW[1]:
+        least = "x".join(str(n) for n in SMALLEST_WINDOW)
+        raise ValueError(f"--size: the smallest window is {least}, got {args.size}")
     if args.until is not None:
         if not args.autoplay:
             raise ValueError("--until works with --autoplay")
@@ -101,8 +107,11 @@ def check(args: argparse.Namespace) -> PlayOptions:
             raise ValueError(f"--until: expected a month as YYYY-MM, got {args.until!r}")
     if args.autoplay and args.actor is None and args.load is None:
         raise ValueError("--autoplay needs --as ACTOR (or --load SAVE)")
-    if args.ui_scale is not None and not 0.5 <= args.ui_scale <= 3.0:
-        raise ValueError(f"--ui-scale: expected a value from 0.5 to 3, got {args.ui_scale}")
+    low, high = UI_SCALE_RANGE
+    if args.ui_scale is not None and not low <= args.ui_scale <= high:
+        raise ValueError(
+            f"--ui-scale: expected a value from {low:g} to {high:g}, got {args.ui_scale:g}"
+        )
     if args.load is not None and args.scenario is not None:
         raise ValueError("give a SCENARIO or --load SAVE, not both")
     return PlayOptions(
@@ -153,6 +162,18 @@ def play(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     except GameError as exc:
         sys.stderr.write(f"frontline play: {exc}\n")
+        return EXIT_BAD_INPUT
+    if (
+        session is not None
+        and options.until is not None
+        and options.until <= session.capital_month()
+    ):
+        # the demo would stop before its first month: say so rather than show an empty debrief
+        where = "where the save is" if options.load is not None else "where the scenario starts"
+        sys.stderr.write(
+            f"frontline play: --until {options.until}: expected a month after "
+            f"{session.capital_month()}, {where}\n"
+        )
         return EXIT_BAD_INPUT
     from game.app import App
 

@@ -70,9 +70,10 @@ class Screen:
         return self.app
 
     def open(self, app: App) -> None:
-        """Called once when the screen joins the stack."""
+        """Called once when the screen joins the stack (built when the window can hold it)."""
         self.app = app
-        self.build()
+        if not app.too_small:
+            self.build()
 
     def build(self) -> None:
         """Create the widgets for the current window size and UI scale."""

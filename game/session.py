@@ -275,6 +275,28 @@ class Debrief:
     timeline: tuple[tuple[str, str, str], ...]  # (month, history, this run)
     divergences: tuple[Divergence, ...]
     summary: dict[str, Any] = field(default_factory=dict)
+    taken: int = 0
+    """The player's decisions taken so far."""
+    compared: int = 0
+    """Those of them that the recorded history also holds, so that they can be compared."""
+
+
+def no_divergence_words(d: Debrief) -> str:
+    """What the debrief says when the player chose nowhere otherwise than history.
+
+    It claims agreement only where there was something to compare: the player may have had no
+    decision, or taken only decisions that the recorded history does not hold.
+    """
+    if not d.taken:
+        return "Nowhere: you have taken no decision."
+    if not d.compared:
+        return (
+            f"History records none of the {d.taken} decision(s) you took, so none can be "
+            "compared with it."
+        )
+    unrecorded = d.taken - d.compared
+    aside = f" ({unrecorded} of yours history does not record)" if unrecorded else ""
+    return f"Nowhere: you chose as history did at every decision so far{aside}."
 
 
 def scenario_choices() -> list[str]:
@@ -688,7 +710,20 @@ class Session:
             tuple(timeline),
             tuple(self._divergences()),
             summary,
+            *self._taken(),
         )
+
+    def _taken(self) -> tuple[int, int]:
+        """The player's decisions taken so far, and how many of them history records."""
+        recorded = {d.id for d in self.record.decisions}
+        taken = [
+            d.spec.id
+            for d in self.model.scenario.decisions
+            if d.spec.actor == self.settings.actor
+            and not d.past
+            and int(self.model.state.choice[0, d.index]) >= 0
+        ]
+        return len(taken), sum(t in recorded for t in taken)
 
     def _label(self, decision_id: str, option_id: str | None) -> str:
         if option_id is None:
@@ -862,7 +897,7 @@ class Session:
                 + "</ul>"
                 for d in debrief.divergences
             )
-            or "<p>You chose as history did at every decision.</p>"
+            or f"<p>{esc(no_divergence_words(debrief))}</p>"
         )
         page = (
             html_head(f"Debrief: {title}")

@@ -26,8 +26,11 @@ def label(
 
     The game's own words must fit their labels at every UI scale the window allows;
     ``shorten`` is for text that comes from content, such as a scenario's title, a citation or
-    a folder, which may be of any length.
+    a folder, which may be of any length. A label has one line: line breaks and tabs in the
+    text are shown as spaces (a second line would be cut off below the label, unseen, and a tab
+    has no glyph).
     """
+    text = " ".join(text.splitlines()).replace("\t", " ")  # spaces in a row are kept
     made = pygame_gui.elements.UILabel(
         rect, "" if shorten else text, manager, container=container, object_id=oid(object_id)
     )
@@ -107,5 +110,5 @@ def text_width(manager: pygame_gui.UIManager, text: str, theme_id: str) -> int:
 
 
 def esc(text: str) -> str:
-    """Text made safe for a text box's HTML."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text made safe for a text box's HTML (a tab, which the fonts have no glyph for, a space)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\t", " ")

@@ -10,7 +10,7 @@ import pygame_gui
 
 from game.saves import reports_dir
 from game.screen import Pop, Quit, Screen, Transition
-from game.session import Debrief, GameError, Session
+from game.session import Debrief, GameError, Session, no_divergence_words
 from game.widgets import button, esc, label, text_box
 
 
@@ -23,10 +23,7 @@ def measures_html(d: Debrief) -> str:
 def divergences_html(d: Debrief) -> str:
     """Each decision where the player chose otherwise than history, and what followed."""
     if not d.divergences:
-        return (
-            "<b>Where you diverged</b><br>Nowhere: you chose as history did at every decision "
-            "so far."
-        )
+        return f"<b>Where you diverged</b><br>{esc(no_divergence_words(d))}"
     parts = ["<b>Where you diverged, and what followed</b>"]
     for v in d.divergences:
         parts.append(

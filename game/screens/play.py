@@ -123,8 +123,12 @@ class PlayScreen(Screen):
                 pygame.Rect(w - feed_w + px(8), top + px(4), feed_w - px(16), px(26)),
                 "News  (point at an item for its source)",
                 "#feed_heading",
+                shorten=True,  # the feed is a third of the window, which may be narrow
             )
         )
+        # a rebuild (a resize, a new UI scale, back from the debrief) shows the items shown
+        # before it and those still queued, in a new panel
+        kept = [] if self.feed is None else [*self.feed.items, *self.feed.waiting]
         self.feed = NewsPanel(
             m, pygame.Rect(w - feed_w, top + px(34), feed_w, h - top - px(34)), app.scale
         )
@@ -133,7 +137,7 @@ class PlayScreen(Screen):
             self.feed.show_all(self.session.all_news())
             self._news_seen = True
         else:
-            self.feed.show_all(list(self.feed.items))
+            self.feed.show_all(kept)
         self.tooltip = None
         self.tooltip_key = None
         self.panel = None
@@ -143,7 +147,6 @@ class PlayScreen(Screen):
 
     def clear(self) -> None:
         """Remove the widgets (the feed's items are kept for the rebuild)."""
-        kept = list(self.feed.items) if self.feed is not None else []
         super().clear()
         for element in self.buttons.values():
             element.kill()
@@ -153,9 +156,6 @@ class PlayScreen(Screen):
         if self.tooltip is not None:
             self.tooltip.kill()
             self.tooltip = None
-        if self.feed is not None:
-            self.feed.items.clear()
-            self.feed.items.extend(kept)
 
     def _refresh_bar(self) -> None:
         s = self.session
@@ -203,6 +203,7 @@ class PlayScreen(Screen):
             view.name,
             "#dialog_title",
             container=self.panel,
+            shorten=True,  # the scenario names the state
         )
         close = button(
             m,
@@ -235,6 +236,7 @@ class PlayScreen(Screen):
             f"How {view.name} regarded the others",
             "#hint",
             container=self.panel,
+            shorten=True,
         )
         months, series = self.session.attitude_series(actor)
         chart = attitude_chart((inner, chart_h), months, series, actor, app.scale)

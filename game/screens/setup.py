@@ -25,11 +25,11 @@ class SetupScreen(Screen):
 
     kind = "setup"
 
-    def __init__(self, session: Session | None = None) -> None:
+    def __init__(self, session: Session | None = None, scenario: str = "baseline") -> None:
         super().__init__()
         self.prepared = session
         s = session.settings if session else None
-        self.scenario = s.scenario if s else "baseline"
+        self.scenario = s.scenario if s else scenario
         self.actor = s.actor if s else "PAK"
         self.difficulty = s.difficulty if s else "historical"
         self.reveal = s.reveal if s else True
@@ -57,7 +57,9 @@ class SetupScreen(Screen):
             names.insert(0, self.scenario)
         # as wide as its longest name (and the arrow), within the row
         widest = max(text_width(m, str(n), "drop_down_menu.button") for n in names)
-        drop_w = min(width - px(200), max(px(360), widest + px(60)))
+        # room for the arrow, and in the opened list for its borders and scroll bar, whose
+        # widths in pixels do not scale (at UI scale 0.75, px(60) left the longest name short)
+        drop_w = min(width - px(200), max(px(360), widest + max(px(60), 60)))
         self.dropdown = self.keep(
             pygame_gui.elements.UIDropDownMenu(
                 names, self.scenario, pygame.Rect(x0 + px(200), y - px(4), drop_w, px(34)), m
@@ -208,8 +210,11 @@ def _about(scenario: str, actor: str) -> str:
     except Exception as exc:  # a scenario that does not load is described, not fatal
         return f"<b>{esc(scenario)}</b><br>This scenario cannot be loaded: {esc(str(exc))}"
     mine = [d for d in sc.decisions if d.spec.actor == actor and not d.past]
-    text = (
-        f"<b>{esc(sc.spec.title)}</b><br>{format_month(sc.start)} to {format_month(sc.end)}. "
+    text = f"<b>{esc(sc.spec.title)}</b><br>"
+    if scenario not in scenario_choices():  # a file: its whole path, which the menu may cut
+        text += f"File: {esc(scenario)}<br>"
+    text += (
+        f"{format_month(sc.start)} to {format_month(sc.end)}. "
         f"As {esc(NAMES[actor])} you face {len(mine)} decision point(s); the other "
         "five states are played by the computer, which weighs security, economy, ideology "
         "and prestige as its scenario says.<br><br>"

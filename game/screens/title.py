@@ -82,8 +82,8 @@ class TitleScreen(Screen):
         from game.screens.play import PlayScreen
         from game.screens.setup import SetupScreen
 
-        if what == "new":
-            return Push(SetupScreen())
+        if what == "new":  # the scenario given on the command line, if any, is offered first
+            return Push(SetupScreen(scenario=self.a.options.scenario or "baseline"))
         if what == "load":
             return Push(LoadScreen())
         if what == "help":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pygame
@@ -212,6 +213,14 @@ def test_a_ui_scale_is_shown_in_the_smallest_window_said_to_fit_it(
     assert misfits(size, scale, waiting) == []
 
 
+@pytest.mark.parametrize("size", [look.window_for(look.SCALES[0]), (1280, 420), (760, 900)])
+def test_the_smallest_ui_scale_fits_the_least_window_said_to_fit_it_however_shaped(
+    size: tuple[int, int], waiting: Any
+) -> None:
+    assert look.fitting_scale(size, look.SCALES[0]) == look.SCALES[0]
+    assert misfits(size, look.SCALES[0], waiting) == []
+
+
 def key(k: int) -> pygame.event.Event:
     return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="", scancode=0)
 
@@ -245,5 +254,95 @@ def test_a_title_too_long_for_its_line_ends_in_an_ellipsis_and_shows_whole_on_ho
         assert (
             label(app.manager, rect, "Debrief", "#screen_heading", shorten=True).text == "Debrief"
         )
+    finally:
+        app.shutdown()
+
+
+def resize(app: App, size: tuple[int, int]) -> None:
+    """Resize the window as a player (or a window manager) does, and let the app see it."""
+    pygame.display.set_mode(size, pygame.RESIZABLE)
+    app.frame([pygame.event.Event(pygame.VIDEORESIZE, size=size, w=size[0], h=size[1])])
+
+
+def minimum_size() -> tuple[int, int]:
+    """The least size the window manager lets the player give the window."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the display module's own window
+        return tuple(pygame.Window.from_display_module().minimum_size)  # type: ignore[return-value]
+
+
+def test_a_window_too_small_for_every_ui_scale_shows_only_how_large_it_must_be(
+    waiting: Any,
+) -> None:
+    session, _ = waiting
+    app = App(PlayOptions(size=(1280, 800)))
+    app.fps = 0
+    app.forecaster = IdleForecaster()  # type: ignore[assignment]
+    try:
+        assert minimum_size() == look.window_for(look.SCALES[0]) == (750, 420)
+        play = PlayScreen(session)  # waiting for the player's decision
+        app.push(play)
+        resize(app, (320, 200))
+        assert [e for e in app.manager.get_sprite_group().sprites() if isinstance(e, LEAVES)] == []
+        assert overflows(app.manager, pygame.Rect(0, 0, 320, 200)) == []
+        month = session.month
+        for k in (pygame.K_3, pygame.K_n, pygame.K_F1, pygame.K_EQUALS):
+            app.frame([key(k)])
+        assert (session.month, len(app.stack), app.status) == (month, 2, None)
+        resize(app, (1280, 800))  # the game goes on: the decision opens over the map
+        assert play.map is not None and isinstance(app.top, DecisionScreen)
+        assert overflows(app.manager, pygame.Rect(0, 0, 1280, 800)) == []
+    finally:
+        app.shutdown()
+
+
+LONG = str(Path(__file__).parents[1] / "fixtures" / "long-text.yaml")
+"""A valid scenario of very long names, titles, prompts and labels."""
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+def test_every_screen_fits_a_scenario_of_very_long_names_titles_and_labels(
+    size: tuple[int, int],
+) -> None:
+    session = Session.start(Settings(LONG, "PAK", seed=0))
+    while not session.waiting:
+        session.step()
+    request = session.forecast_request()
+    request["rollouts"] = 4
+    forecasts = {option: rollouts(request, option) for option in request["options"]}
+    assert misfits(size, look.auto_scale(size), (session, forecasts)) == []
+
+
+def test_a_label_shows_line_breaks_and_tabs_in_its_text_as_spaces() -> None:
+    app = App(PlayOptions(size=(1280, 800)))
+    try:
+        title = "A title\non two lines\twith a tab, " + "and more words " * 20
+        made = label(
+            app.manager, pygame.Rect(0, 0, 600, 40), title, "#screen_heading", shorten=True
+        )
+        assert made.text.startswith("A title on two lines with a tab, and")
+        assert made.text.endswith("…") and "\n" not in made.text and "\t" not in made.text
+        assert made.tool_tip_text == title.replace("\n", " ").replace("\t", " ")
+        short = label(app.manager, pygame.Rect(0, 0, 600, 40), "Two\r\nlines  kept", "#hint")
+        assert short.text == "Two lines  kept"
+    finally:
+        app.shutdown()
+
+
+def test_a_tab_in_an_option_label_is_shown_as_a_space_not_a_missing_glyph() -> None:
+    session = Session.start(Settings(LONG, "PAK", seed=0))
+    while not session.waiting:
+        session.step()
+    app = App(PlayOptions(size=(1280, 800)))
+    app.forecaster = IdleForecaster()  # type: ignore[assignment]
+    try:
+        app.push(DecisionScreen(session))
+        texts = [
+            e.html_text
+            for e in app.manager.get_sprite_group().sprites()
+            if isinstance(e, pygame_gui.elements.UITextBox)
+        ]
+        assert any("Stay out" in t for t in texts)
+        assert not any("\t" in t for t in texts)
     finally:
         app.shutdown()

@@ -10,9 +10,11 @@ import pytest
 from game.app import App
 from game.options import PlayOptions
 from game.saves import save_game, saves_dir
+from game.screens.debrief import divergences_html
 from game.screens.decision import DecisionScreen
 from game.screens.load import LoadScreen
 from game.screens.play import PlayScreen
+from game.screens.setup import SetupScreen
 from game.session import Session, Settings
 
 SHORT = "choosing-a-camp"
@@ -84,6 +86,87 @@ def test_the_decision_dialog_takes_the_option_chosen_with_keys() -> None:
         assert [e.by for e in model.log if e.id == "pakistan-camp"] == ["human"]
     finally:
         app.shutdown()
+
+
+def test_the_news_feed_keeps_its_items_through_a_resize_a_new_ui_scale_and_the_debrief() -> None:
+    session = Session.start(Settings(SHORT, "PAK", seed=0))
+    while session.month < session.start_month + 20:  # the player's decisions taken by the AI
+        session.step()
+        if session.waiting:
+            session.decide(session.ai_option())
+    app = App(PlayOptions(actor="PAK"), session)
+    app.fps = 0
+    try:
+        run_frames(app, 3)
+        play = app.top
+        assert isinstance(play, PlayScreen) and play.feed is not None
+        news = play.feed.texts()
+        assert len(news) >= 5
+        pygame.display.set_mode((1440, 900), pygame.RESIZABLE)
+        app.frame([pygame.event.Event(pygame.VIDEORESIZE, size=(1440, 900), w=1440, h=900)])
+        assert play.feed.texts() == news
+        app.frame([key(pygame.K_MINUS)])
+        assert play.feed.texts() == news
+        app.frame([key(pygame.K_d)])  # the debrief hides the play screen, Esc brings it back
+        app.frame([key(pygame.K_ESCAPE)])
+        assert app.top is play and play.feed.texts() == news
+    finally:
+        app.shutdown()
+
+
+def test_a_scenario_file_given_without_a_state_is_the_one_a_new_game_offers() -> None:
+    tiny = str(Path(__file__).parents[1] / "fixtures" / "tiny.yaml")
+    app = App(PlayOptions(scenario=tiny))  # frontline play tiny.yaml
+    app.fps = 0
+    try:
+        run_frames(app, 2)
+        app.frame([key(pygame.K_n)])
+        setup = app.top
+        assert isinstance(setup, SetupScreen) and setup.scenario == tiny
+        assert setup.dropdown is not None and setup.dropdown.selected_option[0] == tiny
+        app.frame([key(pygame.K_RETURN)])
+        assert isinstance(app.top, PlayScreen)
+        assert app.top.session.settings.scenario == tiny
+        assert app.top.session.title == "Tiny test scenario"
+    finally:
+        app.shutdown()
+
+
+def test_a_scenario_file_too_long_for_the_menu_is_named_whole_under_it(tmp_path: Path) -> None:
+    folder = tmp_path / ("a-folder-with-a-long-name-" * 6)
+    folder.mkdir()
+    path = folder / "the-scenario-the-player-wrote.yaml"
+    path.write_text((Path(__file__).parents[1] / "fixtures" / "tiny.yaml").read_text())
+    app = App(PlayOptions(scenario=str(path)))
+    app.fps = 0
+    try:
+        run_frames(app, 2)
+        app.frame([key(pygame.K_n)])
+        setup = app.top
+        assert isinstance(setup, SetupScreen) and setup.about is not None
+        assert f"File: {path}" in setup.about.html_text
+    finally:
+        app.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("actor", "words"),
+    [
+        ("IND", "Nowhere: you have taken no decision."),  # tiny.yaml gives India none
+        ("PAK", "History records none of the 1 decision(s) you took, so none can be compared"),
+    ],
+)
+def test_the_debrief_does_not_claim_agreement_with_history_where_nothing_was_compared(
+    actor: str, words: str
+) -> None:
+    tiny = str(Path(__file__).parents[1] / "fixtures" / "tiny.yaml")
+    session = Session.start(Settings(tiny, actor))
+    while not session.done:
+        session.step()
+        if session.waiting:
+            session.decide(session.ai_option())
+    html = divergences_html(session.debrief())
+    assert words in html and "you chose as history did" not in html
 
 
 def test_a_damaged_save_shows_its_message_on_the_load_screen() -> None:

@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from frontline.cli import main
+from game import look
+from game.options import UI_SCALE_RANGE
 from game.saves import SaveError, autosave, list_saves, read_save, save_game, write_save
 from game.session import Session, Settings, forecasts, rollouts
 from sim.actors import INDEX
@@ -256,6 +259,26 @@ def test_frontline_play_load_of_a_bad_save_exits_2_without_a_traceback(tmp_path:
     )
     assert done.returncode == 2
     assert "truncated" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("until", ["1900-01", "1950-01"])
+def test_frontline_play_until_a_month_before_the_first_exits_2_and_says_why(
+    until: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tiny = str(Path(__file__).parents[1] / "fixtures" / "tiny.yaml")  # starts in 1950-01
+    code = main(["play", tiny, "--as", "PAK", "--autoplay", "--until", until])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"--until {until}: expected a month after 1950-01, where the scenario starts" in err
+
+
+@pytest.mark.parametrize("scale", ["0.5", "0.7", "2.5", "3", "nan"])
+def test_frontline_play_refuses_a_ui_scale_outside_those_whose_screens_are_checked(
+    scale: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (look.SCALES[0], look.SCALES[-1]) == UI_SCALE_RANGE
+    assert main(["play", "--as", "PAK", "--ui-scale", scale]) == 2
+    assert "--ui-scale: expected a value from 0.75 to 2, got" in capsys.readouterr().err
 
 
 def test_the_command_line_starts_without_importing_pygame() -> None:
