@@ -404,9 +404,9 @@ class PlayScreen(Screen):
             self.feed.update()
         if s.waiting:
             return self._decision()
-        if s.done:
-            return self._end()
-        if self._until_reached():
+        if s.done or self._until_reached():
+            if self._touring():
+                return None  # the demo shows this screen first, however little news there is
             return self._end()
         steps = 0
         if self.jump:
@@ -431,6 +431,10 @@ class PlayScreen(Screen):
             self.tooltip_key = None
         self._update_tooltip()
         return None
+
+    def _touring(self) -> bool:
+        """Whether the demo has yet to show this screen (its tour ends in the help screen)."""
+        return bool(self.a.options.autoplay) and self.demo_phase < 3
 
     def _until_reached(self) -> bool:
         until = self.a.options.until if self.a.options.autoplay else None
@@ -524,7 +528,12 @@ class PlayScreen(Screen):
         """The demo: play fast; once, show the screen, a tooltip, a state panel and the help."""
         from game.screens.help import HelpScreen
 
-        if self.demo_phase == 0 and self.feed is not None and len(self.feed.items) >= 10:
+        at_end = self.session.done or self._until_reached()
+        if (
+            self.demo_phase == 0
+            and self.feed is not None
+            and (len(self.feed.items) >= 10 or at_end)
+        ):
             self.a.shoot("play")
             self.demo_phase, self.demo_at = 1, t
             assert self.map is not None

@@ -213,12 +213,19 @@ def _about(scenario: str, actor: str) -> str:
     text = f"<b>{esc(sc.spec.title)}</b><br>"
     if scenario not in scenario_choices():  # a file: its whole path, which the menu may cut
         text += f"File: {esc(scenario)}<br>"
-    text += (
-        f"{format_month(sc.start)} to {format_month(sc.end)}. "
-        f"As {esc(NAMES[actor])} you face {len(mine)} decision point(s); the other "
-        "five states are played by the computer, which weighs security, economy, ideology "
-        "and prestige as its scenario says.<br><br>"
+    others = (
+        "the other five states are played by the computer, which weighs security, economy, "
+        "ideology and prestige as its scenario says."
     )
+    if not mine:  # the game would never ask: say so before the player picks this state
+        role = (
+            f"{esc(NAMES[actor])} has no decision to take in this scenario: you would watch, "
+            f"while {others} Choose another state to play."
+        )
+    else:
+        count = "one decision point" if len(mine) == 1 else f"{len(mine)} decision points"
+        role = f"As {esc(NAMES[actor])} you face {count}; {others}"
+    text += f"{format_month(sc.start)} to {format_month(sc.end)}. {role}<br><br>"
     if sc.spec.description:
         text += esc(" ".join(sc.spec.description.split()))
     return text

@@ -56,6 +56,27 @@ def test_the_demo_plays_the_baseline_to_1991_through_every_screen(tmp_path: Path
     assert too_small == []
 
 
+def test_the_demo_shows_every_screen_of_a_scenario_with_little_news(tmp_path: Path) -> None:
+    """The tour of the play screen waited for ten news items, which a short file never has."""
+    tiny = Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml"
+    session = Session.start(Settings(str(tiny), "PAK", seed=0))
+    app = App(PlayOptions(actor="PAK", autoplay=True, screenshots=tmp_path), session)
+    app.fps = 0
+    assert app.run(max_frames=50_000) == 0
+    assert session.done
+    assert len(session.all_news()) < 10  # the case: fewer items than the tour waited for
+    assert {p.stem for p in tmp_path.glob("*.png")} == {
+        "title",
+        "setup",
+        "play",
+        "tooltip",
+        "state-panel",
+        "help",
+        "decision",
+        "debrief",
+    }
+
+
 def open_play(seed: int = 0) -> tuple[App, PlayScreen]:
     session = Session.start(Settings(SHORT, "PAK", seed=seed))
     app = App(PlayOptions(actor="PAK"), session)
@@ -269,3 +290,15 @@ def test_every_label_fits_its_box(size: tuple[int, int], tmp_path: Path) -> None
         warnings.simplefilter("always")
         assert app.run(max_frames=50_000) == 0
     assert [str(w.message) for w in caught if "too small" in str(w.message)] == []
+
+
+def test_the_setup_says_when_the_chosen_state_has_no_decision_to_take() -> None:
+    """Not "you face 0 decision point(s)": the player would only watch."""
+    from game.screens.setup import _about
+
+    tiny = str(Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml")
+    assert "As Pakistan you face one decision point;" in _about(tiny, "PAK")
+    watching = _about(tiny, "IND")
+    assert "India has no decision to take in this scenario: you would watch" in watching
+    assert "decision point" not in watching
+    assert "As Pakistan you face 6 decision points;" in _about("choosing-a-camp", "PAK")
