@@ -31,7 +31,7 @@ from sim.limits import DEFAULT_CHUNK, MAX_CHUNK, MAX_CHUNKS, MAX_COMBINATIONS, M
 from sim.model import FrontlineModel
 from sim.scenario import CompiledScenario, load_scenario, resolve_name, scenario_from_data
 from sim.snapshot import seed_problem
-from sim.values import kind, parse_value, shown, value_problem
+from sim.values import kind, parse_value, shown, split_values, value_problem
 
 SLAB = 5000
 """Replicates per vectorised model, at most: a month's fixed costs (a decision due in a few
@@ -526,13 +526,18 @@ def fingerprint(spec: BatchSpec) -> str:
 def parse_sweep(text: str) -> tuple[str, tuple[Any, ...]]:
     """``PATH=V1,V2,...`` -> (path, values), read as ``sim.values`` reads them.
 
-    Raises ValueError if the text is malformed or a number is beyond float range.
+    A value in quotes may hold commas (``sim.values.split_values``). Raises ValueError if
+    the text is malformed, a quote is never closed, or a number is beyond float range.
     """
     path, sep, values = text.partition("=")
     if not sep or not path.strip() or not values.strip():
         raise ValueError(f"expected PATH=V1,V2,..., got {echo(text)}")
     parsed = []
-    for v in values.split(","):
+    try:
+        pieces = split_values(values)
+    except ValueError as exc:
+        raise ValueError(f"{path.strip()}: {exc}") from None
+    for v in pieces:
         if not v.strip():
             raise ValueError(f"{path.strip()}: an empty value in {echo(values)}")
         try:

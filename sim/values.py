@@ -46,6 +46,26 @@ def parse_value(text: str) -> Scalar:
     raise ValueError(f"{shorten(text)} is too large a number")
 
 
+def split_values(text: str) -> list[str]:
+    """``V1,V2,...`` cut at the commas outside quotes (``'a,b',c`` is two values).
+
+    Raises ValueError for a quote that is never closed.
+    """
+    parts, start, quote = [], 0, ""
+    for k, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"" and not text[start:k].strip():
+            quote = char  # a quote that opens a value
+        elif char == ",":
+            parts.append(text[start:k])
+            start = k + 1
+    if quote:
+        raise ValueError(f"a quote ({quote}) that is never closed in {echo(text)}")
+    parts.append(text[start:])
+    return parts
+
+
 def written(value: Any) -> str:
     """A value as the command line writes it: ``parse_value`` reads it back the same."""
     if isinstance(value, bool):

@@ -59,6 +59,23 @@ def test_a_swept_value_of_the_wrong_type_is_refused_before_the_batch_starts(
     assert not out.exists()
 
 
+def test_a_swept_text_in_quotes_may_hold_commas(tmp_path: Path) -> None:
+    sweep = "title='Pakistan, 1947',Pakistan"
+    assert quiet_batch(tmp_path / "t", "--runs", "2", "--sweep", sweep) == 0
+    titles = pd.read_parquet(tmp_path / "t")["set.title"]
+    assert sorted(set(titles)) == ["Pakistan", "Pakistan, 1947"]
+
+
+def test_a_swept_value_with_a_quote_never_closed_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sweep = "title='Pakistan, 1947,Pakistan"
+    err = fails(
+        capsys, "batch", TINY, "--runs", "2", "--sweep", sweep, "--out", str(tmp_path / "q")
+    )
+    assert "--sweep: title: a quote (') that is never closed in" in err
+
+
 def test_numbers_in_exponent_form_or_with_a_leading_zero_are_numbers_in_the_results(
     tmp_path: Path,
 ) -> None:

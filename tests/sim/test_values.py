@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sim.values import parse_value, value_problem, written
+from sim.values import parse_value, split_values, value_problem, written
 
 
 @pytest.mark.parametrize(
@@ -83,3 +83,30 @@ def test_a_value_of_the_wrong_type_for_its_path_is_named(
 )
 def test_a_value_of_the_right_type_or_on_an_unknown_path_passes(path: str, value: Any) -> None:
     assert value_problem(path, value) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("0.1,0.2", ["0.1", "0.2"]),
+        ("'Pakistan, 1947',Pakistan", ["'Pakistan, 1947'", "Pakistan"]),
+        (' "a,b" , c', [' "a,b" ', " c"]),
+        ("it's,fine", ["it's", "fine"]),  # a quote inside a word opens nothing
+        ("'a','b'", ["'a'", "'b'"]),
+        ("a,", ["a", ""]),  # the caller refuses the empty value
+    ],
+)
+def test_sweep_values_are_cut_at_commas_outside_quotes(text: str, parts: list[str]) -> None:
+    assert split_values(text) == parts
+
+
+def test_a_quote_never_closed_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"a quote \(\'\) that is never closed"):
+        split_values("'Pakistan, 1947,Pakistan")
+
+
+@pytest.mark.parametrize("values", [("Pakistan, 1947", "Pakistan"), ("a,'b", 'c"d', "e")])
+def test_sweep_values_written_back_are_cut_the_same(values: tuple[str, ...]) -> None:
+    """What the batch writes in its replay commands (``written``) reads back value by value."""
+    text = ",".join(written(v) for v in values)
+    assert [parse_value(p) for p in split_values(text)] == list(values)
