@@ -29,6 +29,15 @@ STEP_BUDGET_S = 0.008
 """Time the model may take per frame; the rest of the frame is for drawing."""
 
 
+def share(x: float) -> str:
+    """A share of the six as a whole percentage.
+
+    A share that rounds to 0% but is not nothing is "under 1%": "0%" reads as none at all.
+    """
+    shown = f"{x:.0%}"
+    return "under 1%" if x > 0 and shown == "0%" else shown
+
+
 class PlayScreen(Screen):
     """A game in progress."""
 
@@ -222,7 +231,7 @@ class PlayScreen(Screen):
         html = (
             f"<b>Leader</b>: {esc(view.leader)}{mine}<br><b>Regime</b>: {esc(view.regime)}<br>"
             f"<b>Camp</b>: {esc(view.bloc)}<br><b>Strength</b> among the six: military "
-            f"{view.military:.0%}, economy {view.economy:.0%}<br><b>Prestige</b>: "
+            f"{share(view.military)}, economy {share(view.economy)}<br><b>Prestige</b>: "
             f"{signed(view.prestige, 1)}<br><br><b>Attitudes</b> (-100 to +100){rows}"
         )
         chart_h = px(190)

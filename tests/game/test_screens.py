@@ -302,3 +302,12 @@ def test_the_setup_says_when_the_chosen_state_has_no_decision_to_take() -> None:
     assert "India has no decision to take in this scenario: you would watch" in watching
     assert "decision point" not in watching
     assert "As Pakistan you face 6 decision points;" in _about("choosing-a-camp", "PAK")
+
+
+def test_a_small_share_of_strength_is_not_shown_as_none() -> None:
+    from game.screens.play import share
+
+    assert share(0.004) == "under 1%"
+    assert share(0.0) == "0%"
+    assert share(0.02) == "2%"
+    assert share(0.005) == "under 1%"  # Python rounds it to 0%
