@@ -18,6 +18,7 @@ import hashlib
 import importlib.util
 import itertools
 import json
+import logging
 import os
 import re
 import shlex
@@ -820,6 +821,61 @@ def dask_address_problem(address: str) -> str | None:
     return None
 
 
+CONNECT_TIMEOUT = 20.0
+"""Seconds to reach a Dask scheduler, and as many again for it to answer as one."""
+
+
+def _connect(address: str) -> Any:
+    """A client connected to the scheduler at ``address`` (BatchError if there is none).
+
+    Dask bounds the time to open the connection, but not the wait for the scheduler's
+    first answer: a server that accepts connections and never answers as Dask does (a web
+    server, say) would hold the batch for ever, and one that answers something else makes
+    Dask fail in ways of its own. So the client connects in a thread, waited for a bounded
+    time, and anything but a connected client is one message.
+    """
+    from dask.distributed import Client
+
+    # the client logs its attempts to reconnect to a lost scheduler with tracebacks; the
+    # batch says itself that the connection was lost (see _dask_failure)
+    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+    found: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            found["client"] = Client(address, timeout=f"{CONNECT_TIMEOUT}s")
+        except BaseException as exc:  # handed to the waiting thread
+            found["error"] = exc
+
+    thread = threading.Thread(target=connect, name="frontline-dask-connect", daemon=True)
+    thread.start()
+    thread.join(2 * CONNECT_TIMEOUT)
+    if thread.is_alive():
+        raise BatchError(
+            f"cannot use the Dask scheduler at {address}: something accepts connections "
+            f"there but has not answered as a Dask scheduler in {2 * CONNECT_TIMEOUT:g} s "
+            "(is it the scheduler's port, 8786 by default?)"
+        )
+    error = found.get("error")
+    if isinstance(error, KeyboardInterrupt):
+        raise error
+    if isinstance(error, OSError | ValueError):  # ValueError: an address Dask cannot read
+        raise BatchError(f"cannot reach the Dask scheduler at {address}: {error}")
+    if error is not None:
+        raise BatchError(
+            f"cannot use the Dask scheduler at {address}: what answers there is not a Dask "
+            f"scheduler, or not one this Dask can talk to ({_brief(error)})"
+        )
+    return found["client"]
+
+
+def _brief(exc: BaseException) -> str:
+    """An exception as a short line: its type and the start of its message."""
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= 200 else text[:199] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 class _DaskStart:
     """A Dask client. ``local`` starts a LocalCluster in a thread, while this process checks.
 
@@ -870,14 +926,7 @@ class _DaskStart:
         if self._thread is not None:
             self._thread.join()
         elif self._client is None:
-            from dask.distributed import Client
-
-            try:
-                self._client = Client(self.address, timeout="20s")
-            except (OSError, ValueError) as exc:  # ValueError: an address Dask cannot read
-                raise BatchError(
-                    f"cannot reach the Dask scheduler at {self.address}: {exc}"
-                ) from None
+            self._client = _connect(self.address)
         if self._error is not None:
             raise self._error
         return self._client

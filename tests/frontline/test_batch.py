@@ -795,3 +795,49 @@ def test_compare_checks_a_record_of_your_own_against_the_batchs_columns(
     capsys.readouterr()
     assert main([*args, str(typo)]) == 2
     assert "unknown decision 'pick-a-cmp' (did you mean 'pick-a-camp'?)" in capsys.readouterr().err
+
+
+def _server(reply: bytes | None) -> tuple[str, Any]:
+    """A TCP server on this machine that is not Dask: it answers ``reply``, or never."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            held.append(conn)
+            if reply is not None:
+                conn.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"tcp://127.0.0.1:{listener.getsockname()[1]}", listener
+
+
+@pytest.mark.parametrize("reply", [None, b"HTTP/1.0 400 Bad request\r\n\r\n" * 4])
+def test_a_server_that_is_not_dask_fails_the_batch_in_bounded_time_with_a_message(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    reply: bytes | None,
+) -> None:
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(frontline.batch, "CONNECT_TIMEOUT", 1.0)
+    address, listener = _server(reply)
+    out = tmp_path / "b"
+    started = time.perf_counter()
+    try:
+        assert batch(out, "--runs", "10", "--dask", address) == 2
+    finally:
+        listener.close()
+    assert time.perf_counter() - started < 10
+    err = capsys.readouterr().err
+    assert f"cannot use the Dask scheduler at {address}: " in err
+    assert ("has not answered as a Dask scheduler" if reply is None else "is not a Dask") in err
+    assert "Traceback" not in err
+    assert not out.exists()
