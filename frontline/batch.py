@@ -824,6 +824,9 @@ def dask_address_problem(address: str) -> str | None:
 CONNECT_TIMEOUT = 20.0
 """Seconds to reach a Dask scheduler, and as many again for it to answer as one."""
 
+WORKER_WAIT = 20.0
+"""Seconds to wait for a scheduler with no workers to have one, before giving up."""
+
 
 def _connect(address: str) -> Any:
     """A client connected to the scheduler at ``address`` (BatchError if there is none).
@@ -867,6 +870,20 @@ def _connect(address: str) -> Any:
             f"scheduler, or not one this Dask can talk to ({_brief(error)})"
         )
     return found["client"]
+
+
+def _wait_for_workers(client: Any, address: str) -> None:
+    """Wait (``WORKER_WAIT``) for a scheduler to have a worker: without, a batch never ends."""
+    if client.nthreads():
+        return
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT)
+    except (TimeoutError, OSError):
+        client.close()
+        raise BatchError(
+            f"the Dask scheduler at {address} has no workers (none joined in "
+            f"{WORKER_WAIT:g} s): start them with 'dask worker {address} --nthreads 1'"
+        ) from None
 
 
 def _brief(exc: BaseException) -> str:
@@ -927,6 +944,7 @@ class _DaskStart:
             self._thread.join()
         elif self._client is None:
             self._client = _connect(self.address)
+            _wait_for_workers(self._client, self.address)
         if self._error is not None:
             raise self._error
         return self._client

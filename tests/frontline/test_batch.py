@@ -841,3 +841,18 @@ def test_a_server_that_is_not_dask_fails_the_batch_in_bounded_time_with_a_messag
     assert ("has not answered as a Dask scheduler" if reply is None else "is not a Dask") in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+def test_a_scheduler_without_workers_fails_the_batch_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(frontline.batch, "WORKER_WAIT", 1.0)
+    out = tmp_path / "b"
+    with distributed.LocalCluster(
+        n_workers=0, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        assert batch(out, "--runs", "10", "--dask", cluster.scheduler_address) == 2
+    err = capsys.readouterr().err
+    assert f"the Dask scheduler at {cluster.scheduler_address} has no workers" in err
+    assert not out.exists()
