@@ -969,6 +969,39 @@ def _run_dask(
     The workers write the chunk files themselves, as local workers do, so ``out`` must be
     a folder that every worker can reach (a shared filesystem on a cluster).
     """
+    try:
+        yield from _run_dask_tasks(work, shared, client)
+    except (BatchError, WriteError):  # a worker's own, already clear
+        raise
+    except Exception as exc:
+        raise BatchError(
+            f"the batch on Dask stopped: {_dask_failure(exc)}. The finished chunks are kept "
+            f"in {shared['out']}: run the same command with --resume to finish"
+        ) from None
+
+
+def _dask_failure(exc: Exception) -> str:
+    """What a Dask failure during a batch means, in a user's words."""
+    text = str(exc)
+    if "scheduler-connection-lost" in text or type(exc).__name__ == "CommClosedError":
+        return "the connection to the Dask scheduler was lost"
+    if "already forgotten" in text or type(exc).__name__ == "KilledWorker":
+        return (
+            "the cluster lost its workers (all of them, or the one computing a task, too "
+            "many times)"
+        )
+    if isinstance(exc, ImportError) or re.search(r"\b(ModuleNotFound|Import)Error\b", text):
+        return (
+            f"a Dask worker cannot import the model ({_brief(exc)}): install this "
+            "version of frontline-state on every worker"
+        )
+    return f"a task failed on a Dask worker ({_brief(exc)})"
+
+
+def _run_dask_tasks(
+    work: list[tuple[Chunk, ...]], shared: dict[str, Any], client: Any
+) -> Iterator[list[int]]:
+    """``_run_dask``'s work, whose failures it explains."""
     from dask.distributed import as_completed
 
     # What every chunk shares goes to each worker once: pickling the 1,500-column schema

@@ -856,3 +856,57 @@ def test_a_scheduler_without_workers_fails_the_batch_with_a_message(
     err = capsys.readouterr().err
     assert f"the Dask scheduler at {cluster.scheduler_address} has no workers" in err
     assert not out.exists()
+
+
+def test_a_worker_that_cannot_import_the_model_stops_the_batch_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+
+    def not_installed(*_: Any) -> None:
+        raise ModuleNotFoundError("No module named 'sim.batch'")
+
+    # the worker runs in this process (processes=False), so it sees the patch
+    monkeypatch.setattr(frontline.batch, "scenario_from_sources", not_installed)
+    out = tmp_path / "b"
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        assert batch(out, "--runs", "10", "--dask", cluster.scheduler_address) == 2
+    err = capsys.readouterr().err
+    assert "the batch on Dask stopped: a Dask worker cannot import the model" in err
+    assert "No module named 'sim.batch'" in err
+    assert "run the same command with --resume to finish" in err
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("scheduler-connection-lost", "the connection to the Dask scheduler was lost"),
+        ("already forgotten", "the cluster lost its workers"),
+    ],
+)
+def test_a_cluster_lost_during_a_batch_stops_it_with_a_message_and_resumable(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    reason: str,
+    said: str,
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    from distributed.client import FutureCancelledError
+
+    def lost(*_: Any, **__: Any) -> Any:
+        raise FutureCancelledError("_work_and_write-1", reason)
+
+    out = tmp_path / "b"
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        monkeypatch.setattr(distributed.Client, "map", lost)
+        assert batch(out, "--runs", "10", "--dask", cluster.scheduler_address) == 2
+    err = capsys.readouterr().err
+    assert f"the batch on Dask stopped: {said}" in err
+    assert f"The finished chunks are kept in {out}" in err
+    assert batch(out, "--runs", "10", "--resume") == 0
+    assert len(load(out)) == 10
