@@ -14,6 +14,7 @@ one. An OS lock on ``.lock`` keeps two batches out of one folder. Load the datas
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import itertools
@@ -93,16 +94,45 @@ def _work_and_write(
     table_schema: Any,
     sources: dict[ScenarioKey, dict[str, Any]],
     batch: str,
+    code: str | None = None,
 ) -> list[int]:
     """Compute a task's chunks as one model and write their files, in a worker.
 
     No rows cross processes. ``sources`` holds the batch's scenario data and ``batch`` its
-    fingerprint (see ``sim.batch.sources_for``). Returns the chunks' indices.
+    fingerprint (see ``sim.batch.sources_for``). ``code``, on a Dask worker, is the batch's
+    ``code_fingerprint``: a worker whose model code differs refuses the task, since its
+    rows would differ. Returns the chunks' indices.
     """
+    if code is not None and code != code_fingerprint():
+        import socket
+
+        raise BatchError(
+            f"a Dask worker (on {socket.gethostname()}, process {os.getpid()}) has other model "
+            "code than this batch (another version of frontline-state, or files changed): "
+            "install this version on every worker and restart them. Its tasks wrote nothing"
+        )
     scenario = scenario_from_sources(task[0], sources, batch)
     for chunk, rows in zip(task, run_chunks(task, columns, scenario), strict=True):
         write_chunk(out, chunk, rows, table_schema, batch)
     return [chunk.index for chunk in task]
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of the model's code (``sim``) and of the code that writes its rows (this file).
+
+    Computed once per process, from the files as they are then.
+    """
+    import sim
+
+    digest = hashlib.sha256()
+    root = Path(sim.__file__).resolve().parent
+    files = sorted(root.rglob("*.py")) + sorted(root.rglob("*.csv")) + [Path(__file__)]
+    for path in files:
+        name = path.relative_to(root) if path.is_relative_to(root) else path.name
+        digest.update(f"{name}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 _BATCH: dict[str, Any] = {}
@@ -1018,6 +1048,7 @@ def _run_dask_tasks(
         **scattered,
         out=shared["out"].resolve(),
         batch=shared["batch"],
+        code=code_fingerprint(),
         pure=False,
     )
     for future in as_completed(futures):

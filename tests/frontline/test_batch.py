@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -910,3 +911,23 @@ def test_a_cluster_lost_during_a_batch_stops_it_with_a_message_and_resumable(
     assert f"The finished chunks are kept in {out}" in err
     assert batch(out, "--runs", "10", "--resume") == 0
     assert len(load(out)) == 10
+
+
+def test_a_dask_worker_with_other_model_code_refuses_its_tasks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    out = tmp_path / "b"
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        # the worker runs in a thread of this process: its code is made to differ
+        monkeypatch.setattr(
+            frontline.batch,
+            "code_fingerprint",
+            lambda: "client" if threading.current_thread() is threading.main_thread() else "other",
+        )
+        assert batch(out, "--runs", "10", "--dask", cluster.scheduler_address) == 2
+    err = capsys.readouterr().err
+    assert "has other model code than this batch" in err
+    assert not list(out.glob("*.parquet"))
