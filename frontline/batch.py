@@ -482,11 +482,13 @@ def execute_all(
     resume: bool = False,
     on_notice: Callable[[str], None] | None = None,
     on_checked: Callable[[], None] | None = None,
+    again: str = "run the same command with --resume to finish",
 ) -> list[Progress]:
     """Run several batches one after another, as ``execute`` runs one, on the same workers.
 
     Every batch is checked before any is written, and one Dask cluster (or client) serves
-    them all, so ``--dask local`` starts its LocalCluster once.
+    them all, so ``--dask local`` starts its LocalCluster once. ``again`` says how to
+    finish the batches if the cluster fails during one.
     """
     if on_notice is None:
         on_notice = _notice
@@ -519,11 +521,14 @@ def execute_all(
                 _manifest(
                     job.spec, job.out, chunks, shared["table_schema"], shared["batch"], resume
                 )
-                results.append(
-                    _execute_locked(
-                        job.spec, job.out, chunks, shared, n, client, job.on_progress, on_notice
+                try:
+                    results.append(
+                        _execute_locked(
+                            job.spec, job.out, chunks, shared, n, client, job.on_progress, on_notice
+                        )
                     )
-                )
+                except _DaskStopped as exc:
+                    raise BatchError(f"{exc}: {again}") from None
         return results
 
 
@@ -1004,10 +1009,14 @@ def _run_dask(
     except (BatchError, WriteError):  # a worker's own, already clear
         raise
     except Exception as exc:
-        raise BatchError(
+        raise _DaskStopped(
             f"the batch on Dask stopped: {_dask_failure(exc)}. The finished chunks are kept "
-            f"in {shared['out']}: run the same command with --resume to finish"
+            f"in {shared['out']}"
         ) from None
+
+
+class _DaskStopped(BatchError):
+    """A Dask cluster failed during a batch; ``execute_all`` adds how to finish it."""
 
 
 def _dask_failure(exc: Exception) -> str:
