@@ -14,10 +14,12 @@ one. An OS lock on ``.lock`` keeps two batches out of one folder. Load the datas
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import itertools
 import json
+import logging
 import os
 import re
 import shlex
@@ -92,16 +94,45 @@ def _work_and_write(
     table_schema: Any,
     sources: dict[ScenarioKey, dict[str, Any]],
     batch: str,
+    code: str | None = None,
 ) -> list[int]:
     """Compute a task's chunks as one model and write their files, in a worker.
 
     No rows cross processes. ``sources`` holds the batch's scenario data and ``batch`` its
-    fingerprint (see ``sim.batch.sources_for``). Returns the chunks' indices.
+    fingerprint (see ``sim.batch.sources_for``). ``code``, on a Dask worker, is the batch's
+    ``code_fingerprint``: a worker whose model code differs refuses the task, since its
+    rows would differ. Returns the chunks' indices.
     """
+    if code is not None and code != code_fingerprint():
+        import socket
+
+        raise BatchError(
+            f"a Dask worker (on {socket.gethostname()}, process {os.getpid()}) has other model "
+            "code than this batch (another version of frontline-state, or files changed): "
+            "install this version on every worker and restart them. Its tasks wrote nothing"
+        )
     scenario = scenario_from_sources(task[0], sources, batch)
     for chunk, rows in zip(task, run_chunks(task, columns, scenario), strict=True):
         write_chunk(out, chunk, rows, table_schema, batch)
     return [chunk.index for chunk in task]
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of the model's code (``sim``) and of the code that writes its rows (this file).
+
+    Computed once per process, from the files as they are then.
+    """
+    import sim
+
+    digest = hashlib.sha256()
+    root = Path(sim.__file__).resolve().parent
+    files = sorted(root.rglob("*.py")) + sorted(root.rglob("*.csv")) + [Path(__file__)]
+    for path in files:
+        name = path.relative_to(root) if path.is_relative_to(root) else path.name
+        digest.update(f"{name}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 _BATCH: dict[str, Any] = {}
@@ -451,11 +482,13 @@ def execute_all(
     resume: bool = False,
     on_notice: Callable[[str], None] | None = None,
     on_checked: Callable[[], None] | None = None,
+    again: str = "run the same command with --resume to finish",
 ) -> list[Progress]:
     """Run several batches one after another, as ``execute`` runs one, on the same workers.
 
     Every batch is checked before any is written, and one Dask cluster (or client) serves
-    them all, so ``--dask local`` starts its LocalCluster once.
+    them all, so ``--dask local`` starts its LocalCluster once. ``again`` says how to
+    finish the batches if the cluster fails during one.
     """
     if on_notice is None:
         on_notice = _notice
@@ -488,11 +521,14 @@ def execute_all(
                 _manifest(
                     job.spec, job.out, chunks, shared["table_schema"], shared["batch"], resume
                 )
-                results.append(
-                    _execute_locked(
-                        job.spec, job.out, chunks, shared, n, client, job.on_progress, on_notice
+                try:
+                    results.append(
+                        _execute_locked(
+                            job.spec, job.out, chunks, shared, n, client, job.on_progress, on_notice
+                        )
                     )
-                )
+                except _DaskStopped as exc:
+                    raise BatchError(f"{exc}: {again}") from None
         return results
 
 
@@ -820,6 +856,78 @@ def dask_address_problem(address: str) -> str | None:
     return None
 
 
+CONNECT_TIMEOUT = 20.0
+"""Seconds to reach a Dask scheduler, and as many again for it to answer as one."""
+
+WORKER_WAIT = 20.0
+"""Seconds to wait for a scheduler with no workers to have one, before giving up."""
+
+
+def _connect(address: str) -> Any:
+    """A client connected to the scheduler at ``address`` (BatchError if there is none).
+
+    Dask bounds the time to open the connection, but not the wait for the scheduler's
+    first answer: a server that accepts connections and never answers as Dask does (a web
+    server, say) would hold the batch for ever, and one that answers something else makes
+    Dask fail in ways of its own. So the client connects in a thread, waited for a bounded
+    time, and anything but a connected client is one message.
+    """
+    from dask.distributed import Client
+
+    # the client logs its attempts to reconnect to a lost scheduler with tracebacks; the
+    # batch says itself that the connection was lost (see _dask_failure)
+    logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+    found: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            found["client"] = Client(address, timeout=f"{CONNECT_TIMEOUT}s")
+        except BaseException as exc:  # handed to the waiting thread
+            found["error"] = exc
+
+    thread = threading.Thread(target=connect, name="frontline-dask-connect", daemon=True)
+    thread.start()
+    thread.join(2 * CONNECT_TIMEOUT)
+    if thread.is_alive():
+        raise BatchError(
+            f"cannot use the Dask scheduler at {address}: something accepts connections "
+            f"there but has not answered as a Dask scheduler in {2 * CONNECT_TIMEOUT:g} s "
+            "(is it the scheduler's port, 8786 by default?)"
+        )
+    error = found.get("error")
+    if isinstance(error, KeyboardInterrupt):
+        raise error
+    if isinstance(error, OSError | ValueError):  # ValueError: an address Dask cannot read
+        raise BatchError(f"cannot reach the Dask scheduler at {address}: {error}")
+    if error is not None:
+        raise BatchError(
+            f"cannot use the Dask scheduler at {address}: what answers there is not a Dask "
+            f"scheduler, or not one this Dask can talk to ({_brief(error)})"
+        )
+    return found["client"]
+
+
+def _wait_for_workers(client: Any, address: str) -> None:
+    """Wait (``WORKER_WAIT``) for a scheduler to have a worker: without, a batch never ends."""
+    if client.nthreads():
+        return
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT)
+    except (TimeoutError, OSError):
+        client.close()
+        raise BatchError(
+            f"the Dask scheduler at {address} has no workers (none joined in "
+            f"{WORKER_WAIT:g} s): start them with 'dask worker {address} --nthreads 1'"
+        ) from None
+
+
+def _brief(exc: BaseException) -> str:
+    """An exception as a short line: its type and the start of its message."""
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= 200 else text[:199] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 class _DaskStart:
     """A Dask client. ``local`` starts a LocalCluster in a thread, while this process checks.
 
@@ -870,14 +978,8 @@ class _DaskStart:
         if self._thread is not None:
             self._thread.join()
         elif self._client is None:
-            from dask.distributed import Client
-
-            try:
-                self._client = Client(self.address, timeout="20s")
-            except (OSError, ValueError) as exc:  # ValueError: an address Dask cannot read
-                raise BatchError(
-                    f"cannot reach the Dask scheduler at {self.address}: {exc}"
-                ) from None
+            self._client = _connect(self.address)
+            _wait_for_workers(self._client, self.address)
         if self._error is not None:
             raise self._error
         return self._client
@@ -902,6 +1004,43 @@ def _run_dask(
     The workers write the chunk files themselves, as local workers do, so ``out`` must be
     a folder that every worker can reach (a shared filesystem on a cluster).
     """
+    try:
+        yield from _run_dask_tasks(work, shared, client)
+    except (BatchError, WriteError):  # a worker's own, already clear
+        raise
+    except Exception as exc:
+        raise _DaskStopped(
+            f"the batch on Dask stopped: {_dask_failure(exc)}. The finished chunks are kept "
+            f"in {shared['out']}"
+        ) from None
+
+
+class _DaskStopped(BatchError):
+    """A Dask cluster failed during a batch; ``execute_all`` adds how to finish it."""
+
+
+def _dask_failure(exc: Exception) -> str:
+    """What a Dask failure during a batch means, in a user's words."""
+    text = str(exc)
+    if "scheduler-connection-lost" in text or type(exc).__name__ == "CommClosedError":
+        return "the connection to the Dask scheduler was lost"
+    if "already forgotten" in text or type(exc).__name__ == "KilledWorker":
+        return (
+            "the cluster lost its workers (all of them, or the one computing a task, too "
+            "many times)"
+        )
+    if isinstance(exc, ImportError) or re.search(r"\b(ModuleNotFound|Import)Error\b", text):
+        return (
+            f"a Dask worker cannot import the model ({_brief(exc)}): install this "
+            "version of frontline-state on every worker"
+        )
+    return f"a task failed on a Dask worker ({_brief(exc)})"
+
+
+def _run_dask_tasks(
+    work: list[tuple[Chunk, ...]], shared: dict[str, Any], client: Any
+) -> Iterator[list[int]]:
+    """``_run_dask``'s work, whose failures it explains."""
     from dask.distributed import as_completed
 
     # What every chunk shares goes to each worker once: pickling the 1,500-column schema
@@ -918,6 +1057,7 @@ def _run_dask(
         **scattered,
         out=shared["out"].resolve(),
         batch=shared["batch"],
+        code=code_fingerprint(),
         pure=False,
     )
     for future in as_completed(futures):

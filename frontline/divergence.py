@@ -627,7 +627,14 @@ def compare_sides(
         Job(side.spec(runs, seed), out / RUNS[side.key], progress(side.key.upper()))
         for side in sides
     ]
-    execute_all(jobs, workers=workers, dask=dask, resume=True, on_checked=on_checked)
+    execute_all(
+        jobs,
+        workers=workers,
+        dask=dask,
+        resume=True,
+        on_checked=on_checked,
+        again="run the same comparison again to finish them",
+    )
     options = decision_options(checked.scenarios)
     events = event_ids(checked.scenarios)
     rows = {side.key: read_rows(out / RUNS[side.key], options, events, years) for side in sides}

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -795,3 +796,138 @@ def test_compare_checks_a_record_of_your_own_against_the_batchs_columns(
     capsys.readouterr()
     assert main([*args, str(typo)]) == 2
     assert "unknown decision 'pick-a-cmp' (did you mean 'pick-a-camp'?)" in capsys.readouterr().err
+
+
+def _server(reply: bytes | None) -> tuple[str, Any]:
+    """A TCP server on this machine that is not Dask: it answers ``reply``, or never."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            held.append(conn)
+            if reply is not None:
+                conn.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"tcp://127.0.0.1:{listener.getsockname()[1]}", listener
+
+
+@pytest.mark.parametrize("reply", [None, b"HTTP/1.0 400 Bad request\r\n\r\n" * 4])
+def test_a_server_that_is_not_dask_fails_the_batch_in_bounded_time_with_a_message(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    reply: bytes | None,
+) -> None:
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(frontline.batch, "CONNECT_TIMEOUT", 1.0)
+    address, listener = _server(reply)
+    out = tmp_path / "b"
+    started = time.perf_counter()
+    try:
+        assert batch(out, "--runs", "10", "--dask", address) == 2
+    finally:
+        listener.close()
+    assert time.perf_counter() - started < 10
+    err = capsys.readouterr().err
+    assert f"cannot use the Dask scheduler at {address}: " in err
+    assert ("has not answered as a Dask scheduler" if reply is None else "is not a Dask") in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_scheduler_without_workers_fails_the_batch_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(frontline.batch, "WORKER_WAIT", 1.0)
+    out = tmp_path / "b"
+    with distributed.LocalCluster(
+        n_workers=0, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        assert batch(out, "--runs", "10", "--dask", cluster.scheduler_address) == 2
+    err = capsys.readouterr().err
+    assert f"the Dask scheduler at {cluster.scheduler_address} has no workers" in err
+    assert not out.exists()
+
+
+def test_a_worker_that_cannot_import_the_model_stops_the_batch_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+
+    def not_installed(*_: Any) -> None:
+        raise ModuleNotFoundError("No module named 'sim.batch'")
+
+    # the worker runs in this process (processes=False), so it sees the patch
+    monkeypatch.setattr(frontline.batch, "scenario_from_sources", not_installed)
+    out = tmp_path / "b"
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        assert batch(out, "--runs", "10", "--dask", cluster.scheduler_address) == 2
+    err = capsys.readouterr().err
+    assert "the batch on Dask stopped: a Dask worker cannot import the model" in err
+    assert "No module named 'sim.batch'" in err
+    assert "run the same command with --resume to finish" in err
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("scheduler-connection-lost", "the connection to the Dask scheduler was lost"),
+        ("already forgotten", "the cluster lost its workers"),
+    ],
+)
+def test_a_cluster_lost_during_a_batch_stops_it_with_a_message_and_resumable(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    reason: str,
+    said: str,
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    from distributed.client import FutureCancelledError
+
+    def lost(*_: Any, **__: Any) -> Any:
+        raise FutureCancelledError("_work_and_write-1", reason)
+
+    out = tmp_path / "b"
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        monkeypatch.setattr(distributed.Client, "map", lost)
+        assert batch(out, "--runs", "10", "--dask", cluster.scheduler_address) == 2
+    err = capsys.readouterr().err
+    assert f"the batch on Dask stopped: {said}" in err
+    assert f"The finished chunks are kept in {out}" in err
+    assert batch(out, "--runs", "10", "--resume") == 0
+    assert len(load(out)) == 10
+
+
+def test_a_dask_worker_with_other_model_code_refuses_its_tasks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    out = tmp_path / "b"
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        # the worker runs in a thread of this process: its code is made to differ
+        monkeypatch.setattr(
+            frontline.batch,
+            "code_fingerprint",
+            lambda: "client" if threading.current_thread() is threading.main_thread() else "other",
+        )
+        assert batch(out, "--runs", "10", "--dask", cluster.scheduler_address) == 2
+    err = capsys.readouterr().err
+    assert "has other model code than this batch" in err
+    assert not list(out.glob("*.parquet"))

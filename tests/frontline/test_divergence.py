@@ -246,3 +246,27 @@ def test_an_era_against_its_whole_period_first_differs_when_both_run(tmp_path: P
     assert data["years"] == [1950, 1951]
     (decision,) = data["decisions"]
     assert decision["shares"]["a"]["west"] == 1.0
+
+
+def test_a_cluster_lost_during_a_comparison_says_to_run_it_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    from distributed.client import FutureCancelledError
+
+    def lost(*_: Any, **__: Any) -> Any:
+        raise FutureCancelledError("_work_and_write-1", "scheduler-connection-lost")
+
+    out = tmp_path / "report"
+    args = ["compare", TINY, "--against", TINY, "--runs", "10", "--out", str(out)]
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        monkeypatch.setattr(distributed.Client, "map", lost)
+        assert main([*args, "--dask", cluster.scheduler_address]) == 2
+    err = capsys.readouterr().err
+    assert "the connection to the Dask scheduler was lost" in err
+    assert "run the same comparison again to finish them" in err
+    assert "--resume" not in err  # compare has no --resume
+    monkeypatch.undo()
+    assert main(args) == 0
