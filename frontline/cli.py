@@ -159,6 +159,15 @@ def _workers(args: argparse.Namespace) -> tuple[int, str]:
     return workers, f"Dask at {args.dask}" if args.dask else f"{workers} local worker(s)"
 
 
+def _holds_anything(folder: Path) -> bool:
+    """Whether a folder exists and holds any file or folder."""
+    try:
+        with os.scandir(folder) as entries:
+            return any(True for _ in entries)
+    except OSError:
+        return False
+
+
 def _out_folder(value: str | None, *, batch: bool = False) -> Path | None:
     """An output folder, checked before any work is done (nothing is created yet).
 
@@ -519,6 +528,11 @@ def _compare_against(args: argparse.Namespace) -> int:
             on_checked=announce,
         )
     except KeyboardInterrupt:
+        if not _holds_anything(out):  # stopped while checking, or reaching a cluster
+            sys.stderr.write(
+                "\nfrontline compare: interrupted before any run began; nothing was written.\n"
+            )
+            return 130
         sys.stderr.write(
             f"\nfrontline compare: interrupted; the finished runs are kept in {out}. "
             "Run the same command again to resume.\n"
@@ -657,6 +671,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
             on_checked=announce,
         )
     except KeyboardInterrupt:
+        if not (out / MANIFEST).exists():  # stopped while checking, or reaching a cluster
+            sys.stderr.write(
+                "\nfrontline batch: interrupted before the batch began; nothing was written.\n"
+            )
+            return 130
         sys.stderr.write(
             f"\nfrontline batch: interrupted; finished chunks are kept in {out}. "
             "Run the same command with --resume to finish.\n"

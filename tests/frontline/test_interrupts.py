@@ -74,3 +74,29 @@ def test_compare_interrupted_in_a_finalizer_stops_with_130_and_writes_nothing(
     assert code == 130, err
     assert err == "frontline: interrupted\n"
     assert not (tmp_path / "cint").exists()
+
+
+@pytest.mark.parametrize("command", ["batch", "compare"])
+def test_ctrl_c_before_anything_is_written_does_not_advise_resuming(
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Stopped while the batch is checked or a cluster reached: there is nothing to resume."""
+    import frontline.batch
+    import frontline.divergence
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(frontline.batch, "execute", interrupted)
+    monkeypatch.setattr(frontline.divergence, "compare_sides", interrupted)
+    out = tmp_path / "out"
+    argv = [command, TINY, "--runs", "2", "--out", str(out)]
+    if command == "compare":
+        argv += ["--against", TINY]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "nothing was written" in err and "resume" not in err
+    assert not out.exists()
