@@ -26,7 +26,7 @@ from sim.dynamics import COMPONENTS
 from sim.errors import echo
 from sim.history import Record, compare, load_record
 from sim.model import Choice, FrontlineModel
-from sim.scenario import CompiledScenario, builtin_names, load_scenario
+from sim.scenario import CompiledDecision, CompiledScenario, builtin_names, load_scenario
 from sim.schema import citation as cite
 from sim.snapshot import seed_problem
 from sim.text import signed
@@ -713,16 +713,18 @@ class Session:
             *self._taken(),
         )
 
+    def _choices(self) -> Iterator[tuple[CompiledDecision, int]]:
+        """The player's decisions taken so far in this game, each with the option taken."""
+        for d in self.model.scenario.decisions:
+            if d.spec.actor == self.settings.actor and not d.past:
+                k = int(self.model.state.choice[0, d.index])
+                if k >= 0:
+                    yield d, k
+
     def _taken(self) -> tuple[int, int]:
         """The player's decisions taken so far, and how many of them history records."""
         recorded = {d.id for d in self.record.decisions}
-        taken = [
-            d.spec.id
-            for d in self.model.scenario.decisions
-            if d.spec.actor == self.settings.actor
-            and not d.past
-            and int(self.model.state.choice[0, d.index]) >= 0
-        ]
+        taken = [d.spec.id for d, _ in self._choices()]
         return len(taken), sum(t in recorded for t in taken)
 
     def _label(self, decision_id: str, option_id: str | None) -> str:
@@ -787,16 +789,11 @@ class Session:
         return self._reference
 
     def _divergences(self) -> list[Divergence]:
-        model, sc = self.model, self.model.scenario
+        model = self.model
         historical = {d.id: d.option for d in self.record.decisions}
         mine = []
-        for d in sc.decisions:
-            if d.spec.actor != self.settings.actor or d.past:
-                continue
-            k = int(model.state.choice[0, d.index])
-            if k < 0 or d.spec.id not in historical:
-                continue
-            if d.options[k].id != historical[d.spec.id]:
+        for d, k in self._choices():
+            if d.spec.id in historical and d.options[k].id != historical[d.spec.id]:
                 mine.append((int(model.state.choice_month[0, d.index]), d, d.options[k].id))
         mine.sort(key=lambda x: x[0])
         recorded_events = {e.id: parse_month(e.month) for e in self.record.events}
