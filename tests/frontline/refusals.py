@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from frontline.cli import main
@@ -21,4 +23,14 @@ def fails(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     err = capsys.readouterr().err
     assert code == 2, err
     assert "Traceback" not in err
+    return err
+
+
+def fails_in_place(
+    capsys: pytest.CaptureFixture[str], folder: Path, monkeypatch: pytest.MonkeyPatch, *argv: str
+) -> str:
+    """``fails``, run in an empty ``folder`` that must stay empty (nothing created, even early)."""
+    monkeypatch.chdir(folder)
+    err = fails(capsys, *argv)
+    assert list(folder.iterdir()) == []
     return err

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from refusals import fails
+from refusals import fails, fails_in_place
 
 import frontline.batch
 import frontline.cli
@@ -132,9 +132,7 @@ def test_a_set_value_of_the_wrong_type_is_refused_naming_the_argument(
     argv: list[str],
     message: str,
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert message in fails(capsys, *argv)
-    assert list(tmp_path.iterdir()) == []
+    assert message in fails_in_place(capsys, tmp_path, monkeypatch, *argv)
 
 
 def test_a_batch_whose_arguments_are_now_refused_is_not_given_a_resume_command(
@@ -270,9 +268,7 @@ def test_an_empty_name_or_a_number_in_other_digits_is_refused(
     argv: list[str],
     message: str,
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert message in fails(capsys, *argv)
-    assert list(tmp_path.iterdir()) == []
+    assert message in fails_in_place(capsys, tmp_path, monkeypatch, *argv)
 
 
 # --------------------------------------------------------------------------- Dask

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from refusals import fails
+from refusals import fails, fails_in_place
 
 import frontline.cli
 from frontline.cli import main
@@ -51,9 +51,7 @@ def test_a_number_out_of_range_is_refused_before_anything_is_created(
     argv: list[str],
     message: str,
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert message in fails(capsys, *argv)
-    assert list(tmp_path.iterdir()) == []
+    assert message in fails_in_place(capsys, tmp_path, monkeypatch, *argv)
 
 
 def test_batch_refuses_a_total_beyond_the_limit_before_it_announces_anything(

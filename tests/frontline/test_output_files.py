@@ -97,6 +97,11 @@ def test_a_set_is_not_written_over_a_fifo_in_its_folder(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["result.json"]
 
 
+def _writing(command: str) -> list[str]:
+    """The arguments of a command that writes one file with --out, before --out."""
+    return ["schema"] if command == "schema" else ["calibrate", TINY, "--budget", "1"]
+
+
 @pytest.mark.parametrize("command", ["schema", "calibrate"])
 def test_out_below_a_file_is_refused_before_the_work_naming_the_path_given(
     tmp_path: Path,
@@ -106,7 +111,7 @@ def test_out_below_a_file_is_refused_before_the_work_naming_the_path_given(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     Path("afile").write_text("mine\n")
-    argv = ["schema"] if command == "schema" else ["calibrate", TINY, "--budget", "1"]
+    argv = _writing(command)
     err = fails(capsys, *argv, "--out", "afile/x")
     assert err == "frontline: cannot write afile/x: afile exists and is not a folder\n"
     assert Path("afile").read_text() == "mine\n"
@@ -140,7 +145,7 @@ def test_a_read_only_folder_is_refused_before_the_work_naming_the_out_path(
     monkeypatch.chdir(tmp_path)
     Path("romnt").mkdir()
     _read_only_disk(monkeypatch)
-    argv = ["schema"] if command == "schema" else ["calibrate", TINY, "--budget", "1"]
+    argv = _writing(command)
     err = fails(capsys, *argv, "--out", "romnt/x.yaml")
     assert err == "frontline: cannot write romnt/x.yaml: Read-only file system\n"
 
