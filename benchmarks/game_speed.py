@@ -103,37 +103,6 @@ def forecast_seconds() -> tuple[float, float, str]:
     return time.perf_counter() - started, first, str(request["decision"])
 
 
-def forecast_workers_seconds(rounds: int = 3) -> tuple[float, int]:
-    """``forecast_seconds``'s forecast as the game computes it: through its worker processes.
-
-    Median seconds from the request to the last result (no window drawn meanwhile), and how
-    many workers the game starts on this machine.
-    """
-    from game.forecast import Forecaster
-
-    request = session_at(1954).forecast_request()
-    request["options"] = (list(request["options"]) * 4)[:4]
-    request["milestones"] = request["milestones"][-1:]
-    forecaster = Forecaster()
-    times = []
-    try:
-        for warm in (True, *(False,) * rounds):
-            started = time.perf_counter()
-            job = forecaster.submit({**request, "rollouts": 10} if warm else request)
-            done = 0
-            while done < len(request["options"]):
-                results = [r for r in forecaster.poll() if r.job == job]
-                if any(r.forecast is None for r in results):
-                    raise RuntimeError(f"a forecast failed: {results[0].error}")
-                done += len(results)
-                time.sleep(0.001)
-            if not warm:
-                times.append(time.perf_counter() - started)
-    finally:
-        forecaster.close()
-    return float(np.median(times)), forecaster.workers
-
-
 def frames(count: int) -> dict[str, float]:
     """Frame times of the play screen at full speed and of the dialog while forecasting."""
     from game.app import App
@@ -229,7 +198,6 @@ def main() -> None:
     result.update(frames(args.frames))
     forecast, first, decision = forecast_seconds()
     result["forecast_s"] = forecast
-    result["forecast_workers_s"], result["forecast_workers"] = forecast_workers_seconds()
     result["forecast_first_s"] = first
     result["forecast_decision"] = decision
     result = {k: round(v, 3) if isinstance(v, float) else v for k, v in result.items()}
@@ -238,7 +206,6 @@ def main() -> None:
         "frame_ms_p95_forecasting": result["frame_ms_p95_forecasting"] < 16.7,
         "title_s": result["title_s"] < 2.0,
         "forecast_s": result["forecast_s"] < 0.5,
-        "forecast_workers_s": result["forecast_workers_s"] < 0.5,
     }
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")

@@ -958,55 +958,6 @@ def rollouts(request: dict[str, Any], option: str) -> OptionForecast:
     return last[0]
 
 
-@dataclass(frozen=True)
-class ForecastShare:
-    """What one share of a forecast's rollouts shows at a milestone: raw, to be merged.
-
-    The game's worker processes each roll out a share of a forecast's rollouts
-    (``forecast_share``); their shares at the same milestone merge (``merge_shares``) into
-    the figures one ensemble of all the rollouts gives, bit for bit. Plain JSON data.
-    """
-
-    reached: int  # how many milestones the rollouts have reached (this is the last)
-    rollouts: int  # this share's rollouts per option
-    mutual: tuple[dict[str, list[float]], ...]  # per option: pair -> each rollout's value
-    fired: tuple[dict[int, int], ...]  # per option: event index -> rollouts it came in
-    titles: dict[int, str]  # the titles of the events in ``fired``
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON data (what a worker process sends back)."""
-        return {
-            "reached": self.reached,
-            "rollouts": self.rollouts,
-            "mutual": list(self.mutual),
-            "fired": [{str(k): v for k, v in f.items()} for f in self.fired],
-            "titles": {str(k): v for k, v in self.titles.items()},
-        }
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> ForecastShare:
-        """Inverse of ``to_json``."""
-        return cls(
-            int(d["reached"]),
-            int(d["rollouts"]),
-            tuple({str(p): [float(x) for x in v] for p, v in m.items()} for m in d["mutual"]),
-            tuple({int(k): int(v) for k, v in f.items()} for f in d["fired"]),
-            {int(k): str(v) for k, v in d["titles"].items()},
-        )
-
-
-def share_out(rollouts: int, parts: int) -> list[tuple[int, int]]:
-    """A forecast's rollouts cut into ``parts`` runs of replicate ids: (first id, count) each."""
-    parts = max(1, min(parts, rollouts))
-    size, extra = divmod(rollouts, parts)
-    out, first = [], 0
-    for k in range(parts):
-        count = size + (1 if k < extra else 0)
-        out.append((first, count))
-        first += count
-    return out
-
-
 def forecasts(
     request: dict[str, Any], keep_going: Callable[[], bool] = lambda: True
 ) -> Iterator[list[OptionForecast]]:
@@ -1017,103 +968,79 @@ def forecasts(
     played by the AI: the options share each month's fixed costs, and rollout k of every
     option meets the same luck. Yields every option's forecast as each milestone is
     reached (the last one ``complete``); stops early, between months, once ``keep_going``
-    says no. The game's workers each roll out a share of the rollouts instead
-    (``forecast_share``), which merge to the same figures.
-    """
-    reached: list[ForecastShare] = []
-    for share in forecast_share(request, keep_going=keep_going):
-        reached.append(share)
-        yield merge_shares(request, [reached])
-
-
-def forecast_share(
-    request: dict[str, Any],
-    first: int = 0,
-    count: int | None = None,
-    keep_going: Callable[[], bool] = lambda: True,
-) -> Iterator[ForecastShare]:
-    """Roll out ``count`` of a forecast request's rollouts (all by default), ids from ``first``.
-
-    Yields the share's raw figures at each milestone (see ``forecasts``); stops early,
-    between months, once ``keep_going`` says no.
+    says no.
     """
     model = FrontlineModel.restore(request["run"])
     pending = model.pending
     if pending is None or pending.id != request["decision"]:
         raise GameError("the forecast's run is not waiting for that decision")
     options = [str(o) for o in request["options"]]
-    n = int(request["rollouts"]) if count is None else count
+    n = int(request["rollouts"])
     source = int(np.flatnonzero(pending.mask)[0])
     start = model.month
-    open_events = np.flatnonzero(model.state.event_month[source] < 0)
-    ensemble = model.branch_answers(options, n, int(request["seed"]), source=source, first=first)
+    events_before = model.state.event_month[source].copy()
+    ensemble = model.branch_answers(options, n, int(request["seed"]), source=source)
     milestones = [parse_month(m) for m in request["milestones"]]
-    pairs = [(INDEX[a], INDEX[b], f"{a}-{b}") for a, b in forecast_pairs(str(request["actor"]))]
+    pairs = forecast_pairs(str(request["actor"]))
+    titles = [(ev.index, ev.spec.title) for ev in ensemble.scenario.events]
+    snapshots: list[np.ndarray] = []
     for reached, mark in enumerate(milestones, start=1):
         while ensemble.month < mark + 1 and not ensemble.done:
             if not keep_going():
                 return
             ensemble.step()
-        att = ensemble.state.attitudes
-        fired = ensemble.state.event_month[:, open_events]
-        came = (fired >= start) & (fired <= mark)
-        mutual, counts = [], []
-        for k in range(len(options)):
-            block = slice(k * n, (k + 1) * n)
-            mutual.append(
-                {p: ((att[block, i, j] + att[block, j, i]) * 0.5).tolist() for i, j, p in pairs}
+        snapshots.append(ensemble.state.attitudes.copy())
+        fired = ensemble.state.event_month
+        yield [
+            _forecast(
+                option,
+                request,
+                pairs,
+                [s[k * n : (k + 1) * n] for s in snapshots],
+                fired[k * n : (k + 1) * n],
+                events_before,
+                titles,
+                (start, mark),
+                reached == len(milestones),
             )
-            each = came[block].sum(axis=0)
-            counts.append({int(open_events[e]): int(each[e]) for e in np.flatnonzero(each)})
-        seen = sorted({e for c in counts for e in c})
-        titles = {e: ensemble.scenario.events[e].spec.title for e in seen}
-        yield ForecastShare(reached, n, tuple(mutual), tuple(counts), titles)
+            for k, option in enumerate(options)
+        ]
 
 
-def merge_shares(
-    request: dict[str, Any], shares: list[list[ForecastShare]]
-) -> list[OptionForecast]:
-    """Every option's forecast from the shares of its rollouts, at the milestones reached.
-
-    ``shares`` holds, for each share of the rollouts, its figures at each milestone reached
-    so far, every share at as many. The result is what one ensemble of all the rollouts
-    gives: the spreads are those of the shares' values laid end to end, an event's share
-    of the rollouts is its counts summed over the rollouts (shown from 2% up).
-    """
-    reached = len(shares[0]) if shares else 0
-    if not reached or any(len(s) != reached for s in shares):
-        raise ValueError("every share must have reached the same milestones")
-    n = sum(s[0].rollouts for s in shares)
-    pairs = [f"{a}-{b}" for a, b in forecast_pairs(str(request["actor"]))]
-    titles: dict[int, str] = {}
-    for s in shares:
-        titles.update(s[-1].titles)
-    out = []
-    for k, option in enumerate(request["options"]):
-        attitudes = {}
-        for p in pairs:
-            spreads = []
-            for m in range(reached):
-                values = np.concatenate([s[m].mutual[k][p] for s in shares])
-                lo, mid, hi = (round(float(q), 1) for q in np.percentile(values, [10, 50, 90]))
-                spreads.append(Spread(lo, mid, hi))
-            attitudes[p] = tuple(spreads)
-        counts: dict[int, int] = {}
-        for s in shares:
-            for e, c in s[-1].fired[k].items():
-                counts[e] = counts.get(e, 0) + c
-        events = {
-            titles[e]: round(counts[e] / n, 3) for e in sorted(counts) if counts[e] / n >= 0.02
-        }
-        out.append(
-            OptionForecast(
-                str(option),
-                int(request["rollouts"]),
-                tuple(request["milestones"][:reached]),
-                tuple(pairs),
-                attitudes,
-                events,
-                reached == len(request["milestones"]),
-            )
-        )
-    return out
+def _forecast(
+    option: str,
+    request: dict[str, Any],
+    pairs: list[tuple[str, str]],
+    snapshots: list[np.ndarray],
+    fired: np.ndarray,
+    events_before: np.ndarray,
+    titles: list[tuple[int, str]],
+    period: tuple[int, int],
+    complete: bool,
+) -> OptionForecast:
+    """One option's forecast from its block of the ensemble, at the milestones reached."""
+    attitudes = {}
+    for a, b in pairs:
+        i, j = INDEX[a], INDEX[b]
+        spreads = []
+        for att in snapshots:
+            mutual = (att[:, i, j] + att[:, j, i]) * 0.5
+            lo, mid, hi = np.percentile(mutual, [10, 50, 90])
+            spreads.append(Spread(round(float(lo), 1), round(float(mid), 1), round(float(hi), 1)))
+        attitudes[f"{a}-{b}"] = tuple(spreads)
+    start, until = period
+    shares = ((fired >= start) & (fired <= until)).mean(axis=0)  # each event's, at once
+    events = {
+        title: round(float(shares[index]), 3)
+        for index, title in titles
+        if events_before[index] < 0 and shares[index] >= 0.02
+    }
+    return OptionForecast(
+        option,
+        int(request["rollouts"]),
+        tuple(request["milestones"][: len(snapshots)]),
+        tuple(f"{a}-{b}" for a, b in pairs),
+        attitudes,
+        events,
+        complete,
+    )

@@ -1239,19 +1239,17 @@ class FrontlineModel(mesa.Model):
         source: int = 0,
         humans: Iterable[str] = (),
         keep_log: bool = True,
-        first: int = 0,
     ) -> FrontlineModel:
         """An ensemble of R copies of one replicate's current state, going on with fresh streams.
 
         The copies share the past (history and log) and differ from here on: replicate k of
-        the branch draws from seed ``seed``, replicate id ``first`` + k. Without ``keep_log``
-        the branch keeps no log, neither the past's nor its own (a forecast reads the state
-        alone); its runs are the same. A replicate's run depends on its own row alone, so
-        branches with ``first`` = 0 and 100 hold the same runs as one of 200 copies.
+        the branch draws from seed ``seed``, replicate id k. Without ``keep_log`` the branch
+        keeps no log, neither the past's nor its own (a forecast reads the state alone); its
+        runs are the same.
         """
         if self.pending is not None:
             raise RuntimeError("answer the pending decision before branching")
-        return self._copies(source, replicates, 1, seed, humans, keep_log, first)
+        return self._copies(source, replicates, 1, seed, humans, keep_log)
 
     def branch_answers(
         self,
@@ -1261,23 +1259,21 @@ class FrontlineModel(mesa.Model):
         *,
         source: int = 0,
         keep_log: bool = False,
-        first: int = 0,
     ) -> FrontlineModel:
         """One ensemble that answers the pending decision each way, R copies per answer.
 
         Block k (rows k*R to (k+1)*R - 1) takes ``options[k]`` and goes on as ``branch`` would
-        after that answer: row k*R + i is replicate id ``first`` + i of seed ``seed`` in every
-        block, so each answer meets the same luck, and each block has the same bits as
-        answering ``options[k]`` here and then branching R copies (a replicate's run depends
-        on its own row alone). One ensemble shares each month's fixed costs across the
-        answers; ``first`` lets several processes share the copies out.
+        after that answer: row k*R + i is replicate id i of seed ``seed`` in every block, so
+        each answer meets the same luck, and each block has the same bits as answering
+        ``options[k]`` here and then branching R copies (a replicate's run depends on its
+        own row alone). One ensemble shares each month's fixed costs across the answers.
         """
         pending = self.pending
         if pending is None:
             raise RuntimeError("no decision is waiting to be answered")
         if not pending.mask[source]:
             raise ValueError(f"the pending decision is not due in replicate {source}")
-        model = self._copies(source, replicates, len(options), seed, (), keep_log, first)
+        model = self._copies(source, replicates, len(options), seed, (), keep_log)
         decision = pending.decision
         index = np.repeat([decision.option_index(o) for o in options], replicates)
         model.pending = PendingDecision(decision, np.ones(model.replicates, dtype=bool))
@@ -1292,16 +1288,13 @@ class FrontlineModel(mesa.Model):
         seed: int,
         humans: Iterable[str],
         keep_log: bool,
-        first: int = 0,
     ) -> FrontlineModel:
-        """``blocks`` x ``replicates`` copies of replicate ``source``, ids first..first+R-1 each."""
-        if first < 0:
-            raise ValueError("replicate ids start at 0")
+        """``blocks`` x ``replicates`` copies of replicate ``source``, ids 0..R-1 in each block."""
         n = replicates * blocks
         model = FrontlineModel(
             self.scenario,
             seed,
-            replicate_ids=list(range(first, first + replicates)) * blocks,
+            replicate_ids=list(range(replicates)) * blocks,
             humans=humans,
             keep_log=keep_log,
             record_every=self.record_every,

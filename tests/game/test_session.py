@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -14,16 +13,7 @@ from frontline.cli import main
 from game import look
 from game.options import UI_SCALE_RANGE
 from game.saves import SaveError, autosave, list_saves, read_save, save_game, write_save
-from game.session import (
-    ForecastShare,
-    Session,
-    Settings,
-    forecast_share,
-    forecasts,
-    merge_shares,
-    rollouts,
-    share_out,
-)
+from game.session import Session, Settings, forecasts, rollouts
 from sim.actors import INDEX
 from sim.calendar import parse_month
 from sim.model import Choice, FrontlineModel
@@ -146,30 +136,24 @@ def test_a_forecast_rolls_out_each_option_from_this_moment() -> None:
     assert not session.model.done and session.waiting  # the game itself did not move
 
 
-def collect(forecaster: Any, job: int, count: int, seconds: float = 120) -> list[Any]:
-    """The forecaster's results for ``job`` until ``count`` have come (or ``seconds`` pass)."""
-    import time
-
-    deadline = time.monotonic() + seconds
-    results: list[Any] = []
-    while len(results) < count and time.monotonic() < deadline:
-        results += [r for r in forecaster.poll() if r.job == job]
-        time.sleep(0.05)
-    return results
-
-
-def test_the_forecast_workers_answer_milestone_by_milestone_without_pygame() -> None:
+def test_the_forecast_worker_answers_milestone_by_milestone_without_pygame() -> None:
     from game.forecast import Forecaster
 
     session = Session.start(Settings(SHORT, "PAK", seed=1))
     session.step()
     request = session.forecast_request()
-    forecaster = Forecaster(workers=2)
+    forecaster = Forecaster()
     try:
         job = forecaster.submit(request)
+        results = []
+        import time
+
+        deadline = time.monotonic() + 120
         options = [o.id for o in session.decision().options]
         stages = len(request["milestones"])
-        results = collect(forecaster, job, stages * len(options))
+        while len(results) < stages * len(options) and time.monotonic() < deadline:
+            results += [r for r in forecaster.poll() if r.job == job]
+            time.sleep(0.05)
         # every option at the first milestone, then every option at the next, ...
         assert [r.option for r in results] == options * stages
         assert all(r.forecast is not None for r in results)
@@ -178,49 +162,6 @@ def test_the_forecast_workers_answer_milestone_by_milestone_without_pygame() -> 
         done = [r.forecast.complete for r in results if r.forecast is not None]
         assert done == [False] * (stages - 1) * len(options) + [True] * len(options)
         assert forecaster.worker_has_pygame is False
-        # the two workers' shares merge into what one ensemble of all the rollouts gives
-        alone = list(forecasts(json.loads(json.dumps(request))))
-        assert [r.forecast for r in results] == [f for stage in alone for f in stage]
-    finally:
-        forecaster.close()
-
-
-def test_a_forecast_shared_out_merges_to_the_figures_of_one_ensemble() -> None:
-    session = Session.start(Settings(SHORT, "PAK", seed=4))
-    session.step()
-    request = json.loads(json.dumps(session.forecast_request()))
-    request["rollouts"] = 31
-    alone = list(forecasts(request))
-    assert share_out(31, 3) == [(0, 11), (11, 10), (21, 10)]
-    assert share_out(2, 4) == [(0, 1), (1, 1)]  # never an empty share
-    shares = [
-        [
-            ForecastShare.from_json(json.loads(json.dumps(s.to_json())))
-            for s in forecast_share(request, first, count)
-        ]
-        for first, count in share_out(31, 3)
-    ]
-    for reached in range(1, len(alone) + 1):
-        assert merge_shares(request, [s[:reached] for s in shares]) == alone[reached - 1]
-    with pytest.raises(ValueError, match="same milestones"):
-        merge_shares(request, [shares[0], shares[1][:1]])
-
-
-def test_a_forecast_that_fails_in_a_worker_says_why_once_for_each_option() -> None:
-    from game.forecast import Forecaster
-
-    session = Session.start(Settings(SHORT, "PAK", seed=1))
-    session.step()
-    request = session.forecast_request()
-    request["decision"] = "no-such-decision"
-    forecaster = Forecaster(workers=2)
-    try:
-        job = forecaster.submit(request)
-        results = collect(forecaster, job, len(request["options"]))
-        assert [r.option for r in results] == request["options"]
-        assert all(r.forecast is None and "not waiting" in r.error for r in results)
-        # the other worker's failure, seconds later at most, is not repeated
-        assert collect(forecaster, job, 1, seconds=3) == []
     finally:
         forecaster.close()
 
@@ -418,7 +359,7 @@ def test_the_advisor_says_which_options_the_model_cannot_tell_apart() -> None:
 NEVER_READS = """
 import time
 
-def never_reads(*args):
+def never_reads(requests, results, latest):
     time.sleep(120)
 
 if __name__ == "__main__":

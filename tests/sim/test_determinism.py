@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from sim import FrontlineModel, load_scenario
 
@@ -101,19 +100,3 @@ def test_a_branch_shares_the_past_and_draws_fresh_futures() -> None:
     quiet = model.branch(200, seed=99, keep_log=False).run()  # a forecast keeps no log
     assert quiet.log == [] and ensemble.log
     assert np.array_equal(quiet.attitude_history(), ensemble.attitude_history())
-
-
-def test_a_branch_shared_out_by_replicate_ids_holds_the_same_runs() -> None:
-    """Copies 0-79 and 80-199 of a branch, run apart, are rows 0-79 and 80-199 of one branch."""
-    model = FrontlineModel(load_scenario(TINY), seed=5)
-    for _ in range(3):
-        model.step()
-    whole = model.branch(200, seed=99, keep_log=False).run()
-    low = model.branch(80, seed=99, keep_log=False, first=0).run()
-    high = model.branch(120, seed=99, keep_log=False, first=80).run()
-    for name in ("attitudes", "choice", "event_month", "ties"):
-        joined = np.concatenate([getattr(low.state, name), getattr(high.state, name)])
-        assert np.array_equal(joined, getattr(whole.state, name)), name
-    assert not np.array_equal(high.state.choice, whole.state.choice[:120])  # ids matter
-    with pytest.raises(ValueError, match="start at 0"):
-        model.branch(10, seed=99, first=-1)
