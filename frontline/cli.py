@@ -27,6 +27,7 @@ from frontline.files import (
     MANIFEST,
     WriteError,
     batch_holding,
+    cannot_write_into,
     check_writable,
     write_atomic,
     write_set,
@@ -190,9 +191,10 @@ def _out_folder(value: str | None, *, batch: bool = False) -> Path | None:
             if place == path:
                 raise UsageError(f"--out: {value} exists and is not a folder")
             raise UsageError(f"--out: {place} is not a folder, so {value} cannot be made in it")
-        if not os.access(place, os.W_OK | os.X_OK):
+        reason = cannot_write_into(place)
+        if reason is not None:
             verb = "write into" if place == path else f"make {value} in"
-            raise UsageError(f"--out: cannot {verb} {place} (permission denied)")
+            raise UsageError(f"--out: cannot {verb} {place} ({reason.lower()})")
         break
     holder = batch_holding(path, itself=not batch)
     if holder is not None:

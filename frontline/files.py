@@ -100,9 +100,8 @@ def check_writable(path: Path) -> None:
     """Check, before any work, that ``write_atomic(path, ...)`` can write (nothing is kept).
 
     Refuses a name that is not a regular file, a parent that is a file, and a folder that
-    cannot be written (read-only, no permission): the last by creating and removing a
-    temporary file in the nearest folder that exists, the one test the system answers
-    truly. Each ``WriteError`` names ``path`` as the user gave it.
+    cannot be written (read-only, no permission): the last by ``cannot_write_into`` the
+    nearest folder that exists. Each ``WriteError`` names ``path`` as the user gave it.
     """
     refuse_special(path)
     folder = path.parent
@@ -111,13 +110,28 @@ def check_writable(path: Path) -> None:
     if not folder.is_dir():
         where = "" if folder == path.parent else " (in its path)"
         raise WriteError(path, f"{folder} exists and is not a folder{where}")
-    probe = _temporary(folder / path.name)
+    reason = cannot_write_into(folder, path.name)
+    if reason is not None:
+        raise WriteError(path, reason)
+
+
+def cannot_write_into(folder: Path, name: str = "probe") -> str | None:
+    """Why nothing can be written into ``folder``, an existing folder (None if it can).
+
+    Asks the system's permissions first (``os.access``), then the one way it answers
+    truly (access lists, read-only mounts, quotas): by creating and removing an empty
+    temporary file named after ``name``.
+    """
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "permission denied"
+    probe = _temporary(folder / name)
     try:
         _write_new(probe, b"", sync=False)
     except OSError as exc:
-        raise WriteError(path, _reason(exc)) from None
+        return _reason(exc)
     with contextlib.suppress(OSError):
         probe.unlink()
+    return None
 
 
 def _alive(pid: int) -> bool:

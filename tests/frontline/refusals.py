@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 import pytest
 
+import frontline.files
 from frontline.cli import main
 
 
@@ -34,3 +37,20 @@ def fails_in_place(
     err = fails(capsys, *argv)
     assert list(folder.iterdir()) == []
     return err
+
+
+def read_only_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every new file fail as on a read-only mount, removing one too (as Linux does)."""
+
+    def refuse(path: Path, data: bytes, *, sync: bool = True) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    real_unlink = Path.unlink
+
+    def unlink(self: Path, missing_ok: bool = False) -> None:
+        if self.name.endswith(".tmp"):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(frontline.files, "_write_new", refuse)
+    monkeypatch.setattr(Path, "unlink", unlink)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from refusals import fails, fails_in_place
+from refusals import fails, fails_in_place, read_only_disk
 
 import frontline.batch
 import frontline.cli
@@ -236,6 +236,23 @@ def test_an_out_that_cannot_be_written_is_refused_before_anything_runs(
     extra = ["--runs", "2"] if command != "run" else []
     err = fails(capsys, command, TINY, *extra, "--out", str(out))
     assert f"--out: cannot make {out} in {out.parent} (permission denied)" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "batch"])
+def test_an_out_on_a_read_only_disk_is_refused_before_anything_runs(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    no_work: None,
+    command: str,
+) -> None:
+    """A mount the permissions call writable: the system says no only when a file is made."""
+    read_only_disk(monkeypatch)
+    out = tmp_path / "frontline-out"
+    extra = ["--runs", "2"] if command != "run" else []
+    err = fails(capsys, command, TINY, *extra, "--out", str(out))
+    assert f"--out: cannot make {out} in {tmp_path} (read-only file system)" in err
     assert not out.exists()
 
 

@@ -5,7 +5,6 @@ is refused before the work, naming the path the user gave."""
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import socket
 import stat
@@ -13,9 +12,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from refusals import fails
+from refusals import fails, read_only_disk
 
-import frontline.files
 from frontline.files import WriteError, write_atomic, write_set
 
 TINY = str(Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml")
@@ -118,23 +116,6 @@ def test_out_below_a_file_is_refused_before_the_work_naming_the_path_given(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 
-def _read_only_disk(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every new file fail as on a read-only mount, removing one too (as Linux does)."""
-
-    def refuse(path: Path, data: bytes, *, sync: bool = True) -> None:
-        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
-
-    real_unlink = Path.unlink
-
-    def unlink(self: Path, missing_ok: bool = False) -> None:
-        if self.name.endswith(".tmp"):
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
-        real_unlink(self, missing_ok=missing_ok)
-
-    monkeypatch.setattr(frontline.files, "_write_new", refuse)
-    monkeypatch.setattr(Path, "unlink", unlink)
-
-
 @pytest.mark.parametrize("command", ["schema", "calibrate"])
 def test_a_read_only_folder_is_refused_before_the_work_naming_the_out_path(
     tmp_path: Path,
@@ -144,7 +125,7 @@ def test_a_read_only_folder_is_refused_before_the_work_naming_the_out_path(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     Path("romnt").mkdir()
-    _read_only_disk(monkeypatch)
+    read_only_disk(monkeypatch)
     argv = _writing(command)
     err = fails(capsys, *argv, "--out", "romnt/x.yaml")
     assert err == "frontline: cannot write romnt/x.yaml: Read-only file system\n"
@@ -153,7 +134,7 @@ def test_a_read_only_folder_is_refused_before_the_work_naming_the_out_path(
 def test_write_atomic_on_a_read_only_folder_names_the_file_not_its_temporary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _read_only_disk(monkeypatch)
+    read_only_disk(monkeypatch)
     with pytest.raises(WriteError) as caught:
         write_atomic(tmp_path / "x.yaml", "text")
     assert str(caught.value) == f"cannot write {tmp_path / 'x.yaml'}: Read-only file system"
