@@ -247,7 +247,8 @@ def test_an_out_on_a_read_only_disk_is_refused_before_anything_runs(
     no_work: None,
     command: str,
 ) -> None:
-    """A mount the permissions call writable: the system says no only when a file is made."""
+    """A folder the permissions call writable, where the system refuses only when a file is made
+    (Windows access lists, some network mounts), simulated as a read-only disk."""
     read_only_disk(monkeypatch)
     out = tmp_path / "frontline-out"
     extra = ["--runs", "2"] if command != "run" else []
