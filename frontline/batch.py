@@ -172,11 +172,12 @@ def schema(spec: BatchSpec, columns: Columns) -> Any:
     """The one schema every chunk file of a batch has (a pyarrow schema)."""
     import pyarrow as pa  # imported here: the rest of the CLI starts without it
 
-    numeric = {}
-    for path, value in spec.sets:
-        numeric[path] = isinstance(value, int | float) and not isinstance(value, bool)
-    for path, values in spec.sweeps:
-        numeric[path] = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    numeric = {}  # null is a missing value in a column of either type
+    for path, values in [(p, (v,)) for p, v in spec.sets] + list(spec.sweeps):
+        given = [v for v in values if v is not None]
+        numeric[path] = bool(given) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in given
+        )
     fields = [
         pa.field("run", pa.int64()),
         pa.field("scenario", pa.string()),

@@ -26,6 +26,7 @@ from sim.batch import BatchSpec
 from sim.calendar import parse_month
 from sim.errors import ScenarioError
 from sim.history import Record, interval
+from sim.values import written
 
 
 def _read(files: list[Path]) -> pd.DataFrame:
@@ -35,13 +36,20 @@ def _read(files: list[Path]) -> pd.DataFrame:
     return ds.dataset([str(f) for f in files], format="parquet").to_table().to_pandas()
 
 
+def _value(value: Any) -> str:
+    """A parameter's value from its column as ``--set`` writes it (``null``: left out)."""
+    if pd.isna(value):
+        return "null"
+    return written(value) if isinstance(value, str) else str(value)  # 'null' is text
+
+
 def _groups(df: pd.DataFrame, spec: BatchSpec) -> list[tuple[str, pd.DataFrame]]:
     keys = ["scenario"] + [f"set.{p}" for p, _ in spec.sweeps]
     out = []
     for values, part in df.groupby(keys, sort=True, dropna=False):
         values = values if isinstance(values, tuple) else (values,)
         label = ", ".join(
-            str(v) if k == "scenario" else f"{k.removeprefix('set.')}={v}"
+            str(v) if k == "scenario" else f"{k.removeprefix('set.')}={_value(v)}"
             for k, v in zip(keys, values, strict=True)
         )
         out.append((label, part))
@@ -102,9 +110,10 @@ def _sweep_plot(df: pd.DataFrame, spec: BatchSpec) -> dict[str, bytes]:
         fig, ax = plt.subplots(figsize=(7, 3.5))
         for measure, style in (("decision_agreement", "o-"), ("phase_agreement", "s--")):
             for scenario, part in df.groupby("scenario"):
-                stats = part.groupby(col)[measure].agg(["mean", "std", "count"])
+                stats = part.groupby(col, dropna=False)[measure].agg(["mean", "std", "count"])
                 half = 1.96 * stats["std"].fillna(0) / np.sqrt(stats["count"])
-                x = list(range(len(stats))) if stats.index.dtype == object else stats.index
+                named = stats.index.dtype == object or bool(stats.index.isna().any())
+                x = list(range(len(stats))) if named else stats.index
                 ax.errorbar(
                     x,
                     stats["mean"],
@@ -113,8 +122,8 @@ def _sweep_plot(df: pd.DataFrame, spec: BatchSpec) -> dict[str, bytes]:
                     capsize=3,
                     label=f"{measure.replace('_', ' ')} ({scenario})",
                 )
-                if stats.index.dtype == object:
-                    ax.set_xticks(x, [str(v) for v in stats.index])
+                if named:  # text, or numbers with null: each value is a tick
+                    ax.set_xticks(x, [_value(v) for v in stats.index])
         ax.set_xlabel(param)
         ax.set_ylabel("mean over runs (95% CI)")
         ax.set_ylim(0, 1.05)

@@ -47,7 +47,7 @@ from sim.limits import (
     MAX_SEED,
 )
 from sim.scenario import CompiledScenario, builtin_names, load_scenario
-from sim.values import parse_value, value_problem
+from sim.values import parse_value, value_problem, written
 
 if TYPE_CHECKING:
     from sim.history import Record
@@ -311,7 +311,7 @@ def _replay(args: argparse.Namespace) -> tuple[FrontlineModel, dict[str, Any]]:
 
 def _replay_header(replay: dict[str, Any]) -> str:
     """The line that says which batch and run a replay is."""
-    settings = [f"{p}={v}" for p, v in replay["set"].items()]
+    settings = [f"{p}={written(v)}" for p, v in replay["set"].items()]
     settings += [f"{d}={o} (forced)" for d, o in replay["force"].items()]
     return (
         f"Replay of run {replay['run']} of the batch in {replay['batch']}: scenario "
@@ -471,7 +471,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         scenario = load_scenario(args.target, overrides=overrides, force=force or None)
         record = _record(args.record, [scenario])
         model = FrontlineModel(scenario, seed=args.seed or 0, replicates=runs).run()
-        changes = [f"{k}={v}" for k, v in [*overrides.items(), *force.items()]]
+        changes = [f"{k}={written(v)}" for k, v in overrides.items()]
+        changes += [f"{k}={v}" for k, v in force.items()]
         title = f"Comparison with history: {scenario.spec.id}, {runs} runs" + (
             f" ({', '.join(changes)})" if changes else ""
         )

@@ -236,7 +236,7 @@ def runs_problem(
                 (side.arguments["SCENARIO"], " ".join(then.scenarios), side.scenario),
                 ("--runs", then.runs, now.runs),
                 ("--seed", then.seed, now.seed),
-                (side.arguments["--set"], _pairs(then.sets), _pairs(now.sets)),
+                (side.arguments["--set"], _pairs(then.sets, written), _pairs(now.sets, written)),
                 (side.arguments["--force"], _pairs(then.force), _pairs(now.force)),
             )
             if str(before) != str(after)
@@ -248,8 +248,8 @@ def runs_problem(
     return None
 
 
-def _pairs(items: Sequence[tuple[str, Any]]) -> str:
-    return " ".join(f"{k}={v}" for k, v in items) or "none"
+def _pairs(items: Sequence[tuple[str, Any]], shown: Callable[[Any], str] = str) -> str:
+    return " ".join(f"{k}={shown(v)}" for k, v in items) or "none"
 
 
 # --------------------------------------------------------------------------- reading the rows

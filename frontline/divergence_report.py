@@ -22,6 +22,7 @@ from frontline.divergence import FIGURES, NEVER, THRESHOLD
 from frontline.files import write_set
 from sim.actors import ACTORS
 from sim.calendar import parse_month
+from sim.values import written
 
 A_COLOUR, B_COLOUR = "#c0392b", "#1f4e8c"
 
@@ -394,7 +395,7 @@ def _page(data: dict[str, Any]) -> str:
 
     def side_row(key: str, side: dict[str, Any]) -> str:
         changes = [f"forced: {d} = {o}" for d, o in side["force"].items()]
-        changes += [f"set: {p} = {v}" for p, v in side["set"].items()]
+        changes += [f"set: {p} = {written(v)}" for p, v in side["set"].items()]
         shown = "".join(f"<br><small>{esc(c)}</small>" for c in changes)
         return (
             f"<tr><td class={key}>{key.upper()}</td><td>{esc(side['scenario'])}{shown}</td>"

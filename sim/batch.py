@@ -297,8 +297,9 @@ def check(spec: BatchSpec) -> None:
 
     Every problem is collected: the arguments' first, then those of each combination's
     scenario (a swept value is reported as ``--sweep``) with any sweep whose values are not
-    of one type (a Parquet column holds them), then whether the recorded history still
-    matches each scenario's decisions, all before anything runs.
+    of one type, null aside (a Parquet column holds them, null as a missing value), then
+    whether the recorded history still matches each scenario's decisions, all before
+    anything runs.
     """
     problems = argument_problems(spec)
     if problems:
@@ -313,10 +314,10 @@ def check(spec: BatchSpec) -> None:
             )
         except ScenarioError as exc:
             problems += exc.problems
-    for path, values in spec.sweeps:  # one column holds them all, so one type
-        kinds = list(dict.fromkeys(kind(v) for v in values))
+    for path, values in spec.sweeps:  # one column holds them all, so one type (or null)
+        kinds = list(dict.fromkeys(kind(v) for v in values if v is not None))
         if len(kinds) > 1:
-            message = f"expected values of one type, got {' and '.join(kinds)}"
+            message = f"expected values of one type (null aside), got {' and '.join(kinds)}"
             problems.append(Problem("--sweep", 0, path, message))
     if problems:
         raise ScenarioError(problems)

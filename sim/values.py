@@ -2,26 +2,32 @@
 
 One small grammar reads them, the same for every argument: a whole number in decimal
 digits (``012`` is twelve, never octal), a number as Python writes it (``0.1``, ``1e-1``,
-``-.5``; finite only), ``true`` or ``false``, and text, bare or in quotes (``'0.4'`` is
-text). Nothing else is special: no YAML 1.1 octal, sexagesimal, hex or ``yes``/``no``, and
-never code. Each value is then checked against the type the scenario format
-(``sim.schema``) gives its path, so a number goes where a number is expected and
-``true`` is not a number, before any scenario is loaded or anything written.
+``-.5``; finite only), ``true`` or ``false``, ``null`` in any case (None), and text, bare
+or in quotes (``'0.4'`` and ``'null'`` are text). Nothing else is special: no YAML 1.1
+octal, sexagesimal, hex or ``yes``/``no``, and never code; a bare ``~`` is refused, since a
+shell may turn it into a home folder. Each value is then checked against the type the
+scenario format (``sim.schema``) gives its path, so a number goes where a number is
+expected and ``true`` is not a number, before any scenario is loaded or anything written.
+``null`` leaves a field out, as if the file had not given it, and goes only where the
+format lets the field be empty: a field with a default is refused, not reset to it.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import types
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 
 from sim.errors import echo, shorten
 
-Scalar = bool | int | float | str
-"""A value the grammar reads."""
+Scalar = bool | int | float | str | None
+"""A value the grammar reads (None: ``null``, no value)."""
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?")
@@ -33,6 +39,10 @@ def parse_value(text: str) -> Scalar:
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         return text[1:-1]
+    if text.lower() == "null":
+        return None
+    if text == "~":
+        raise ValueError("~ is not read as null here: write null for no value, or '~' for text")
     if text.lower() in _BOOLEANS:
         return _BOOLEANS[text.lower()]
     if not _NUMBER.fullmatch(text):
@@ -68,6 +78,8 @@ def split_values(text: str) -> list[str]:
 
 def written(value: Any) -> str:
     """A value as the command line writes it: ``parse_value`` reads it back the same."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -84,7 +96,9 @@ def written(value: Any) -> str:
 
 
 def shown(value: Any) -> str:
-    """A value as a message shows it: ``true``, ``0.1``, ``'text'`` (a long one cut)."""
+    """A value as a message shows it: ``true``, ``0.1``, ``null``, ``'text'`` (a long one cut)."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -93,7 +107,9 @@ def shown(value: Any) -> str:
 
 
 def kind(value: Any) -> str:
-    """What sort of value this is, in words (values of one sweep are of one sort)."""
+    """What sort of value this is, in words (a sweep's values are of one sort, or null)."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true or false"
     if isinstance(value, int | float):
@@ -119,31 +135,71 @@ def _bare(annotation: Any) -> Any:
     return annotation
 
 
-def _leaf(path: str) -> Any:
-    """The annotation the scenario format gives a dotted path (None if it names none)."""
+@dataclass(frozen=True)
+class _Place:
+    """A place the scenario format defines: its type, and its field (None: a mapping's entry)."""
+
+    annotation: Any
+    field: FieldInfo | None
+
+
+def _place(path: str) -> _Place | str | None:
+    """The place a dotted path names in the scenario format.
+
+    A message if the format has no such place (an unknown key); None if the format does not
+    say, as for a path into a condition or an effect, or one that ends at a list's item.
+    """
     from sim.schema import Scenario
 
     node: Any = Scenario
+    place: _Place | None = None
     for part in path.split("."):
         node = _bare(node)
         if isinstance(node, type) and issubclass(node, BaseModel):
             fields = node.model_fields
             found = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
             if found is None:
-                return None
+                names = [f.alias or name for name, f in fields.items()]
+                hint = difflib.get_close_matches(part, names, n=1, cutoff=0.75)
+                guess = f" (did you mean {hint[0]!r}?)" if hint else ""
+                return f"unknown key {echo(part)}{guess}"
+            place = _Place(found.annotation, found)
             node = found.annotation
         elif get_origin(node) is dict:
-            node = get_args(node)[1]
+            key, value = get_args(node)
+            try:
+                TypeAdapter(key).validate_python(part)
+            except ValidationError:
+                return f"unknown key {echo(part)}"
+            place = _Place(value, None)
+            node = value
         elif get_origin(node) is list:  # lists of items are addressed by id
             item = _bare(get_args(node)[0])
             if not (isinstance(item, type) and issubclass(item, BaseModel)):
                 return None
             if "id" not in item.model_fields:
                 return None
-            node = item
+            place, node = None, item  # an item as a whole is no field
         else:
             return None
-    return node
+    return place
+
+
+def _leaf(path: str) -> Any:
+    """The annotation the scenario format gives a dotted path (None if it names none)."""
+    place = _place(path)
+    return place.annotation if isinstance(place, _Place) else None
+
+
+def _takes_none(annotation: Any) -> bool:
+    """Whether a field of this type may be empty (``X | None``, or any value)."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if annotation in (Any, None, type(None)):
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(_takes_none(m) for m in get_args(annotation))
+    return False
 
 
 def _kinds(annotation: Any) -> set[str] | None:
@@ -178,8 +234,11 @@ def value_problem(path: str, value: Any) -> str | None:
     """Why ``value`` cannot go at ``path``, by the type the path takes (None if it can).
 
     A path that is not a scalar's (unknown, a mapping, a list) gives None: loading the
-    scenario reports what is wrong there.
+    scenario reports what is wrong there. ``None`` (``null``) goes only where the field may
+    be empty.
     """
+    if value is None:
+        return _null_problem(path)
     kinds = _kinds(_leaf(path))
     if kinds is None:
         return None
@@ -204,3 +263,43 @@ def value_problem(path: str, value: Any) -> str | None:
     if kinds == {"str"} and isinstance(value, int | float):
         hint = " (in quotes, it is text)"
     return f"expected {expected(path)}, got {shown(value)}{hint}"
+
+
+def _shape(annotation: Any) -> str:
+    """What a field that is no scalar takes, in words (``a mapping``)."""
+    bare = _bare(annotation)
+    if get_origin(bare) is dict or (isinstance(bare, type) and issubclass(bare, BaseModel)):
+        return "a mapping"
+    if get_origin(bare) in (list, tuple):
+        return "a list"
+    return "a value"
+
+
+def _null_problem(path: str) -> str | None:
+    """Why ``null`` cannot go at ``path`` (None if the field may be empty, or is not known)."""
+    place = _place(path)
+    if not isinstance(place, _Place) or _takes_none(place.annotation):
+        return None  # not known: loading the scenario reports what is wrong there
+    what = expected(path) or _shape(place.annotation)
+    field = place.field
+    if field is None:
+        why = "an entry cannot be empty"
+    elif field.is_required():
+        why = "this field cannot be left out"
+    elif isinstance(field.default, bool | int | float | str):
+        why = f"this field cannot be empty; its default is {shown(field.default)}"
+    else:
+        why = "this field cannot be empty"
+    return f"expected {what}, got null ({why})"
+
+
+def absent_problem(path: str) -> str | None:
+    """Why ``null`` at ``path`` is wrong where the scenario does not give that place.
+
+    None if the scenario format has the place: it is already left out, and ``null`` there
+    changes nothing. Otherwise the path is unknown, and a message says so.
+    """
+    place = _place(path)
+    if isinstance(place, _Place):
+        return None
+    return place or f"nothing to leave out: {echo(path)} is not given"

@@ -136,6 +136,8 @@ def _finish(
             loc = _set_loc(merged.data, str(key).split("."))
             for old in index.pop(loc, []):
                 merged.origins.pop(old, None)  # the value that was replaced
+            if value is None:
+                continue  # left out: no place was made, and none holds a value to blame
             added = [loc[:n] for n in range(1, len(loc)) if loc[:n] not in merged.origins]
             for place in added:
                 merged.origins[place] = origin  # places the override created

@@ -19,6 +19,7 @@ from typing import Any
 from sim.errors import Problem, ScenarioError, echo, shorten
 from sim.files import file_kind, resolved
 from sim.scenario.problems import _ID_LISTS, _kind
+from sim.values import absent_problem, value_problem
 from sim.vocabulary import (
     Loc,
 )
@@ -390,13 +391,16 @@ def apply_set(data: dict[str, Any], path: str, value: Any) -> str | None:
 
     Lists of events and decisions are addressed by id. Returns a message if the path does
     not name an existing place (new keys under ``actors.X`` and ``relations`` are allowed,
-    and validation judges the value).
+    and validation judges the value). ``None`` (``null``) leaves the place out, as if the
+    file had not given it, where the scenario format lets it be empty (``sim.values``).
     """
     parts = path.split(".")
     if not all(parts):
         return f"expected a dotted path like dynamics.balance, got {echo(path)}"
     if parts[0] in _NOT_SETTABLE:
         return f"{parts[0]!r} cannot be set: {_NOT_SETTABLE[parts[0]]}"
+    if value is None and (problem := value_problem(path, None)) is not None:
+        return problem
     node: Any = data
     for k, part in enumerate(parts[:-1]):
         if isinstance(node, list):
@@ -408,18 +412,25 @@ def apply_set(data: dict[str, Any], path: str, value: Any) -> str | None:
         if not isinstance(node, dict):
             return f"{'.'.join(parts[:k])} holds no keys"
         if part not in node:
-            if (k == 0 and part in ("dynamics", "actors", "relations", "rules", "memory")) or (
-                k >= 1 and parts[0] in ("dynamics", "actors") and k <= 2
+            if not (
+                (k == 0 and part in ("dynamics", "actors", "relations", "rules", "memory"))
+                or (k >= 1 and parts[0] in ("dynamics", "actors") and k <= 2)
             ):
-                node[part] = {}
-            else:
                 return f"unknown path: {echo('.'.join(parts[: k + 1]))} does not exist"
+            if value is None:  # nothing there to leave out, and nothing is made to hold it
+                return absent_problem(path)
+            node[part] = {}
         node = node[part]
     last = parts[-1]
     if isinstance(node, list):
         return f"cannot replace a whole item of {'.'.join(parts[:-1])}; set one of its fields"
     if not isinstance(node, dict):
         return f"{'.'.join(parts[:-1])} holds no keys"
+    if value is None:
+        if last not in node:
+            return absent_problem(path)
+        del node[last]
+        return None
     node[last] = value
     return None
 

@@ -3,6 +3,7 @@ message naming the argument, before any scenario is loaded, run made or file wri
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,13 @@ def quiet_batch(out: Path, *extra: str) -> int:
         ("dynamics.balance=0.1,1e999", "--sweep: dynamics.balance: 1e999 is too large a number"),
         ("actors.PAK.ideology=true,false", "--sweep: actors.PAK.ideology: expected a number"),
         ("actors.PAK.name=Pakistan,1947", "--sweep: actors.PAK.name: expected text, got 1947"),
+        (
+            "dynamics.drift=null,0.05",
+            "--sweep: dynamics.drift: expected a number, got null (this field cannot be empty; "
+            "its default is 0.03)",
+        ),
+        ("events.border-clash.chance=null,true", "--sweep: events.border-clash.chance: expected"),
+        ("events.border-clash.chance=null,NULL", "events.border-clash.chance: the value null is"),
     ],
 )
 def test_a_swept_value_of_the_wrong_type_is_refused_before_the_batch_starts(
@@ -90,6 +98,64 @@ def test_numbers_in_exponent_form_or_with_a_leading_zero_are_numbers_in_the_resu
     assert sorted(set(months)) == [10.0, 12.0]  # 012 is twelve, not octal ten
 
 
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    """What ``frontline run TINY --json`` prints, with these arguments."""
+    capsys.readouterr()
+    assert main(["run", TINY, "--json", *argv]) == 0
+    result: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def test_null_leaves_a_value_out_and_the_run_does_without_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    left_out = run_json(capsys, "--set", "events.border-clash.chance=null")["events"]
+    assert left_out == [{"id": "border-clash", "month": "1950-03"}]  # no chance: at once
+    switched = run_json(
+        capsys,
+        "--set",
+        "events.border-clash.chance=NULL",
+        "--set",
+        "events.border-clash.mtth=1200",  # a mean wait of a century
+    )
+    assert switched["events"] == []
+
+
+def test_a_name_in_quotes_null_is_text_not_a_name_left_out(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = run_json(capsys, "--set", "actors.PAK.name='null'", "--set", "title='null'")
+    assert out["scenario"] == "tiny"  # the run went ahead: 'null' is text where text goes
+
+
+def test_a_sweep_may_mix_null_with_numbers_and_its_records_show_null(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    sweep = "events.border-clash.chance=null,0.5"
+    set_ = "actors.PAK.temperature=null"
+    assert quiet_batch(out, "--runs", "3", "--sweep", sweep, "--set", set_) == 0
+    rows = pd.read_parquet(out)
+    chance = rows["set.events.border-clash.chance"]
+    assert chance.dtype == "float64" and chance.isna().sum() == 3 and (chance == 0.5).sum() == 3
+    assert set(rows.loc[chance.isna(), "event.border-clash"]) == {"1950-03"}
+    assert rows["set.actors.PAK.temperature"].isna().all()
+    manifest = frontline.batch.read_manifest(out)
+    assert manifest.data["spec"]["sweeps"] == [["events.border-clash.chance", [None, 0.5]]]
+    command = frontline.batch.resume_command(manifest.spec, out)
+    assert f"--sweep {sweep} --set {set_}" in command or f"--set {set_} --sweep {sweep}" in command
+    assert main(["compare", str(out), "--out", str(tmp_path / "r")]) == 0
+    groups = json.loads((tmp_path / "r" / "summary.json").read_text())["groups"]
+    assert sorted(g.rsplit(", ", 1)[1] for g in groups) == [
+        "events.border-clash.chance=0.5",
+        "events.border-clash.chance=null",
+    ]
+    capsys.readouterr()
+    assert main(["run", "--from", str(out), "--run", "0"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "actors.PAK.temperature=null, events.border-clash.chance=null" in header
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -108,6 +174,25 @@ def test_numbers_in_exponent_form_or_with_a_leading_zero_are_numbers_in_the_resu
         (
             ["batch", TINY, "--runs", "2", "--set", "actors.PAK.ideology=true", "--out", "b"],
             "--set: actors.PAK.ideology: expected a number",
+        ),
+        (
+            ["run", TINY, "--set", "dynamics.drift=null"],
+            "--set: dynamics.drift: expected a number, got null (this field cannot be empty; "
+            "its default is 0.03)\n",
+        ),
+        (
+            ["run", TINY, "--set", "events.border-clash.title=Null"],
+            "--set: events.border-clash.title: expected text, got null (this field cannot be "
+            "left out)\n",
+        ),
+        (
+            ["run", TINY, "--set", "events.border-clash.chance='null'"],
+            "--set: events.border-clash.chance: expected a number, got 'null'\n",
+        ),
+        (
+            ["run", TINY, "--set", "actors.PAK.name=~"],
+            "--set: actors.PAK.name: ~ is not read as null here: write null for no value, "
+            "or '~' for text\n",
         ),
         (
             [

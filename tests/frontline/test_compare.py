@@ -112,6 +112,13 @@ def test_compare_runs_a_scenario_with_its_own_values_and_forced_choices(
     assert "--set and --force apply to a scenario" in capsys.readouterr().err
 
 
+def test_a_value_left_out_is_named_null_in_the_reports_title(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    args = ["compare", TINY, "--set", "events.border-clash.chance=null", "--runs", "10"]
+    assert main([*args, "--out", str(out), "--record", RECORD]) == 0
+    assert "(events.border-clash.chance=null)" in (out / "index.html").read_text()
+
+
 def test_validate_checks_a_parameter_set_against_its_scenario(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -107,6 +107,25 @@ def test_both_sides_run_the_same_seeds_and_replicate_ids(tmp_path: Path) -> None
     assert data["a"]["set"] == {"dynamics.balance": 0.05} and data["b"]["set"] == {}
 
 
+def test_a_chance_left_out_on_one_side_is_recorded_as_null(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r"
+    setting = "events.border-clash.chance=null"
+    data = diverge(out, TINY, "--against", TINY, "--against-set", setting, "--runs", "20")
+    (event,) = [e for e in data["events"] if e["id"] == "border-clash"]
+    assert event["p"]["b"] == 1.0  # without a chance, it happens as soon as it may
+    assert data["b"]["set"] == {"events.border-clash.chance": None}
+    assert f"--against-set {setting}" in data["b"]["command"]
+    assert "set: events.border-clash.chance = null" in (out / "index.html").read_text()
+    capsys.readouterr()
+    again = ["compare", TINY, "--against", TINY, "--against-set", "events.border-clash.chance=0.5"]
+    assert main([*again, "--runs", "20", "--out", str(out)]) == 2
+    assert f"--against-set was {setting}, now events.border-clash.chance=0.5" in (
+        capsys.readouterr().err
+    )
+
+
 def test_an_event_made_impossible_is_lost_from_the_month_it_fires_in_the_other(
     tmp_path: Path,
 ) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sim.values import parse_value, split_values, value_problem, written
+from sim.values import kind, parse_value, shown, split_values, value_problem, written
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,10 @@ from sim.values import parse_value, split_values, value_problem, written
         ("1:30", "1:30"),  # sexagesimal 90 in YAML 1.1
         ("0x10", "0x10"),
         ("yes", "yes"),
-        ("null", "null"),
+        ("null", None),
+        ("NULL", None),
+        ("'null'", "null"),  # in quotes, it is text
+        ('"~"', "~"),
         ("nan", "nan"),
         ("٣", "٣"),  # not a digit here
         (" 0.05 ", 0.05),
@@ -43,7 +46,14 @@ def test_a_number_beyond_float_range_is_refused(text: str) -> None:
         parse_value(text)
 
 
-@pytest.mark.parametrize("value", [0.1, 12, True, "0.4", "a,b", "lots", "it's", " x", 1e-05])
+def test_a_bare_tilde_is_refused_rather_than_read_as_null_or_text() -> None:
+    with pytest.raises(ValueError, match="write null for no value, or '~' for text"):
+        parse_value("~")
+
+
+@pytest.mark.parametrize(
+    "value", [0.1, 12, True, "0.4", "a,b", "lots", "it's", " x", 1e-05, None, "null", "Null", "~"]
+)
 def test_a_value_written_back_reads_the_same(value: Any) -> None:
     again = parse_value(written(value))
     assert again == value and type(again) is type(value)
@@ -67,6 +77,46 @@ def test_a_value_of_the_wrong_type_for_its_path_is_named(
 ) -> None:
     problem = value_problem(path, value)
     assert problem is not None and problem.startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (
+            "dynamics.drift",
+            "expected a number, got null (this field cannot be empty; its default is 0.03)",
+        ),
+        (
+            "actors.PAK.bloc",
+            "expected text, got null (this field cannot be empty; its default is 'non-aligned')",
+        ),
+        ("events.border-clash.title", "expected text, got null (this field cannot be left out)"),
+        ("relations.PAK->IND", "expected a number, got null (an entry cannot be empty)"),
+        ("actors.PAK.weights", "expected a mapping, got null (this field cannot be empty)"),
+    ],
+)
+def test_null_is_refused_where_the_field_cannot_be_empty(path: str, message: str) -> None:
+    assert value_problem(path, None) == message
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "events.border-clash.chance",
+        "events.border-clash.mtth",
+        "actors.PAK.temperature",
+        "actors.PAK.name",
+        "memory",
+        "events.border-clash.when",
+    ],
+)
+def test_null_passes_where_the_field_may_be_empty(path: str) -> None:
+    assert value_problem(path, None) is None
+
+
+def test_null_is_shown_and_named_as_null_not_as_python_writes_it() -> None:
+    assert (shown(None), kind(None), written(None)) == ("null", "null", "null")
+    assert shown("null") == "'null'" and kind("null") == "text"
 
 
 @pytest.mark.parametrize(
@@ -105,7 +155,9 @@ def test_a_quote_never_closed_is_refused() -> None:
         split_values("'Pakistan, 1947,Pakistan")
 
 
-@pytest.mark.parametrize("values", [("Pakistan, 1947", "Pakistan"), ("a,'b", 'c"d', "e")])
+@pytest.mark.parametrize(
+    "values", [("Pakistan, 1947", "Pakistan"), ("a,'b", 'c"d', "e"), (None, "null", 0.5)]
+)
 def test_sweep_values_written_back_are_cut_the_same(values: tuple[str, ...]) -> None:
     """What the batch writes in its replay commands (``written``) reads back value by value."""
     text = ",".join(written(v) for v in values)
