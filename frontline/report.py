@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from sim.actors import ACTORS, NAMES
+from sim.actors import ACTORS
 from sim.calendar import format_month
 from sim.dynamics import COMPONENTS
 from sim.model import FrontlineModel
@@ -46,10 +46,11 @@ def _signed(x: float) -> str:
 def timeline(model: FrontlineModel, replicate: int = 0) -> str:
     """A readable account of one replicate: what each state did, when, why, and on what source."""
     sc = model.scenario
+    names = sc.names  # the scenario's names for the states, as the game shows them
     lines = [
         f"{sc.spec.title} ({sc.spec.id}), seed {model.seed}",
         f"{format_month(sc.start)} to {format_month(sc.end)}: {sc.months} months; "
-        "six states as Mesa agents: " + ", ".join(f"{NAMES[a]} ({a})" for a in ACTORS),
+        "six states as Mesa agents: " + ", ".join(f"{names[a]} ({a})" for a in ACTORS),
         "",
     ]
     for entry in model.log:
@@ -109,7 +110,8 @@ def timeline(model: FrontlineModel, replicate: int = 0) -> str:
             for j in range(len(ACTORS))
         )
         lines.append(f"{a:<7}{cells}")
-    lines += ["", "Pakistan and the Soviet Union, year by year (PAK->USSR / USSR->PAK):"]
+    pair = f"{names['PAK']} and {names.in_sentence('USSR')}"
+    lines += ["", f"{pair}, year by year (PAK->USSR / USSR->PAK):"]
     history = model.attitude_history()[:, replicate]
     row = []
     for t, m in enumerate(model.recorded_months):

@@ -12,20 +12,25 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
 import pygame
 
 from game import look
-from sim.actors import ACTORS, INDEX, NAMES
+from game.widgets import shortened
+from sim.actors import ACTORS, INDEX, NAMES, USUAL_NAMES, StateNames
 
 USA_AT = (62.0, 470.0)
 """Where the United States' box stands, in asset units (over the Arabian Sea's west)."""
 
 NEUTRAL_BAND = 5.0
 """Attitudes closer to zero than this are drawn as a thin dotted line."""
+
+NAME_ROOM = 260.0
+"""The most width a state's name may take on the map, in asset units (a scenario may name a
+state at any length): a longer name ends in "…", and sooner where it would reach another label."""
 
 
 @cache
@@ -58,10 +63,17 @@ class Hit:
 class MapPanel:
     """Draws the map into a rectangle and tells what lies under a point."""
 
-    def __init__(self, rect: pygame.Rect, scale: float, player: str | None) -> None:
+    def __init__(
+        self,
+        rect: pygame.Rect,
+        scale: float,
+        player: str | None,
+        names: StateNames = USUAL_NAMES,
+    ) -> None:
         self.rect = pygame.Rect(rect)
         self.scale = scale
         self.player = player
+        self.names = names
         data = map_data()
         self.width, self.height = float(data["width"]), float(data["height"])
         k = min(self.rect.width / self.width, self.rect.height / self.height)
@@ -72,6 +84,7 @@ class MapPanel:
         self._mask: pygame.Surface | None = None
         self._base_key: tuple[Any, ...] | None = None
         self._lines: list[tuple[str, str, tuple[float, float], tuple[float, float], float]] = []
+        self._labels: dict[bool, list[tuple[str, str, pygame.font.Font, pygame.Rect]]] = {}
 
     def to_screen(self, p: tuple[float, float]) -> tuple[float, float]:
         """Asset units to window pixels."""
@@ -185,13 +198,30 @@ class MapPanel:
                     surface, look.colour("#map", "hostile"), p, q, width, self._px(12), self._px(7)
                 )
 
+    @cached_property
+    def _usa_name(self) -> str:
+        """The United States' name in its box: shortened to the room at the map's edge."""
+        font = look.font(self._px(14), bold=True)
+        x, _ = self.to_screen(USA_AT)
+        edge = 2 * (round(x) - self.rect.x) - self._px(16)  # the box is centred on USA_AT
+        room = max(font.size(NAMES["USA"])[0], min(round(NAME_ROOM * self.k), edge))
+        return shortened(font, self.names["USA"], room)
+
     def _usa_box(self) -> pygame.Rect:
         font = look.font(self._px(14), bold=True)
-        w, h = font.size(NAMES["USA"])
+        w, h = font.size(self._usa_name)
         x, y = self.to_screen(USA_AT)
         box = pygame.Rect(0, 0, w + self._px(16), h + self._px(10))
         box.center = (round(x), round(y))
         return box
+
+    def _usa_hint(self) -> tuple[pygame.Surface, pygame.Rect]:
+        """The words "off the map" under the United States' box, and where they stand."""
+        box = self._usa_box()
+        hint = look.font(self._px(11)).render(
+            "off the map", True, look.colour("#map", "context_text")
+        )
+        return hint, hint.get_rect(midtop=(box.centerx, box.bottom + self._px(2)))
 
     def _draw_usa(self, surface: pygame.Surface, hover: Hit | None) -> None:
         box = self._usa_box()
@@ -202,20 +232,16 @@ class MapPanel:
             edge, width = "highlight", self._px(3)
         pygame.draw.rect(surface, look.colour("#map", edge), box, width, border_radius=self._px(6))
         text = look.font(self._px(14), bold=True).render(
-            NAMES["USA"], True, look.colour("#map", "label")
+            self._usa_name, True, look.colour("#map", "label")
         )
         surface.blit(text, text.get_rect(center=box.center))
-        hint = look.font(self._px(11)).render(
-            "off the map", True, look.colour("#map", "context_text")
-        )
-        surface.blit(hint, hint.get_rect(midtop=(box.centerx, box.bottom + self._px(2))))
+        surface.blit(*self._usa_hint())
 
     def _draw_labels(
         self, surface: pygame.Surface, month: str, east_lost: bool, hover: Hit | None
     ) -> None:
         ink = look.colour("#map", "label")
         halo = look.colour("#map", "label_halo")
-        font = look.font(self._px(15), bold=True)
         for actor in ACTORS:
             if actor == "USA":
                 continue
@@ -224,25 +250,97 @@ class MapPanel:
             r = self._px(4)
             pygame.draw.circle(surface, (255, 255, 255), (x, y), r + self._px(2))
             pygame.draw.circle(surface, look.colour("#map", "capital"), (x, y), r)
-        for feature in map_data()["features"]:
-            fid = feature["id"]
-            if fid not in INDEX and fid != "EPAK":
-                continue
-            text = str(feature["name"])
-            if fid == "EPAK":
-                text = "Bangladesh" if east_lost else "East Pakistan"
-            if fid == self.player:
-                text += " (you)"
-            x, y = self.to_screen(tuple(feature["label"]))
+        for fid, text, face, box in self.labels(east_lost):
             lit = hover is not None and hover.actor in (fid, "PAK" if fid == "EPAK" else None)
             _halo_text(
                 surface,
-                font if fid != "EPAK" else look.font(self._px(13), True),
+                face,
                 text,
-                (x, y),
+                box.center,
                 ink,
                 look.colour("#map", "highlight") if lit else halo,
             )
+
+    def labels(self, east_lost: bool) -> list[tuple[str, str, pygame.font.Font, pygame.Rect]]:
+        """Each state's label (and East Pakistan's): its id, text, font and plate on the map.
+
+        A state's name as its scenario gives it may be of any length: it is shortened with "…"
+        to ``NAME_ROOM``, and further where its plate would reach another label, but never
+        below the room its usual name takes.
+        """
+        if east_lost in self._labels:
+            return self._labels[east_lost]
+        font = look.font(self._px(15), bold=True)
+        small = look.font(self._px(13), True)
+        features = [f for f in map_data()["features"] if f["id"] in INDEX or f["id"] == "EPAK"]
+        places = {f["id"]: self.to_screen(tuple(f["label"])) for f in features}
+
+        def plate(face: pygame.font.Font, text: str, at: tuple[float, float]) -> pygame.Rect:
+            box = pygame.Rect((0, 0), face.size(text))
+            box.center = (round(at[0]), round(at[1]))
+            return box.inflate(10, 4)  # as _halo_text draws it
+
+        you = " (you)"
+        usual: dict[str, tuple[str, pygame.font.Font]] = {}
+        for fid in places:
+            if fid == "EPAK":
+                usual[fid] = ("Bangladesh" if east_lost else "East Pakistan", small)
+            else:
+                usual[fid] = (NAMES[fid] + (you if fid == self.player else ""), font)
+        others = {fid: plate(face, text, places[fid]) for fid, (text, face) in usual.items()}
+        fixed = [*self._context_plates(), self._usa_box(), self._usa_hint()[1]]
+        out = []
+        for fid, (text, face) in usual.items():
+            if fid != "EPAK":
+                suffix = you if fid == self.player else ""
+                name = self.names[fid] + suffix
+                if face.size(name)[0] > face.size(text)[0]:
+                    near = fixed + [r for k, r in others.items() if k != fid]
+                    room = self._room(face, places[fid], text, near)
+                    name = shortened(face, self.names[fid], room - face.size(suffix)[0]) + suffix
+                text = name
+            others[fid] = plate(face, text, places[fid])
+            out.append((fid, text, face, others[fid]))
+        self._labels[east_lost] = out
+        return out
+
+    def _room(
+        self,
+        face: pygame.font.Font,
+        at: tuple[float, float],
+        usual: str,
+        near: list[pygame.Rect],
+    ) -> int:
+        """The widest a label centred at ``at`` may be: to ``NAME_ROOM``, clear of ``near``."""
+        least = face.size(usual)[0]
+        h = face.get_height()
+
+        def clear(w: int) -> bool:
+            box = pygame.Rect(0, 0, w, h).inflate(10, 4)
+            box.center = (round(at[0]), round(at[1]))
+            return box.collidelist(near) < 0 and self.rect.contains(box)
+
+        lo, hi = least, max(least, round(NAME_ROOM * self.k))
+        while lo < hi:  # the widest that is clear; the usual name's width at the least
+            mid = (lo + hi + 1) // 2
+            if clear(mid):
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    def _context_plates(self) -> list[pygame.Rect]:
+        """Where the neighbouring countries' names stand on the map, in window pixels."""
+        small = look.font(self._px(12))
+        out = []
+        for feature in map_data()["features"]:
+            if feature["kind"] == "context" and feature.get("name") and "label" in feature:
+                w, h = small.size(str(feature["name"]))
+                box = pygame.Rect(0, 0, w, h)
+                x, y = self.to_screen(tuple(feature["label"]))
+                box.center = (round(x), round(y))
+                out.append(box)
+        return out
 
     # ------------------------------------------------------------------ pointing
 

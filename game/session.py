@@ -20,7 +20,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from sim.actors import ACTORS, INDEX, NAMES, Bloc
+from sim.actors import ACTORS, INDEX, Bloc, StateNames
 from sim.calendar import format_month, parse_month
 from sim.dynamics import COMPONENTS
 from sim.errors import echo
@@ -326,10 +326,6 @@ def _signed(x: float) -> str:
     return signed(x, 1)
 
 
-def _name(actor: str) -> str:
-    return NAMES.get(actor, actor)
-
-
 def _reason(parts: dict[str, float]) -> str:
     """The one-line reason for an AI's choice: its two weightiest motives."""
     ranked = sorted(COMPONENTS, key=lambda c: -abs(parts[c]))
@@ -402,6 +398,11 @@ class Session:
         """The scenario's title."""
         return self.model.scenario.spec.title
 
+    @property
+    def names(self) -> StateNames:
+        """What this game's scenario calls the states: every screen names them by these."""
+        return self.model.scenario.names
+
     def step(self) -> list[NewsItem]:
         """Run one month, or up to the player's next decision; the news it made."""
         if not self.done and not self.waiting:
@@ -454,7 +455,7 @@ class Session:
                     if historical.id == entry.option
                     else f"history: {historical.label}"
                 )
-        headline = f"{_name(str(entry.actor))}: {entry.title}"
+        headline = f"{self.names[str(entry.actor)]}: {entry.title}"
         return NewsItem(month, "decision", entry.actor, headline, reason, citation, history, mine)
 
     def _recorded_event_month(self, event_id: str) -> str | None:
@@ -499,7 +500,7 @@ class Session:
         s = self.model.state
         return StateView(
             actor,
-            agent.name,
+            self.names[actor],
             agent.leader() or "unknown",
             regime or "unknown",
             BLOC_WORDS.get(int(s.bloc[0, i]), "?"),
@@ -567,7 +568,7 @@ class Session:
             if answer is not None:
                 follow = sc.decision(answer["decision"])
                 option = follow.options[answer["option"]]
-                words.append(f"{_name(follow.spec.actor)} would answer: {option.label}")
+                words.append(f"{self.names[follow.spec.actor]} would answer: {option.label}")
             shifts = sorted(
                 (f for f in row["foreseen"] if abs(f["chance"] - f["without"]) >= 0.05),
                 key=lambda f: -abs(f["chance"] - f["without"]),
@@ -741,7 +742,7 @@ class Session:
         rows: list[tuple[str, int, str, str]] = []
         for d in decisions:
             cd = sc.decision(d["id"])
-            actor = _name(cd.spec.actor)
+            actor = self.names[cd.spec.actor]
             history = f"{actor}: {self._label(d['id'], d['historical'])}"
             ours = f"{actor}: {self._label(d['id'], d['chosen'])}"
             if d["agrees"]:
@@ -839,7 +840,7 @@ class Session:
             when = m if m >= 0 else rm
             if mine == theirs or not start <= when < until:
                 continue
-            actor = _name(d.spec.actor)
+            actor = self.names[d.spec.actor]
             if mine >= 0 and theirs >= 0:
                 yield (
                     f"{format_month(m)} {actor} chose '{d.options[mine].label}' "
@@ -871,7 +872,7 @@ class Session:
         from frontline.compare import html_head, write_report
         from frontline.files import write_atomic
 
-        title = f"{self.title}: your game as {_name(self.settings.actor)}"
+        title = f"{self.title}: your game as {self.names[self.settings.actor]}"
         if not self.model.recorded_months:
             raise GameError("there is nothing to report before the first month has run")
         write_report(

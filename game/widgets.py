@@ -43,10 +43,16 @@ def label(
 
 
 def shortened(font: Any, text: str, width: int) -> str:
-    """``text`` if it fits ``width`` pixels in ``font``, else its longest head that fits and "…"."""
+    """``text`` if it fits ``width`` pixels in ``font``, else its longest head that fits and "…".
+
+    ``font`` is a widget's (pygame_gui's, measured as the widget measures it) or one that
+    pygame draws with itself (``pygame.font.Font``, as the map's).
+    """
+    rect_of = getattr(font, "get_rect", None)
 
     def fits(words: str) -> bool:
-        return bool(font.get_rect(words).width <= width)
+        w = rect_of(words).width if rect_of is not None else font.size(words)[0]
+        return bool(w <= width)
 
     if fits(text):
         return text
@@ -72,16 +78,38 @@ def button(
     tip: str | None = None,
     container: Any = None,
     object_id: str | None = None,
+    shorten: bool = False,
 ) -> pygame_gui.elements.UIButton:
-    """A button (its tooltip names its key)."""
-    return pygame_gui.elements.UIButton(
+    """A button (its tooltip names its key).
+
+    With ``shorten``, a text too wide ends in "…" and its tooltip gives it whole (as
+    ``label``'s does), for words that come from content, such as a state's name.
+    """
+    made = pygame_gui.elements.UIButton(
         rect,
-        text,
+        "" if shorten else text,
         manager,
         container=container,
         tool_tip_text=tip,
         object_id=oid(object_id, class_id),
     )
+    if shorten:
+        text = " ".join(text.split())
+        room = int(made.relative_rect.width) - 2 * _border(made) - 8  # a little air each side
+        fitted = shortened(made.font, text, room)
+        made.set_text(fitted)
+        if fitted != text:
+            whole = esc(text) + (f" ({tip})" if tip else "")
+            made.set_tooltip(whole, wrap_width=max(rect.width * 3, 200), delay=0.3)
+    return made
+
+
+def _border(element: Any) -> int:
+    """The width of a widget's border (the theme's; one per side in newer pygame_gui)."""
+    width = getattr(element, "border_width", 0)
+    if isinstance(width, dict):
+        width = max(width.values())
+    return int(width or 0)
 
 
 def text_box(

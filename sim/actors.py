@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final, Literal
 
@@ -21,6 +23,45 @@ NAMES: Final[dict[str, str]] = {
     "CHN": "China",
     "AFG": "Afghanistan",
 }
+"""The states' usual names, where a scenario gives none (``StateNames``)."""
+
+_IN_A_SENTENCE: Final[dict[str, str]] = {"USA": "the United States", "USSR": "the Soviet Union"}
+"""The usual names that take an article inside a sentence."""
+
+
+@dataclass(frozen=True)
+class StateNames:
+    """What the six states are called wherever people read about them.
+
+    A scenario may name a state (``actors: {PAK: {name: the Dominion of Pakistan}}``); that
+    name, as written, is then the state's one name: alone, in a sentence, in the game and in
+    the words of the acts. A state the scenario does not name, or names by its usual name
+    (``NAMES``), keeps that name, which reads "the United States" inside a sentence.
+    """
+
+    given: Mapping[str, str] = field(default_factory=dict)
+    """The scenario's own names, by actor id."""
+
+    def __getitem__(self, actor: str) -> str:
+        """A state's name standing alone (a label, a button): ``United States``."""
+        return self.given.get(actor) or NAMES[actor]
+
+    def in_sentence(self, actor: str) -> str:
+        """A state's name inside a sentence: ``the United States``, ``Pakistan``."""
+        usual = NAMES[actor]
+        given = self.given.get(actor) or usual
+        return _IN_A_SENTENCE.get(actor, usual) if given == usual else given
+
+    def listed(self, indices: Sequence[int]) -> str:
+        """States by index, for a sentence: ``Pakistan``, ``India and China``, ``A, B and C``."""
+        names = [self.in_sentence(ACTORS[i]) for i in indices]
+        if len(names) <= 1:
+            return "".join(names)
+        return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+USUAL_NAMES: Final[StateNames] = StateNames()
+"""The names of a scenario that renames no state."""
 
 PAIRS: Final[tuple[tuple[int, int], ...]] = tuple(
     (i, j) for i in range(N_ACTORS) for j in range(N_ACTORS) if i != j

@@ -38,9 +38,9 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim import kernels
-from sim.actors import ACTORS, INDEX, N_ACTORS, ActorId, Bloc, BlocLabel
+from sim.actors import ACTORS, INDEX, N_ACTORS, USUAL_NAMES, ActorId, Bloc, BlocLabel, StateNames
 from sim.state import F64, I8, TIE, TIES, B, WorldState
-from sim.vocabulary import Args, Loc, Resolver, Slug, actor_names, effect, named
+from sim.vocabulary import Args, Loc, Resolver, Slug, effect
 
 # --------------------------------------------------------------------------- the rules
 
@@ -91,12 +91,16 @@ class Rules(BaseModel):
 
 @dataclass(frozen=True)
 class Context:
-    """What a rule reads besides the state: the month, the capabilities, the rules."""
+    """What a rule reads besides the state: the month, the capabilities, the rules.
+
+    ``names`` is what the scenario calls the states, for the words an act says it does.
+    """
 
     month: int
     military: F64  # (6,) shares of the six states' CINC this year
     economic: F64  # (6,) shares of their primary energy consumption
     rules: Rules
+    names: StateNames = USUAL_NAMES
 
 
 _LEADER = {Bloc.WEST.value: INDEX["USA"], Bloc.EAST.value: INDEX["USSR"]}
@@ -255,6 +259,7 @@ class Change:
     def words(self, replicate: int = 0) -> list[str]:
         """The change in words, largest first (for ``describe``)."""
         out = []
+        names = self.ctx.names
         total = self.kept[replicate] + self.held[replicate]
         for j in range(N_ACTORS):
             for sign, verb in ((-1, "cool"), (1, "warm")):
@@ -268,16 +273,18 @@ class Change:
                     else f"{round(min(sizes))} to {round(max(sizes))}"
                 )
                 verb_s = verb + ("s" if len(who) == 1 else "")
-                whom = named(ACTORS[j])
-                out.append((max(sizes), f"{actor_names(who)} {verb_s} towards {whom} by {size}"))
+                whom = names.in_sentence(ACTORS[j])
+                line = f"{names.listed(who)} {verb_s} towards {whom} by {size}"
+                out.append((max(sizes), line))
         for i in range(N_ACTORS):
             d = self.prestige[replicate, i]
             if abs(d) >= 0.05:
                 verb = "gains" if d > 0 else "loses"
-                out.append((abs(d), f"{named(ACTORS[i])} {verb} {abs(d):.1f} in standing"))
+                one = names.in_sentence(ACTORS[i])
+                out.append((abs(d), f"{one} {verb} {abs(d):.1f} in standing"))
         for military, donor, recipient, amount, stop in self.aid:
             kind = "military" if military else "economic"
-            giver, taker = named(ACTORS[donor]), named(ACTORS[recipient])
+            giver, taker = names.in_sentence(ACTORS[donor]), names.in_sentence(ACTORS[recipient])
             if stop:
                 text = f"{giver} stops its {kind} aid to {taker}"
             else:
@@ -325,12 +332,12 @@ class Act:
         one = s.take(np.array([replicate]))
         change, after = self.change(one, ctx)
         parts = [self.headline]
-        parts += [w for w in _structure_words(one, after) if w != self.headline]
+        parts += [w for w in _structure_words(one, after, ctx.names) if w != self.headline]
         parts += change.words(0)
         return "; ".join(parts)
 
 
-def _structure_words(before: WorldState, after: WorldState) -> list[str]:
+def _structure_words(before: WorldState, after: WorldState, names: StateNames) -> list[str]:
     """Commitments made or ended and camps changed between two one-replicate states."""
     out = []
     for k, name in enumerate(TIES):
@@ -339,7 +346,7 @@ def _structure_words(before: WorldState, after: WorldState) -> list[str]:
                 was, now = before.ties[0, k, i, j], after.ties[0, k, i, j]
                 if was == now or (_BOTH_WAYS[k] and j < i):
                     continue
-                pair = f"{named(ACTORS[i])} and {named(ACTORS[j])}"
+                pair = f"{names.in_sentence(ACTORS[i])} and {names.in_sentence(ACTORS[j])}"
                 article = "an" if name[0] in "aeiou" else "a"
                 out.append(
                     f"{article} {name} binds {pair}" if now else f"the {name} of {pair} ends"
@@ -348,7 +355,7 @@ def _structure_words(before: WorldState, after: WorldState) -> list[str]:
         if before.bloc[0, i] != after.bloc[0, i]:
             label = Bloc(int(after.bloc[0, i])).label
             camp = {"west": "the western camp", "east": "the eastern camp"}.get(label, "no camp")
-            out.append(f"{named(ACTORS[i])} stands in {camp}")
+            out.append(f"{names.in_sentence(ACTORS[i])} stands in {camp}")
     return out
 
 
@@ -411,8 +418,9 @@ def _others(*exclude: int) -> list[int]:
 # --------------------------------------------------------------------------- registration
 
 
-def _n(actor: str) -> str:
-    return named(actor)
+def _n(r: Resolver, actor: str) -> str:
+    """An actor's name in a sentence, as the scenario being compiled calls it."""
+    return r.names.in_sentence(actor)
 
 
 def _act(
@@ -491,7 +499,7 @@ def _join_bloc(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         _bloc(s, i, new, mask)
 
     label = {"west": "the western camp", "east": "the eastern camp"}.get(a.bloc, "no camp")
-    return rule, f"{_n(a.actor)} stands in {label}"
+    return rule, f"{_n(r, a.actor)} stands in {label}"
 
 
 class Pact(_Two):
@@ -519,7 +527,7 @@ def _join_alliance(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         camp = s.bloc[:, lead]
         _bloc(s, m, np.where(camp != Bloc.NON_ALIGNED.value, camp, s.bloc[:, m]), mask)
 
-    return rule, f"{_n(a.member)} joins the pact led by {_n(a.leader)}"
+    return rule, f"{_n(r, a.member)} joins the pact led by {_n(r, a.leader)}"
 
 
 @_act(
@@ -540,7 +548,7 @@ def _leave_alliance(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.standing(m, -p.reputation * lost)
         _bloc(s, m, Bloc.NON_ALIGNED.value, mask & (old == 1))  # its last pact in that camp
 
-    return rule, f"{_n(a.member)} leaves the pact led by {_n(a.leader)}"
+    return rule, f"{_n(r, a.member)} leaves the pact led by {_n(r, a.leader)}"
 
 
 class Treaty(_Two):
@@ -566,7 +574,7 @@ def _sign_treaty(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         bond = ctx.rules.bond * DEPTH[TIE["treaty"]] * (1.0 - old)
         ch.dyad(i, j, bond, bond, held=True)
 
-    return rule, f"{_n(a.first)} and {_n(a.second)} sign a treaty of friendship"
+    return rule, f"{_n(r, a.first)} and {_n(r, a.second)} sign a treaty of friendship"
 
 
 class TreatyBreak(_Two):
@@ -593,7 +601,7 @@ def _break_treaty(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.dyad(i, j, 0.0, -p.betrayal * DEPTH[TIE["treaty"]] * old * _warm(ch.before[:, j, i]))
         ch.standing(i, -p.reputation * old)
 
-    return rule, f"{_n(a.breaker)} ends its treaty with {_n(a.partner)}"
+    return rule, f"{_n(r, a.breaker)} ends its treaty with {_n(r, a.partner)}"
 
 
 # --------------------------------------------------------------------------- aid
@@ -631,7 +639,7 @@ def _aid_rule(a: Aid, *, started: bool, share: float = 1.0) -> Rule:
 def _offer_aid(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
     assert isinstance(a, Aid)
     return _aid_rule(a, started=False), (
-        f"{_n(a.donor)} offers {a.size} {a.kind} aid to {_n(a.recipient)}"
+        f"{_n(r, a.donor)} offers {a.size} {a.kind} aid to {_n(r, a.recipient)}"
     )
 
 
@@ -639,7 +647,7 @@ def _offer_aid(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
 def _give_aid(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
     assert isinstance(a, Aid)
     return _aid_rule(a, started=True), (
-        f"{_n(a.donor)} gives {a.size} {a.kind} aid to {_n(a.recipient)}"
+        f"{_n(r, a.donor)} gives {a.size} {a.kind} aid to {_n(r, a.recipient)}"
     )
 
 
@@ -647,7 +655,7 @@ def _give_aid(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
 def _accept_aid(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
     assert isinstance(a, Aid)
     return _aid_rule(a, started=True), (
-        f"{_n(a.recipient)} accepts {a.size} {a.kind} aid from {_n(a.donor)}"
+        f"{_n(r, a.recipient)} accepts {a.size} {a.kind} aid from {_n(r, a.donor)}"
     )
 
 
@@ -668,7 +676,7 @@ def _extend_credit(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
     assert isinstance(a, Credit)
     aid = Aid(donor=a.lender, recipient=a.borrower, kind="economic", size=a.size)
     return _aid_rule(aid, started=True, share=0.5), (
-        f"{_n(a.lender)} extends {a.size} credit to {_n(a.borrower)}"
+        f"{_n(r, a.lender)} extends {a.size} credit to {_n(r, a.borrower)}"
     )
 
 
@@ -699,7 +707,7 @@ def _suspend_aid(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.dyad(rc, d, -p.betrayal * 0.5 * (dependence + allied), 0.0)
         ch.standing(d, -p.reputation * allied)
 
-    return rule, f"{_n(a.donor)} suspends its {a.kind} aid to {_n(a.recipient)}"
+    return rule, f"{_n(r, a.donor)} suspends its {a.kind} aid to {_n(r, a.recipient)}"
 
 
 class Trade(_Two):
@@ -720,7 +728,7 @@ def _trade(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.flow(False, j, i, p.aid_token * 0.5)
         ch.dyad(i, j, p.visit * 0.5, p.visit * 0.5)
 
-    return rule, f"{_n(a.first)} and {_n(a.second)} sign a trade agreement"
+    return rule, f"{_n(r, a.first)} and {_n(r, a.second)} sign a trade agreement"
 
 
 class Ask(_Two):
@@ -740,7 +748,7 @@ def _request_aid(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         v = ctx.rules.visit
         ch.dyad(i, j, v * 0.25, v * 0.5)
 
-    return rule, f"{_n(a.asker)} asks {_n(a.donor)} for {a.kind} aid"
+    return rule, f"{_n(r, a.asker)} asks {_n(r, a.donor)} for {a.kind} aid"
 
 
 class Refusal(_Two):
@@ -758,7 +766,7 @@ def _decline(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
     def rule(s: WorldState, ctx: Context, mask: B, ch: Change) -> None:
         ch.dyad(j, i, -ctx.rules.refusal, 0.0)
 
-    return rule, f"{_n(a.actor)} declines {_n(a.requester)}'s request"
+    return rule, f"{_n(r, a.actor)} declines {_n(r, a.requester)}'s request"
 
 
 # --------------------------------------------------------------------------- bases
@@ -788,7 +796,7 @@ def _grant_base(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         bond = p.bond * DEPTH[TIE["base"]] * (1.0 - old)
         ch.dyad(h, u, bond, bond, held=True, spill=1.0 + p.base_risk)
 
-    return rule, f"{_n(a.host)} grants {_n(a.user)} a base"
+    return rule, f"{_n(r, a.host)} grants {_n(r, a.user)} a base"
 
 
 @_act("restrict_base", BaseArgs, "HOST limits USER's use of a base: a refusal, the base stays.")
@@ -799,7 +807,7 @@ def _restrict_base(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
     def rule(s: WorldState, ctx: Context, mask: B, ch: Change) -> None:
         ch.dyad(u, h, -ctx.rules.refusal, 0.0)
 
-    return rule, f"{_n(a.host)} restricts {_n(a.user)}'s use of the base"
+    return rule, f"{_n(r, a.host)} restricts {_n(r, a.user)}'s use of the base"
 
 
 @_act(
@@ -819,7 +827,7 @@ def _close_base(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.dyad(h, u, 0.0, -p.betrayal * depth * old * _warm(ch.before[:, u, h]))
         ch.standing(h, -p.reputation * depth * old)
 
-    return rule, f"{_n(a.host)} closes {_n(a.user)}'s base"
+    return rule, f"{_n(r, a.host)} closes {_n(r, a.user)}'s base"
 
 
 # --------------------------------------------------------------------------- diplomacy
@@ -846,7 +854,7 @@ def _state_visit(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.dyad(g, h, p.visit, p.visit)
         ch.standing(h, p.visit_prestige * ctx.military[g] / ctx.military.max())
 
-    return rule, f"{_n(a.guest)} pays a state visit to {_n(a.host)}"
+    return rule, f"{_n(r, a.guest)} pays a state visit to {_n(r, a.host)}"
 
 
 class Invitation(_Two):
@@ -865,7 +873,7 @@ def _invite(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         v = ctx.rules.visit * 0.5
         ch.dyad(h, g, v, v)
 
-    return rule, f"{_n(a.host)} invites {_n(a.guest)}"
+    return rule, f"{_n(r, a.host)} invites {_n(r, a.guest)}"
 
 
 @_act(
@@ -881,7 +889,7 @@ def _establish(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         v = ctx.rules.visit * 0.5
         ch.dyad(i, j, v, v)
 
-    return rule, f"{_n(a.first)} and {_n(a.second)} establish diplomatic relations"
+    return rule, f"{_n(r, a.first)} and {_n(r, a.second)} establish diplomatic relations"
 
 
 class Recognition(_Two):
@@ -900,7 +908,7 @@ def _recognise(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         v = ctx.rules.visit
         ch.dyad(i, j, v * 0.5, v)
 
-    return rule, f"{_n(a.actor)} recognises {_n(a.state)}"
+    return rule, f"{_n(r, a.actor)} recognises {_n(r, a.state)}"
 
 
 class Mediation(_Two):
@@ -925,7 +933,10 @@ def _mediate(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.one(i, m, half)
         ch.one(j, m, half)
 
-    return rule, f"{_n(a.mediator)} offers to mediate between {_n(a.first)} and {_n(a.second)}"
+    return (
+        rule,
+        f"{_n(r, a.mediator)} offers to mediate between {_n(r, a.first)} and {_n(r, a.second)}",
+    )
 
 
 class MediationAnswer(_Two):
@@ -948,7 +959,7 @@ def _accept_mediation(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         p = ctx.rules
         ch.dyad(i, m, p.mediation * 0.5, p.mediation)
 
-    return rule, f"{_n(a.party)} accepts {_n(a.mediator)}'s good offices"
+    return rule, f"{_n(r, a.party)} accepts {_n(r, a.mediator)}'s good offices"
 
 
 @_act(
@@ -967,7 +978,10 @@ def _mediation_succeeds(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]
         ch.one(j, m, p.mediation)
         ch.standing(m, p.mediation_prestige)
 
-    return rule, f"{_n(a.mediator)}'s mediation between {_n(a.first)} and {_n(a.second)} succeeds"
+    return (
+        rule,
+        f"{_n(r, a.mediator)}'s mediation between {_n(r, a.first)} and {_n(r, a.second)} succeeds",
+    )
 
 
 class Vote(_Two):
@@ -996,7 +1010,7 @@ def _un_vote(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.dyad(q, i, -v, 0.0)
 
     verb = {"for": "votes for", "veto": "uses its veto for", "abstain": "abstains on"}[a.vote]
-    return rule, f"{_n(a.actor)} {verb} {_n(a.party)} against {_n(a.against)} at the UN"
+    return rule, f"{_n(r, a.actor)} {verb} {_n(r, a.party)} against {_n(r, a.against)} at the UN"
 
 
 class Claim(_Two):
@@ -1021,7 +1035,7 @@ def _back_claim(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.dyad(p_, i, v, 0.0)
         ch.dyad(q, i, -v, 0.0)
 
-    return rule, f"{_n(a.actor)} backs {_n(a.party)}'s claim against {_n(a.against)}"
+    return rule, f"{_n(r, a.actor)} backs {_n(r, a.party)}'s claim against {_n(r, a.against)}"
 
 
 class Target(_Two):
@@ -1040,7 +1054,7 @@ def _denounce(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         h = ctx.rules.hostility
         ch.dyad(i, j, -h * 0.25, -h * 0.5)
 
-    return rule, f"{_n(a.actor)} denounces {_n(a.target)}"
+    return rule, f"{_n(r, a.actor)} denounces {_n(r, a.target)}"
 
 
 class Message(_Two):
@@ -1068,7 +1082,9 @@ def _carry_message(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.one(rc, c, v * 0.5)
         ch.dyad(sd, rc, v * 0.5, v * 0.5)
 
-    return rule, (f"{_n(a.carrier)} carries {_n(a.sender)}'s secret message to {_n(a.receiver)}")
+    return rule, (
+        f"{_n(r, a.carrier)} carries {_n(r, a.sender)}'s secret message to {_n(r, a.receiver)}"
+    )
 
 
 # --------------------------------------------------------------------------- force
@@ -1104,7 +1120,7 @@ def _arm_insurgency(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.dyad(sp, t, -h * 0.5, -h, spill=spill)
 
     how = "secretly arms" if a.covert else "arms"
-    return rule, f"{_n(a.sponsor)} {how} the rebels in {_n(a.target)}"
+    return rule, f"{_n(r, a.sponsor)} {how} the rebels in {_n(r, a.target)}"
 
 
 @_act(
@@ -1122,7 +1138,7 @@ def _shelter_insurgency(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]
     def rule(s: WorldState, ctx: Context, mask: B, ch: Change) -> None:
         ch.dyad(sp, t, 0.0, -ctx.rules.hostility * 0.5 * share, spill=spill)
 
-    return rule, f"{_n(a.sponsor)} shelters rebels and refugees from {_n(a.target)}"
+    return rule, f"{_n(r, a.sponsor)} shelters rebels and refugees from {_n(r, a.target)}"
 
 
 class Intervention(_Two):
@@ -1159,7 +1175,7 @@ def _intervene(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.dyad(c, i, sign * p.bond * 0.5 * (1 - old), 0.0, spill=0.0)
         _aggression(ch, ctx, i, (c,), 1.0 - old)
 
-    return rule, f"{_n(a.actor)} sends its forces into {_n(a.country)}"
+    return rule, f"{_n(r, a.actor)} sends its forces into {_n(r, a.country)}"
 
 
 @_act(
@@ -1176,7 +1192,7 @@ def _withdraw(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         old = _tie(s, "intervention", i, c, 0.0, mask)
         _aggression(ch, ctx, i, (c,), -0.5 * old)
 
-    return rule, f"{_n(a.actor)} withdraws its forces from {_n(a.country)}"
+    return rule, f"{_n(r, a.actor)} withdraws its forces from {_n(r, a.country)}"
 
 
 class War(_Two):
@@ -1203,7 +1219,7 @@ def _go_to_war(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.dyad(i, j, -2 * h, -2 * h)
         _aggression(ch, ctx, i, (j,), 0.5)
 
-    return rule, f"{_n(a.attacker)} goes to war with {_n(a.defender)}"
+    return rule, f"{_n(r, a.attacker)} goes to war with {_n(r, a.defender)}"
 
 
 class Peace(_Two):
@@ -1228,7 +1244,7 @@ def _sue_for_peace(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.dyad(i, j, p.hostility * 0.5, p.hostility * 0.5)
         ch.standing(i, -p.war_prestige * 0.5)
 
-    return rule, f"{_n(a.actor)} sues {_n(a.enemy)} for peace"
+    return rule, f"{_n(r, a.actor)} sues {_n(r, a.enemy)} for peace"
 
 
 class Outcome(_Two):
@@ -1253,7 +1269,7 @@ def _war_outcome(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.standing(lo, -p.war_prestige)
         ch.one(lo, w, -p.hostility * 0.5)
 
-    return rule, f"{_n(a.winner)} prevails over {_n(a.loser)}"
+    return rule, f"{_n(r, a.winner)} prevails over {_n(r, a.loser)}"
 
 
 class Border(_Two):
@@ -1279,7 +1295,7 @@ def _settle_border(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         half = ctx.rules.bond * 0.5
         ch.dyad(i, j, half, half)
 
-    return rule, f"{_n(a.first)} and {_n(a.second)} settle their border"
+    return rule, f"{_n(r, a.first)} and {_n(r, a.second)} settle their border"
 
 
 class Accord(_Two):
@@ -1305,7 +1321,7 @@ def _sign_accord(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         half = ctx.rules.bond * 0.5
         ch.dyad(i, j, half, half)
 
-    return rule, f"{_n(a.first)} and {_n(a.second)} sign an accord"
+    return rule, f"{_n(r, a.first)} and {_n(r, a.second)} sign an accord"
 
 
 class Guarantee(_Two):
@@ -1333,7 +1349,7 @@ def _guarantee_accord(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
         ch.standing(g, p.mediation_prestige * 0.5)
 
     return rule, (
-        f"{_n(a.guarantor)} guarantees the accord between {_n(a.first)} and {_n(a.second)}"
+        f"{_n(r, a.guarantor)} guarantees the accord between {_n(r, a.first)} and {_n(r, a.second)}"
     )
 
 

@@ -22,7 +22,7 @@ import mesa
 import numpy as np
 import numpy.typing as npt
 
-from sim.actors import ACTORS, INDEX, N_ACTORS, NAMES, ActorId
+from sim.actors import ACTORS, INDEX, N_ACTORS, ActorId
 from sim.acts import Context
 from sim.calendar import format_month, parse_month
 from sim.capabilities import load_capabilities
@@ -358,9 +358,8 @@ class StateAgent(mesa.Agent):
 
     @property
     def name(self) -> str:
-        """The state's name."""
-        spec = self.model.scenario.spec.actors.get(self.actor)
-        return spec.name if spec and spec.name else NAMES[self.actor]
+        """The state's name: the scenario's, if it gives one (``CompiledScenario.names``)."""
+        return self.model.scenario.names[self.actor]
 
     @property
     def attitudes(self) -> F64:
@@ -818,7 +817,9 @@ class FrontlineModel(mesa.Model):
         ctx = self._contexts.get(month)
         if ctx is None:
             military, economic = self.capabilities_for(month)
-            ctx = self._contexts[month] = Context(month, military, economic, self.scenario.rules)
+            ctx = self._contexts[month] = Context(
+                month, military, economic, self.scenario.rules, self.scenario.names
+            )
         return ctx
 
     # ------------------------------------------------------------------ running

@@ -33,6 +33,18 @@ r"""``YYYY-MM`` in ASCII digits (a pattern's ``\d`` would accept any script's di
 Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN)]
 """A calendar month, ``YYYY-MM``."""
 
+NAME_PATTERN = r"\S"
+"""A name with something to read in it: a character that is not a space."""
+
+
+def _one_line(text: str) -> str:
+    """Text on one line, its runs of spaces and line breaks each made one space."""
+    return " ".join(text.split())
+
+
+StateName = Annotated[str, StringConstraints(pattern=NAME_PATTERN), AfterValidator(_one_line)]
+"""A state's name as a scenario gives it: not blank; line breaks read as spaces."""
+
 
 def _two_actors(key: str) -> str:
     a, b = key.split("->")
@@ -200,7 +212,9 @@ class Leader(Strict):
 class ActorSpec(Strict):
     """An actor's starting camp, ideology and decision-making."""
 
-    name: str | None = None
+    name: StateName | None = Field(
+        None, description="what the state is called wherever it is named (default: its usual name)"
+    )
     bloc: BlocLabel = "non-aligned"
     ideology: float = Field(0.0, ge=-1, le=1, description="-1 communist .. +1 liberal-capitalist")
     weights: Weights = Field(default_factory=Weights)

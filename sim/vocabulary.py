@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ForwardRef, Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from sim.actors import ACTORS, INDEX, NAMES, ActorId, Bloc, BlocLabel
+from sim.actors import INDEX, ActorId, Bloc, BlocLabel, StateNames
 from sim.state import B, WorldState
 
 if TYPE_CHECKING:
@@ -96,6 +96,11 @@ class Effect(Protocol):
 
 class Resolver(Protocol):
     """Turns names used in conditions and effects into array indices, noting unknown ones."""
+
+    @property
+    def names(self) -> StateNames:
+        """What the scenario calls the states, for the words an effect says."""
+        ...
 
     def flag(self, name: str, loc: Loc) -> int:
         """Index of a flag."""
@@ -442,22 +447,6 @@ def _not_test(item: Any, r: Resolver, loc: Loc) -> Test:
 # --------------------------------------------------------------------------- effects
 
 
-_IN_A_SENTENCE = {"USA": "the United States", "USSR": "the Soviet Union"}
-
-
-def named(actor: str) -> str:
-    """An actor's name as it reads inside a sentence (``the Soviet Union``, ``Pakistan``)."""
-    return _IN_A_SENTENCE.get(actor, NAMES[actor])
-
-
-def actor_names(indices: list[int] | tuple[int, ...]) -> str:
-    """``Pakistan``, ``India and China``, ``India, China and the US``: names for a sentence."""
-    names = [named(ACTORS[i]) for i in indices]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 @dataclass(frozen=True)
 class Plain:
     """A compiled effect that is not an act: a shock, a change of camp or regime, a flag.
@@ -515,8 +504,8 @@ def _attitude_shift(a: AttitudeShift, r: Resolver, loc: Loc) -> Effect:
             m = memory[:, i, j]
             memory[:, i, j] = np.where(mask, np.clip(m + keep, -100.0, 100.0), m)
 
-    who = actor_names(sorted({i for i, _ in pairs}))
-    whom = actor_names(sorted({j for _, j in pairs}))
+    who = r.names.listed(sorted({i for i, _ in pairs}))
+    whom = r.names.listed(sorted({j for _, j in pairs}))
     verb = "warms" if delta > 0 else "cools"
     both = " and back" if a.mutual else ""
     return Plain("attitude", run, f"{who} {verb} towards {whom}{both} by {abs(delta):g}")
@@ -538,7 +527,7 @@ def _align(a: Alignment, r: Resolver, loc: Loc) -> Effect:
         bloc[:, i] = np.where(mask, np.int8(b), bloc[:, i])
 
     camp = {"west": "the western camp", "east": "the eastern camp"}.get(a.bloc, "no camp")
-    return Plain("align", run, f"{named(a.actor)} stands in {camp}", lasting=True)
+    return Plain("align", run, f"{r.names.in_sentence(a.actor)} stands in {camp}", lasting=True)
 
 
 class AidFlow(Args):
@@ -561,7 +550,8 @@ def _aid(a: AidFlow, r: Resolver, loc: Loc) -> Effect:
         target = s.writable("mil_aid" if military else "econ_aid")
         target[:, i, j] = np.where(mask, target[:, i, j] + amount, target[:, i, j])
 
-    text = f"{named(a.from_)} sends {a.kind} aid worth {amount:g} to {named(a.to)}"
+    giver, taker = r.names.in_sentence(a.from_), r.names.in_sentence(a.to)
+    text = f"{giver} sends {a.kind} aid worth {amount:g} to {taker}"
     return Plain("aid", run, text)
 
 
@@ -581,7 +571,8 @@ def _prestige(a: PrestigeShift, r: Resolver, loc: Loc) -> Effect:
         prestige[:, i] = np.where(mask, prestige[:, i] + delta, prestige[:, i])
 
     verb = "gains" if delta > 0 else "loses"
-    return Plain("prestige", run, f"{named(a.actor)} {verb} {abs(delta):g} in standing")
+    who = r.names.in_sentence(a.actor)
+    return Plain("prestige", run, f"{who} {verb} {abs(delta):g} in standing")
 
 
 class IdeologyShift(Args):
@@ -611,7 +602,10 @@ def _ideology(a: IdeologyShift, r: Resolver, loc: Loc) -> Effect:
 
     where = f"to {to:+g}" if to is not None else f"by {delta:+g}"
     return Plain(
-        "ideology", run, f"{named(a.actor)}'s ideology moves {where}", lasting=to is not None
+        "ideology",
+        run,
+        f"{r.names.in_sentence(a.actor)}'s ideology moves {where}",
+        lasting=to is not None,
     )
 
 

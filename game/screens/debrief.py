@@ -78,7 +78,7 @@ class DebriefScreen(Screen):
             label(
                 m,
                 pygame.Rect(px(24), px(58), w - px(48), px(22)),
-                f"{state}. Your state: {self.session.settings.actor}; "
+                f"{state}. Your state: {self.session.names[self.session.settings.actor]}; "
                 f"difficulty {self.session.settings.difficulty}; seed "
                 f"{self.session.settings.seed}.",
                 "#hint",

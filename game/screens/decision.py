@@ -12,7 +12,6 @@ import pygame_gui
 from game.screen import Pop, Screen, Transition
 from game.session import AdvisorRow, DecisionView, OptionForecast, Session
 from game.widgets import button, esc, label, oid, text_box
-from sim.actors import NAMES
 from sim.text import signed
 
 EVENTS_SHOWN = 4
@@ -129,9 +128,10 @@ class DecisionScreen(Screen):
         label(
             m,
             pygame.Rect(px(16), px(10), inner, px(34)),
-            f"{v.month}: {NAMES[v.actor]} must decide",
+            f"{v.month}: {self.session.names[v.actor]} must decide",
             "#dialog_title",
             container=box,
+            shorten=True,  # the scenario names the state
         )
         prompt_h = px(92)
         text_box(

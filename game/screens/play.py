@@ -16,14 +16,17 @@ from game.mapview import Hit, MapPanel, capital
 from game.saves import SaveError, autosave, save_game
 from game.screen import Pop, Push, Replace, Screen, Transition
 from game.session import Session
-from game.widgets import button, esc, label, oid, text_box
-from sim.actors import ACTORS, NAMES
+from game.widgets import button, esc, label, oid, shortened, text_box
+from sim.actors import ACTORS
 from sim.text import signed
 
 SPEEDS = {0: 0.0, 1: 2.0, 2: 6.0, 3: 24.0}
 """Months per second at each speed (0 is paused)."""
 
 SPEED_WORDS = {0: "Paused", 1: "Slow", 2: "Normal speed", 3: "Fast"}
+
+TIP_WIDTH = 290
+"""Width of the map's tooltip at UI scale 1."""
 
 STEP_BUDGET_S = 0.008
 """Time the model may take per frame; the rest of the frame is for drawing."""
@@ -125,6 +128,7 @@ class PlayScreen(Screen):
             pygame.Rect(0, top, w - feed_w, h - top - legend_h),
             app.scale,
             self.session.settings.actor,
+            self.session.names,
         )
         self.keep(
             label(
@@ -175,7 +179,12 @@ class PlayScreen(Screen):
             status = "To your next decision…"
         else:
             status = SPEED_WORDS[self.speed]
-        self.status_label.set_text(f"{status}  ·  {NAMES[s.settings.actor]}")
+        line = f"{status}  ·  {s.names[s.settings.actor]}"  # the scenario names the state
+        fitted = shortened(self.status_label.font, line, self.status_label.relative_rect.width)
+        if fitted != self.status_label.text:
+            self.status_label.set_text(fitted)
+            tip = esc(line) if fitted != line else None
+            self.status_label.set_tooltip(tip, wrap_width=self.a.px(420), delay=0.3)
         for key, b in self.buttons.items():
             on = (
                 (key == "pause" and self.speed == 0 and not self.jump)
@@ -223,8 +232,9 @@ class PlayScreen(Screen):
             container=self.panel,
         )
         self.buttons["panel-close"] = close
+        names = self.session.names
         rows = "".join(
-            f"<br>{esc(NAMES[b])}: {signed(towards)} towards, {signed(back)} back"
+            f"<br>{esc(names[b])}: {signed(towards)} towards, {signed(back)} back"
             for b, (towards, back) in view.attitudes.items()
         )
         mine = " (you)" if actor == self.session.settings.actor else ""
@@ -272,10 +282,11 @@ class PlayScreen(Screen):
             ab, ba = att[INDEX[a], INDEX[b]], att[INDEX[b], INDEX[a]]
             mean = (ab + ba) / 2
             word = "friendly" if mean >= 5 else "hostile" if mean <= -5 else "indifferent"
+            name_a, name_b = self._tip_name(a), self._tip_name(b)
             return (
-                f"<b>{esc(NAMES[a])} and {esc(NAMES[b])}</b><br>"
-                f"{esc(NAMES[a])} towards {esc(NAMES[b])}: {signed(ab)}<br>"
-                f"{esc(NAMES[b])} towards {esc(NAMES[a])}: {signed(ba)}<br>"
+                f"<b>{name_a} and {name_b}</b><br>"
+                f"{name_a} towards {name_b}: {signed(ab)}<br>"
+                f"{name_b} towards {name_a}: {signed(ba)}<br>"
                 f"on average {signed(mean)}: {word}"
             )
         assert hit.actor is not None
@@ -283,9 +294,15 @@ class PlayScreen(Screen):
         seat = capital(hit.actor, self.session.capital_month())[0]
         you = " (you)" if hit.actor == self.session.settings.actor else ""
         return (
-            f"<b>{esc(view.name)}</b>{you}<br>{esc(view.leader)}<br>Capital: {esc(seat)}<br>"
+            f"<b>{self._tip_name(hit.actor)}</b>{you}<br>{esc(view.leader)}<br>"
+            f"Capital: {esc(seat)}<br>"
             f"Camp: {esc(view.bloc)}<br><i>Click for its panel</i>"
         )
+
+    def _tip_name(self, actor: str) -> str:
+        """A state's name for the map's tooltip, on one line at most (its panel has it whole)."""
+        font = self.a.manager.get_theme().get_font(["#map_tooltip"])
+        return esc(shortened(font, self.session.names[actor], self.a.px(TIP_WIDTH - 40)))
 
     def _update_tooltip(self) -> None:
         hit = self.hover
@@ -299,7 +316,7 @@ class PlayScreen(Screen):
         if hit is None:
             return
         px = self.a.px
-        width = px(290)
+        width = px(TIP_WIDTH)
         w, h = self.a.size
         x = min(self.mouse[0] + px(16), w - width - px(4))
         self.tooltip = pygame_gui.elements.UITextBox(
@@ -312,7 +329,7 @@ class PlayScreen(Screen):
         )
         y = self.mouse[1] + px(18)
         if y + self.tooltip.rect.height > h - px(4):
-            y = self.mouse[1] - self.tooltip.rect.height - px(8)
+            y = max(px(4), self.mouse[1] - self.tooltip.rect.height - px(8))
         self.tooltip.set_position((x, y))
 
     def point_at(self, pos: tuple[int, int]) -> None:

@@ -17,7 +17,8 @@ from game.session import (
     scenario_choices,
 )
 from game.widgets import button, esc, label, text_box, text_width
-from sim.actors import ACTORS, NAMES
+from sim.actors import ACTORS, USUAL_NAMES, StateNames
+from sim.scenario import CompiledScenario
 
 
 class SetupScreen(Screen):
@@ -68,9 +69,11 @@ class SetupScreen(Screen):
         y += px(44)
         self.keep(label(m, pygame.Rect(x0, y + px(6), px(200), px(24)), "You lead", "#field_label"))
         bw = (width - px(200) - px(5 * 8)) // 6
+        called = state_names(self.scenario)  # the states as the scenario names them
         for k, actor in enumerate(ACTORS):
             rect = pygame.Rect(x0 + px(200) + k * (bw + px(8)), y, bw, px(38))
-            b = button(m, rect, NAMES[actor], self._cls(self.actor == actor), f"key {k + 1}")
+            cls, tip = self._cls(self.actor == actor), f"key {k + 1}"
+            b = button(m, rect, called[actor], cls, tip, shorten=True)
             self.choices[self.keep(b)] = ("actor", actor)
         y += px(50)
         self.keep(
@@ -199,16 +202,32 @@ class SetupScreen(Screen):
         return self._start()
 
 
+@functools.lru_cache(maxsize=8)
+def _read(scenario: str) -> CompiledScenario | Exception:
+    """A scenario as the setup screen shows it (read once), or why it cannot be read."""
+    from sim.scenario import load_scenario
+
+    try:
+        return load_scenario(scenario)
+    except Exception as exc:  # a scenario that does not load is described, not fatal
+        return exc
+
+
+def state_names(scenario: str) -> StateNames:
+    """What a scenario calls the states (the usual names if it cannot be read)."""
+    sc = _read(scenario)
+    return USUAL_NAMES if isinstance(sc, Exception) else sc.names
+
+
 @functools.lru_cache(maxsize=64)
 def _about(scenario: str, actor: str) -> str:
     """What a scenario is, for the setup screen (read once per scenario and state)."""
     from sim.calendar import format_month
-    from sim.scenario import load_scenario
 
-    try:
-        sc = load_scenario(scenario)
-    except Exception as exc:  # a scenario that does not load is described, not fatal
-        return f"<b>{esc(scenario)}</b><br>This scenario cannot be loaded: {esc(str(exc))}"
+    sc = _read(scenario)
+    if isinstance(sc, Exception):
+        return f"<b>{esc(scenario)}</b><br>This scenario cannot be loaded: {esc(str(sc))}"
+    name = esc(sc.names[actor])
     mine = [d for d in sc.decisions if d.spec.actor == actor and not d.past]
     text = f"<b>{esc(sc.spec.title)}</b><br>"
     if scenario not in scenario_choices():  # a file: its whole path, which the menu may cut
@@ -219,12 +238,12 @@ def _about(scenario: str, actor: str) -> str:
     )
     if not mine:  # the game would never ask: say so before the player picks this state
         role = (
-            f"{esc(NAMES[actor])} has no decision to take in this scenario: you would watch, "
+            f"{name} has no decision to take in this scenario: you would watch, "
             f"while {others} Choose another state to play."
         )
     else:
         count = "one decision point" if len(mine) == 1 else f"{len(mine)} decision points"
-        role = f"As {esc(NAMES[actor])} you face {count}; {others}"
+        role = f"As {name} you face {count}; {others}"
     text += f"{format_month(sc.start)} to {format_month(sc.end)}. {role}<br><br>"
     if sc.spec.description:
         text += esc(" ".join(sc.spec.description.split()))

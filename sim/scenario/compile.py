@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.actors import ACTORS, INDEX, N_ACTORS, Bloc
+from sim.actors import ACTORS, INDEX, N_ACTORS, USUAL_NAMES, Bloc, StateNames
 from sim.acts import Rules
 from sim.calendar import parse_month
 from sim.errors import Problem, ScenarioError, echo
@@ -237,6 +237,9 @@ class CompiledScenario:
     )
     """Each decision's file, line and path as its file numbers it, for messages."""
 
+    names: StateNames = field(default=USUAL_NAMES, compare=False)
+    """What the scenario calls the states (its ``actors.X.name``, else the usual names)."""
+
     @property
     def months(self) -> int:
         """How many monthly steps the scenario runs."""
@@ -293,6 +296,7 @@ class _Table:
     def __init__(self, spec: Scenario, merged: _Merged) -> None:
         self.merged = merged
         self.problems: list[Problem] = []
+        self.names = StateNames({a: s.name for a, s in spec.actors.items() if s.name})
         self.events = {e.id: k for k, e in enumerate(spec.events)}
         self.decisions = {d.id: k for k, d in enumerate(spec.decisions)}
         self.options = {d.id: {o.id: k for k, o in enumerate(d.options)} for d in spec.decisions}
@@ -557,4 +561,5 @@ def _compile(spec: Scenario, merged: _Merged, file: str) -> CompiledScenario:
         memory,
         leaders,
         places,
+        table.names,
     )

@@ -17,6 +17,7 @@ from sim.errors import Problem, echo
 from sim.limits import MAX_MONTHS
 from sim.schema import (
     MONTH_PATTERN,
+    NAME_PATTERN,
     Scenario,
 )
 from sim.vocabulary import (
@@ -82,6 +83,7 @@ def _known_keys() -> set[str]:
 _PATTERNS = {
     MONTH_PATTERN: "a month written YYYY-MM",
     r"^[a-z0-9]+(-[a-z0-9]+)*$": "an id of lower-case words joined by hyphens",
+    NAME_PATTERN: "a name that is not blank (leave 'name' out for the state's usual name)",
 }
 
 

@@ -54,6 +54,16 @@ def test_run_out_writes_result_timeline_and_a_restorable_run(tmp_path: Path) -> 
     assert restored.done
 
 
+def test_run_names_the_states_as_the_scenario_does(capsys: pytest.CaptureFixture[str]) -> None:
+    renamed = str(Path(TINY).with_name("renamed.yaml"))  # tiny.yaml, two states renamed
+    assert main(["run", renamed, "--seed", "1"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the timeline wraps its lines
+    assert "Dominion of the Indus (PAK), Union of Soviet Socialist Republics (USSR)" in out
+    assert "does: Dominion of the Indus" in out
+    assert "Dominion of the Indus and Union of Soviet Socialist Republics, year by year" in out
+    assert "Pakistan" not in out and "Soviet Union" not in out
+
+
 def test_same_seed_gives_the_same_json(capsys: pytest.CaptureFixture[str]) -> None:
     main(["run", TINY, "--seed", "8", "--json"])
     first = capsys.readouterr().out

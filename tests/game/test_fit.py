@@ -13,6 +13,7 @@ import pytest
 
 from game import look
 from game.app import App
+from game.mapview import NAME_ROOM, Hit, MapPanel
 from game.options import PlayOptions
 from game.saves import save_game
 from game.screen import Screen
@@ -25,6 +26,7 @@ from game.screens.play import PlayScreen
 from game.screens.setup import SetupScreen
 from game.session import OptionForecast, Session, Settings, rollouts
 from game.widgets import label
+from sim.actors import ACTORS, NAMES, StateNames
 
 SHORT = "choosing-a-camp"
 
@@ -144,7 +146,7 @@ def every_screen(
         if not screen.overlay:
             app.top.build()
 
-    setup = SetupScreen()
+    setup = SetupScreen(scenario=session.settings.scenario)  # its states' names, as it gives them
     setup.error = "This game cannot start: the scenario file has a problem at line 12."
     app.push(setup)
     yield "setup"
@@ -344,5 +346,70 @@ def test_a_tab_in_an_option_label_is_shown_as_a_space_not_a_missing_glyph() -> N
         ]
         assert any("Stay out" in t for t in texts)
         assert not any("\t" in t for t in texts)
+    finally:
+        app.shutdown()
+
+
+def _overlaps(panel: MapPanel) -> set[tuple[str, int]]:
+    """Which map label overlaps what: another label (by index) or a fixed plate (negative)."""
+    labels = panel.labels(east_lost=False)
+    fixed = [*panel._context_plates(), panel._usa_box(), panel._usa_hint()[1]]
+    found = {
+        (a[0], k)
+        for a in labels
+        for k, b in enumerate(labels)
+        if a is not b and a[3].colliderect(b[3])
+    }
+    return found | {
+        (a[0], -1 - k) for a in labels for k, r in enumerate(fixed) if a[3].colliderect(r)
+    }
+
+
+@pytest.mark.parametrize(
+    ("rect", "scale"),
+    [
+        ((0, 60, 900, 710), 1.0),  # the map of a 1280x800 window
+        ((0, 45, 500, 352), 0.75),  # of the least window (750x420)
+        ((0, 90, 1350, 960), 1.5),  # of a 1920x1080 window at UI scale 1.5
+    ],
+)
+def test_a_long_state_name_is_shortened_on_the_map_and_overlaps_nothing_its_usual_name_does_not(
+    rect: tuple[int, int, int, int], scale: float
+) -> None:
+    pygame.font.init()
+    long = StateNames(
+        {a: ("The council of a far larger federation of peoples " * 4)[:200] for a in ACTORS}
+    )
+    usual, renamed = (MapPanel(pygame.Rect(rect), scale, "AFG", n) for n in (StateNames(), long))
+    assert [t for _, t, _, _ in usual.labels(False)[:5]] == [
+        NAMES[a] + (" (you)" if a == "AFG" else "") for a in ("USSR", "PAK", "IND", "CHN", "AFG")
+    ]
+    assert usual._usa_name == NAMES["USA"]
+    before = {fid: plate for fid, _, _, plate in usual.labels(False)}
+    room = round(NAME_ROOM * renamed.k) + 10  # with the plate's margin
+    for fid, text, _, plate in renamed.labels(False)[:5]:
+        assert text.removesuffix(" (you)").endswith("…"), text
+        assert (fid == "AFG") == text.endswith(" (you)")
+        assert plate.width <= max(before[fid].width, room)
+    assert renamed._usa_name.endswith("…")
+    assert renamed._usa_box().width <= max(usual._usa_box().width, round(NAME_ROOM * renamed.k))
+    assert _overlaps(renamed) <= _overlaps(usual)
+
+
+def test_the_maps_tooltip_names_very_long_states_on_a_line_each_and_stays_in_the_window() -> None:
+    session = Session.start(Settings(LONG, "PAK", seed=0))
+    session.step()
+    app = App(PlayOptions(size=(1280, 800)))
+    app.forecaster = IdleForecaster()  # type: ignore[assignment]
+    try:
+        play = PlayScreen(session)
+        app.push(play)
+        assert play.map is not None
+        window = pygame.Rect((0, 0), app.size)
+        for y in (play.map.rect.top + 10, play.map.rect.centery, play.map.rect.bottom - 10):
+            play.hover, play.mouse = Hit(pair=("PAK", "USSR")), (play.map.rect.centerx, y)
+            play._update_tooltip()
+            assert play.tooltip is not None and window.contains(play.tooltip.rect)
+        assert play.tooltip.html_text.count("…") == 6  # each name, each time it is named
     finally:
         app.shutdown()

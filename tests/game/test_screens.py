@@ -8,9 +8,10 @@ import pygame
 import pytest
 
 from game.app import App
+from game.mapview import Hit
 from game.options import PlayOptions
 from game.saves import save_game, saves_dir
-from game.screens.debrief import divergences_html
+from game.screens.debrief import DebriefScreen, divergences_html
 from game.screens.decision import DecisionScreen
 from game.screens.load import LoadScreen
 from game.screens.play import PlayScreen
@@ -295,3 +296,76 @@ def test_a_small_share_of_strength_is_not_shown_as_none() -> None:
     assert share(0.0) == "0%"
     assert share(0.02) == "2%"
     assert share(0.005) == "under 1%"  # Python rounds it to 0%
+
+
+RENAMED = str(Path(__file__).parents[1] / "fixtures" / "renamed.yaml")
+"""tiny.yaml with Pakistan and the Soviet Union renamed by the file."""
+
+
+def widget_texts(app: App) -> list[str]:
+    """Every text the widgets show now: labels, buttons, text boxes and their tooltips."""
+    out = []
+    for element in app.manager.get_sprite_group().sprites():
+        for attribute in ("text", "html_text", "tool_tip_text"):
+            value = getattr(element, attribute, None)
+            if isinstance(value, str):
+                out.append(value)
+    return out
+
+
+def test_every_screen_names_the_states_as_the_scenario_does() -> None:
+    session = Session.start(Settings(RENAMED, "PAK", seed=0))
+    app = App(PlayOptions(size=(1280, 800)), session)
+    app.fps = 0
+    shown: list[str] = []
+    try:
+        setup = SetupScreen(scenario=RENAMED)
+        app.push(setup)
+        buttons = {value: b for b, (field, value) in setup.choices.items() if field == "actor"}
+        pak, ussr = buttons["PAK"], buttons["USSR"]
+        assert pak.text == "Dominion of the Indus" or (  # a name too long for its button
+            pak.text.endswith("…") and "Dominion of the Indus" in pak.tool_tip_text
+        )
+        assert (
+            ussr.text.endswith("…") and "Union of Soviet Socialist Republics" in ussr.tool_tip_text
+        )
+        assert (
+            setup.about is not None and "As Dominion of the Indus you face" in setup.about.html_text
+        )
+        shown += widget_texts(app)
+        app.stack.pop().close()
+        while not session.waiting:
+            session.step()
+        play = PlayScreen(session)
+        app.push(play)
+        dialog = DecisionScreen(session)
+        app.push(dialog)
+        assert "June 1950: Dominion of the Indus must decide" in widget_texts(app)
+        shown += widget_texts(app)
+        app.stack.pop().close()
+        session.decide("east")
+        while session.month <= session.start_month + 12:  # past the Soviet reply
+            session.step()
+        app.stack.pop().close()
+        play = PlayScreen(session)
+        app.push(play)
+        play._open_panel("PAK")
+        assert play.map is not None and play.feed is not None
+        labels = {fid: text for fid, text, _, _ in play.map.labels(east_lost=False)}
+        assert labels["PAK"] == "Dominion of the Indus (you)"
+        assert labels["USSR"].endswith("…") and "Union of Soviet Socialist Republics".startswith(
+            labels["USSR"][:-1]
+        )
+        assert any("Union of Soviet Socialist Republics: " in t for t in play.feed.texts())
+        assert play.status_label.text.endswith("·  Dominion of the Indus")
+        tooltip = play._tooltip_html(Hit(pair=("PAK", "USSR")))
+        assert "Dominion of the Indus towards Union of Soviet Socialist Republics" in tooltip
+        shown += widget_texts(app) + list(labels.values()) + [tooltip]
+        app.push(DebriefScreen(session))
+        assert any("Your state: Dominion of the Indus;" in t for t in widget_texts(app))
+        shown += widget_texts(app)
+    finally:
+        app.shutdown()
+    words = " ".join(shown)
+    assert "Pakistan" not in words.replace("East Pakistan", "")  # a region's name, not a state's
+    assert "Soviet Union" not in words

@@ -14,11 +14,13 @@ from game import look
 from game.options import UI_SCALE_RANGE
 from game.saves import SaveError, autosave, list_saves, read_save, save_game, write_save
 from game.session import Session, Settings, forecasts, rollouts
-from sim.actors import INDEX
+from sim.actors import ACTORS, INDEX
 from sim.calendar import parse_month
+from sim.history import load_record
 from sim.model import Choice, FrontlineModel
 
 SHORT = "choosing-a-camp"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def play_out(
@@ -387,3 +389,36 @@ def test_the_game_exits_when_it_closes_with_a_forecast_request_unread(tmp_path: 
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "closed"
+
+
+def test_every_text_of_a_game_names_the_states_as_its_scenario_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """News, the decision's words, the advisor, the panels, the debrief and its export."""
+    record = load_record(FIXTURES / "history" / "tiny-record.yaml")  # holds the fixture's decision
+    monkeypatch.setattr("game.session.load_record", lambda: record)
+    session = Session.start(Settings(str(FIXTURES / "renamed.yaml"), "PAK", seed=0))
+    texts = []
+    while not session.waiting:
+        texts += [n.headline for n in session.step()]
+    texts += [w for o in session.decision().options for w in o.words]
+    texts += [w for row in session.advise() for w in row.foreseen]
+    session.decide("east")  # not history's option: the debrief says what followed
+    while not session.done:
+        texts += [n.headline for n in session.step()]
+    texts += [session.state_view(a).name for a in ACTORS]
+    debrief = session.debrief()
+    texts += [t for row in debrief.timeline for t in row]
+    texts += [f for d in debrief.divergences for f in d.followed]
+    page = session.export_report(tmp_path / "report").read_text(encoding="utf-8")
+    assert "1950-09 Union of Soviet Socialist Republics: " in " ".join(
+        f"{n.month} {n.headline}" for n in session.all_news()
+    )
+    assert (
+        "Dominion of the Indus joins the pact led by Union of Soviet Socialist Republics" in texts
+    )
+    assert "Dominion of the Indus: Join the West" in texts  # history's side of the timeline
+    assert "Dominion of the Indus: Join the East" in texts  # the player's
+    assert "your game as Dominion of the Indus" in page
+    for words in (" ".join(texts), page):
+        assert "Pakistan" not in words and "Soviet Union" not in words

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from sim import Choice, FrontlineModel, ScenarioError, load_scenario
-from sim.actors import INDEX
+from sim.actors import INDEX, StateNames
 from sim.state import TIE
 
 PAK, USSR, USA, IND, CHN = (INDEX[a] for a in ("PAK", "USSR", "USA", "IND", "CHN"))
@@ -164,6 +164,43 @@ def test_an_act_says_in_words_what_it_would_do_in_this_state(tmp_path: Path) -> 
     assert pact.count("stands in the western camp") == 1
     (no,) = model.describe_option("choice", "no")
     assert "the United States cools towards Pakistan by about 5" in no
+
+
+RENAMED = Path(__file__).resolve().parents[1] / "fixtures" / "renamed.yaml"
+"""tiny.yaml with Pakistan and the Soviet Union renamed by the file."""
+
+
+def test_acts_and_effects_name_the_states_as_their_scenario_does() -> None:
+    sc = load_scenario(RENAMED)
+    assert (sc.names["PAK"], sc.names.in_sentence("USSR"), sc.names.in_sentence("USA")) == (
+        "Dominion of the Indus",
+        "Union of Soviet Socialist Republics",
+        "the United States",
+    )
+    model = FrontlineModel(sc, seed=0).run()
+    assert model.states["USSR"].name == "Union of Soviet Socialist Republics"
+    east = model.describe_option("pick-a-camp", "east")  # headlines and what follows, at the end
+    did = [line for entry in model.log for line in entry.did]  # what the chosen options did
+    ctx = model.context(sc.start)
+    clash = [e.describe(model.state, ctx) for e in sc.events[0].effects]  # an event's effect
+    words = " ".join(east + did + clash)
+    assert (
+        "Dominion of the Indus joins the pact led by Union of Soviet Socialist Republics" in words
+    )
+    assert clash[0].startswith("Dominion of the Indus and India cools towards")
+    assert "Union of Soviet Socialist Republics denounces Dominion of the Indus" in words or (
+        "Union of Soviet Socialist Republics pays a state visit to Dominion of the Indus" in words
+    )
+    assert "Pakistan" not in words and "Soviet Union" not in words
+
+
+def test_a_state_named_by_its_usual_name_reads_as_one_not_renamed() -> None:
+    """The built-ins name every state by its usual name: "the Soviet Union" in a sentence."""
+    names = StateNames({"USSR": "Soviet Union", "PAK": "Dominion of the Indus"})
+    assert (names["USSR"], names.in_sentence("USSR")) == ("Soviet Union", "the Soviet Union")
+    assert names.listed([INDEX["PAK"], INDEX["USSR"], INDEX["USA"]]) == (
+        "Dominion of the Indus, the Soviet Union and the United States"
+    )
 
 
 def test_a_leader_changes_how_the_state_chooses_while_in_office(tmp_path: Path) -> None:

@@ -62,3 +62,29 @@ def test_a_long_text_echoed_gives_its_own_length_not_its_reprs() -> None:
     assert echo("9" * 5000).endswith("... (5,000 characters)")
     assert echo("é\n" * 100).endswith("... (200 characters)")
     assert echo("short") == "'short'"
+
+
+@pytest.mark.parametrize("name", ['""', '"   "', '"\\n\\t"'])
+def test_a_blank_state_name_is_refused_at_its_line_with_what_is_expected(
+    tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(TINY.read_text().replace("PAK: {bloc", f"PAK: {{name: {name}, bloc"))
+    (problem,) = problems_of(path)
+    line = next(k for k, text in enumerate(path.read_text().splitlines(), 1) if "name:" in text)
+    assert (problem.file.endswith("s.yaml"), problem.line, problem.path) == (
+        True,
+        line,
+        "actors.PAK.name",
+    )
+    assert problem.message.startswith(
+        "expected a name that is not blank (leave 'name' out for the state's usual name), got "
+    )
+
+
+def test_a_state_name_written_over_several_lines_reads_as_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        TINY.read_text().replace("PAK: {bloc", 'PAK: {name: "  Dominion\\n  of the\\tIndus ", bloc')
+    )
+    assert load_scenario(path).names["PAK"] == "Dominion of the Indus"
