@@ -490,9 +490,10 @@ class AttitudeShift(Args):
     "Shift FROM's attitude to TO by DELTA (both ways if mutual); a share stays in memory.",
 )
 def _attitude_shift(a: AttitudeShift, r: Resolver, loc: Loc) -> Effect:
-    pairs = [(i, j) for i in _actors(a.from_) for j in _actors(a.to) if i != j]
+    forward = [(i, j) for i in _actors(a.from_) for j in _actors(a.to) if i != j]
+    pairs = list(forward)
     if a.mutual:
-        pairs += [(j, i) for i, j in pairs if (j, i) not in pairs]
+        pairs += [(j, i) for i, j in forward if (j, i) not in pairs]
     delta = float(a.delta)
 
     def run(s: WorldState, ctx: Context, mask: B) -> None:
@@ -504,9 +505,9 @@ def _attitude_shift(a: AttitudeShift, r: Resolver, loc: Loc) -> Effect:
             m = memory[:, i, j]
             memory[:, i, j] = np.where(mask, np.clip(m + keep, -100.0, 100.0), m)
 
-    who = r.names.listed(sorted({i for i, _ in pairs}))
-    whom = r.names.listed(sorted({j for _, j in pairs}))
-    verb = "warms" if delta > 0 else "cools"
+    givers = sorted({i for i, _ in forward})  # as written: the way back is "and back"
+    who, whom = r.names.listed(givers), r.names.listed(sorted({j for _, j in forward}))
+    verb = ("warm" if delta > 0 else "cool") + ("s" if len(givers) == 1 else "")
     both = " and back" if a.mutual else ""
     return Plain("attitude", run, f"{who} {verb} towards {whom}{both} by {abs(delta):g}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -10,8 +11,9 @@ import pytest
 import yaml
 
 from sim import Choice, FrontlineModel, ScenarioError, load_scenario
-from sim.actors import INDEX, StateNames
+from sim.actors import INDEX, USUAL_NAMES, StateNames
 from sim.state import TIE
+from sim.vocabulary import EFFECTS
 
 PAK, USSR, USA, IND, CHN = (INDEX[a] for a in ("PAK", "USSR", "USA", "IND", "CHN"))
 
@@ -187,11 +189,38 @@ def test_acts_and_effects_name_the_states_as_their_scenario_does() -> None:
     assert (
         "Dominion of the Indus joins the pact led by Union of Soviet Socialist Republics" in words
     )
-    assert clash[0].startswith("Dominion of the Indus and India cools towards")
+    assert clash[0] == "Dominion of the Indus cools towards India and back by 10"
     assert "Union of Soviet Socialist Republics denounces Dominion of the Indus" in words or (
         "Union of Soviet Socialist Republics pays a state visit to Dominion of the Indus" in words
     )
     assert "Pakistan" not in words and "Soviet Union" not in words
+
+
+@pytest.mark.parametrize(
+    ("shift", "words"),
+    [
+        (
+            {"from": "PAK", "to": "IND", "delta": -10, "mutual": True},
+            "Pakistan cools towards India and back by 10",
+        ),
+        (
+            {"from": ["USA", "USSR"], "to": "PAK", "delta": 4},
+            "the Soviet Union and the United States warm towards Pakistan by 4",
+        ),
+        (
+            {"from": "CHN", "to": ["IND", "AFG"], "delta": 2.5, "mutual": True},
+            "China warms towards India and Afghanistan and back by 2.5",
+        ),
+    ],
+)
+def test_an_attitude_effect_says_who_moves_towards_whom(
+    shift: dict[str, object], words: str
+) -> None:
+    """Both ways is "and back", never each state warming towards itself and the other."""
+    kind = EFFECTS["attitude"]
+    resolver = SimpleNamespace(names=USUAL_NAMES)
+    effect = kind.compile(kind.args.model_validate(shift), resolver, ("effects", 0))
+    assert effect.describe(None, None) == words
 
 
 def test_a_state_named_by_its_usual_name_reads_as_one_not_renamed() -> None:
