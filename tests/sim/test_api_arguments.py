@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from sim import Choice, FrontlineModel, load_scenario
+from sim.history import compare
 from sim.snapshot import SavedRunError
 
 TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml"
@@ -195,6 +196,33 @@ def test_answering_each_way_refuses_wrong_options_and_sources() -> None:
     )
     assert model.branch_answers(["west", "east"], 2, 9).replicates == 4
     assert model.pending is not None
+
+
+def test_a_view_refuses_a_pair_or_replicate_it_does_not_hold() -> None:
+    view = FrontlineModel(load_scenario(TINY), seed=1, replicates=2).run().view()
+    for pair in ("XX-YY", "PAK", "pak-usa", "PAK->USA->IND"):
+        with pytest.raises(ValueError, match=r"pair: expected 'A-B' or 'A->B' with actor ids"):
+            view.pair(pair)
+    with pytest.raises(ValueError, match=r"replicate: expected a replicate from 0 to 1, got 2"):
+        view.run(2)
+    assert view.pair("PAK->USA").shape == view.pair("PAK-USA").shape
+
+
+def test_compare_refuses_runs_not_yet_at_their_end() -> None:
+    model = FrontlineModel(load_scenario(TINY), seed=1)
+    with pytest.raises(ValueError, match=r"runs: no month has been recorded yet"):
+        compare(model)
+    for _ in range(3):
+        model.step()
+    with pytest.raises(ValueError, match=r"runs: recorded only to .*pass until="):
+        compare(model)
+    compare(model, until=model.month)  # a run in progress says how far it has come
+    assert compare(model.run()).distribution()
+
+
+def test_load_scenario_refuses_a_force_that_is_not_a_mapping() -> None:
+    with pytest.raises(TypeError, match=r"force: expected a mapping .*got \['pick-a-camp'\]"):
+        load_scenario(TINY, force=["pick-a-camp"])  # type: ignore[arg-type]
 
 
 def test_restore_refuses_record_months_outside_the_period_as_a_saved_run_error() -> None:
