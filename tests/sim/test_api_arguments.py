@@ -230,3 +230,10 @@ def test_restore_refuses_record_months_outside_the_period_as_a_saved_run_error()
     data["record_months"] = [0]
     with pytest.raises(SavedRunError, match=r"record_months: expected months from"):
         FrontlineModel.restore(data)
+
+
+def test_an_ensemble_answering_each_way_restores_bit_for_bit() -> None:
+    model = waiting(replicates=1)
+    answers = model.branch_answers(["west", "east"], 2, 9)
+    again = FrontlineModel.restore(json.loads(json.dumps(answers.snapshot())))
+    assert np.array_equal(again.run().attitude_history(), answers.run().attitude_history())
