@@ -508,11 +508,20 @@ def compare(
     """Compare runs (a model after ``run``, or its view) with the record, over their period.
 
     ``until`` (a month) compares only what falls before it (a game in progress): decisions
-    whose window opened, events the record dates and phases that ended before that month.
+    whose window opened, events the record dates and phases that ended before that month;
+    runs not yet at their end need it (ValueError otherwise, or if no month is recorded).
     """
     rec = record if record is not None else load_record()
     view = runs if isinstance(runs, RunView) else runs.view()
     start, end = view.start, view.end
+    if not view.months:
+        raise ValueError("runs: no month has been recorded yet: run the model first")
+    if until is None and view.months[-1] < end:
+        raise ValueError(
+            f"runs: recorded only to {format_month(view.months[-1])}, not to the scenario's "
+            f"end ({format_month(end)}): run the model to the end, or pass until= the first "
+            "month not yet run"
+        )
     if until is not None:
         end = min(end, until - 1)
 

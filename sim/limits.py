@@ -11,6 +11,11 @@ MAX_SEED = 2**63
 """Seeds run from 0 to 2**63 - 1: a batch's seed column is int64, and the random streams
 take a seed modulo 2**64, so 2**64 would silently be the run of seed 0."""
 
+MAX_REPLICATES = 1_000_000
+"""The most replicates one ``FrontlineModel`` advances together (a batch runs its chunks of
+at most ``MAX_CHUNK``): each keeps its own state and, recorded monthly, about 150 KB of
+history for the baseline, so a million is already more than most machines hold."""
+
 MAX_MONTHS = 1200
 """The longest scenario, in months (a century; the 1947-1991 baseline runs 533). Every
 month of a run is kept in memory and every year is a batch column."""

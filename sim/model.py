@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from sim.actors import ACTORS, INDEX, N_ACTORS, ActorId
 from sim.acts import Context
+from sim.arguments import row_number, whole
 from sim.calendar import format_month, parse_month
 from sim.capabilities import load_capabilities
 from sim.dynamics import (
@@ -35,6 +36,7 @@ from sim.dynamics import (
     rowsum,
 )
 from sim.errors import echo, shorten
+from sim.limits import MAX_REPLICATES, MAX_SEED
 from sim.rng import replicate_keys, uniform
 from sim.scenario import CompiledDecision, CompiledEvent, CompiledScenario, scenario_from_data
 from sim.snapshot import SavedRunError, check_arrays, check_envelope, depth_problem, seed_problem
@@ -48,6 +50,7 @@ FORESEEN = 0.01
 """An event is foreseen where some option moves its chance in the look-ahead by more than this."""
 
 By = Literal["ai", "human", "forced", "test"]
+_BY: tuple[By, ...] = ("ai", "human", "forced", "test")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,13 @@ class Choice:
     decision: str
     option: str | npt.NDArray[np.int64]
     by: By = "human"
+
+    def __post_init__(self) -> None:
+        """Refuse a choice that names no decision or no chooser (TypeError, ValueError)."""
+        if not isinstance(self.decision, str):
+            raise TypeError(f"Choice.decision: expected a decision id, got {echo(self.decision)}")
+        if self.by not in _BY:
+            raise ValueError(f"Choice.by: expected one of {', '.join(_BY)}, got {echo(self.by)}")
 
 
 def _shape(nested: Any, dims: int) -> tuple[int, ...]:
@@ -110,6 +120,7 @@ class Explanation:
 
     def breakdown(self, replicate: int = 0) -> list[dict[str, Any]]:
         """Per option: total, each component and probability, for one replicate."""
+        replicate = row_number("replicate", replicate, self.scores.shape[0])
         scores, totals = self.scores, self.totals
         out = []
         for o, option in enumerate(self.options):
@@ -660,6 +671,78 @@ def _restored_scenario(data: dict[str, Any], name: str) -> CompiledScenario:
     return scenario
 
 
+def _replicate_ids(replicates: Any, replicate_ids: Iterable[int] | None) -> npt.NDArray[np.int64]:
+    """The replicate ids a model runs, from its ``replicates`` or ``replicate_ids`` argument."""
+    if replicates is not None:
+        replicates = whole("replicates", replicates, 1, MAX_REPLICATES)
+    if replicate_ids is None:
+        return np.arange(1 if replicates is None else replicates, dtype=np.int64)
+    if isinstance(replicate_ids, str | bytes) or not isinstance(replicate_ids, Iterable):
+        raise TypeError(
+            f"replicate_ids: expected a list of whole numbers, got {echo(replicate_ids)}"
+        )
+    ids = [whole("replicate_ids", i, 0, MAX_SEED - 1) for i in replicate_ids]
+    if not 1 <= len(ids) <= MAX_REPLICATES:
+        raise ValueError(
+            f"replicate_ids: expected from 1 to {MAX_REPLICATES:,} ids, got {len(ids):,}"
+        )
+    if replicates is not None and replicates != len(ids):
+        raise ValueError(
+            f"replicates: {replicates} does not count the {len(ids)} replicate_ids given "
+            "(give one or the other)"
+        )
+    return np.array(ids, dtype=np.int64)
+
+
+def _humans(humans: Any) -> frozenset[str]:
+    """The actors played by humans, from the ``humans`` argument (a set of actor ids)."""
+    if isinstance(humans, str | bytes) or not isinstance(humans, Iterable):
+        raise TypeError(
+            f"humans: expected a set of actor ids such as {{'PAK'}}, got {echo(humans)}"
+        )
+    chosen = frozenset(humans)
+    unknown = [echo(h) for h in chosen if h not in ACTORS]
+    if unknown:
+        raise ValueError(
+            f"humans: unknown actor(s) {', '.join(sorted(unknown))}; "
+            f"expected some of {', '.join(ACTORS)}"
+        )
+    return chosen
+
+
+def _record_months(months: Any, scenario: CompiledScenario) -> frozenset[int]:
+    """The months to record, from ``record_months``: month numbers within the period."""
+    if isinstance(months, str | bytes) or not isinstance(months, Iterable):
+        raise TypeError(
+            f"record_months: expected a collection of month numbers, got {echo(months)}"
+        )
+    first, last = scenario.start, scenario.end
+    out = frozenset(whole("record_months", m, 0) for m in months)
+    outside = sorted(m for m in out if not first <= m <= last)
+    if outside:
+        raise ValueError(
+            f"record_months: expected months from {first} ({format_month(first)}) to {last} "
+            f"({format_month(last)}), got {outside[0]} ({format_month(outside[0])})"
+        )
+    return out
+
+
+def _weights(weights: Any, replicates: int) -> F64 | None:
+    """Each replicate's utility weights, from ``weights``: finite numbers, (R, 6, 4)."""
+    if weights is None:
+        return None
+    try:
+        out = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"weights: expected an array of numbers, got {echo(weights)}") from None
+    expected = (replicates, N_ACTORS, 4)
+    if out.shape != expected:
+        raise ValueError(f"weights: expected shape {expected}, got {out.shape}")
+    if not np.isfinite(out).all():
+        raise ValueError("weights: expected finite numbers, got NaN or infinity")
+    return out
+
+
 class FrontlineModel(mesa.Model):
     """Six states over a scenario's months, for R replicates at once.
 
@@ -670,11 +753,14 @@ class FrontlineModel(mesa.Model):
     Args:
         scenario: a compiled scenario (``sim.load_scenario``).
         seed: the run's seed; replicate i of seed s is the same run in any batch or process.
-        replicates: how many replicate runs to advance together (ids 0..R-1).
-        replicate_ids: explicit replicate ids instead (for a chunk of a larger batch).
-        humans: actors whose decisions wait for ``decide`` instead of the AI.
+        replicates: how many replicate runs to advance together (ids 0..R-1; 1 if neither
+            this nor ``replicate_ids`` is given).
+        replicate_ids: explicit replicate ids instead (for a chunk of a larger batch); an
+            id may repeat (the same run twice), and ``replicates``, if given, must count them.
+        humans: actors whose decisions wait for ``decide`` instead of the AI (a set of ids).
         record_every: record the attitudes every this many months (1: monthly).
-        record_months: record only at these months (and the last), instead.
+        record_months: record only at these months (and the last), instead; each a month
+            number within the scenario's period.
         keep_log: keep the event log (a batch, which reads only the state, turns it off).
         explain_forced: score forced decisions too, as the AI would have (for measuring the
             model along the recorded path); the choice stays the forced one.
@@ -682,13 +768,15 @@ class FrontlineModel(mesa.Model):
             (a null model of random weights runs its draws as replicates); leaders' modifiers
             still apply.
 
+    A wrong argument raises a TypeError or a ValueError that names it (``sim.arguments``).
+
     """
 
     def __init__(
         self,
         scenario: CompiledScenario,
         seed: int = 0,
-        replicates: int = 1,
+        replicates: int | None = None,
         *,
         replicate_ids: Iterable[int] | None = None,
         humans: Iterable[str] = (),
@@ -698,30 +786,28 @@ class FrontlineModel(mesa.Model):
         explain_forced: bool = False,
         weights: F64 | None = None,
     ) -> None:
+        if isinstance(seed, np.integer):
+            seed = int(seed)
         if (problem := seed_problem(seed)) is not None:
             raise ValueError(f"seed: {problem}")
+        ids = _replicate_ids(replicates, replicate_ids)
+        humans = _humans(humans)
+        record_every = whole("record_every", record_every, 1)
+        if record_months is not None:
+            record_months = _record_months(record_months, scenario)
+        weights = _weights(weights, len(ids))
         super().__init__(seed=seed)
         self.scenario = scenario
         self.seed = int(seed)
-        ids = np.arange(replicates) if replicate_ids is None else np.fromiter(replicate_ids, int)
-        if ids.size and ids.min() < 0:
-            raise ValueError("replicate ids must be 0 or more")
         self.replicate_ids = ids.astype(np.uint64)
         self.replicates = len(self.replicate_ids)
         self.keys = replicate_keys(self.seed, self.replicate_ids)  # half of every draw's hash
-        if self.replicates < 1:
-            raise ValueError("a model needs at least one replicate")
-        self.humans = frozenset(humans)
-        unknown = self.humans - set(ACTORS)
-        if unknown:
-            raise ValueError(f"unknown actor(s) {sorted(unknown)}; expected some of {ACTORS}")
-        self.record_every = max(1, int(record_every))
-        self.record_months = None if record_months is None else frozenset(record_months)
+        self.humans = humans
+        self.record_every = record_every
+        self.record_months = record_months
         self.keep_log = keep_log
         self.explain_forced = explain_forced
-        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
-        if self.weights is not None and self.weights.shape != (self.replicates, N_ACTORS, 4):
-            raise ValueError(f"expected weights of shape {(self.replicates, N_ACTORS, 4)}")
+        self.weights = weights
         self.month = scenario.start
         self._cursor = -1  # -1: the month has not begun; k: next due decision of the month
         self.pending: PendingDecision | None = None
@@ -945,6 +1031,8 @@ class FrontlineModel(mesa.Model):
 
     def decide(self, choice: Choice) -> None:
         """A human's answer to the pending decision (ValueError if it answers another)."""
+        if not isinstance(choice, Choice):
+            raise TypeError(f"decide: expected a Choice, got {echo(choice)}")
         if self.pending is None or self.pending.id != choice.decision:
             waiting = self.pending.id if self.pending else "none"
             raise ValueError(
@@ -962,10 +1050,7 @@ class FrontlineModel(mesa.Model):
         and logged with the ``explanation`` it was made with. Raises ValueError for an
         unknown decision or option.
         """
-        try:
-            decision = self.scenario.decision(choice.decision)
-        except KeyError:
-            raise ValueError(f"no decision {choice.decision!r} in this scenario") from None
+        decision = self._decision(choice.decision)
         index = self._option_indices(decision, choice.option)
         s = self.state
         ctx = self.context(self.month)
@@ -1000,6 +1085,15 @@ class FrontlineModel(mesa.Model):
             mask, self.month, s.choice_month[:, decision.index]
         )
 
+    def _decision(self, decision_id: str) -> CompiledDecision:
+        """A decision of the scenario by id (ValueError naming the id if there is none)."""
+        try:
+            return self.scenario.decision(decision_id)
+        except (KeyError, TypeError):
+            raise ValueError(
+                f"no decision {echo(decision_id)} in this scenario ({self.scenario.spec.id})"
+            ) from None
+
     def _option_indices(
         self, decision: CompiledDecision, option: str | npt.NDArray[np.int64]
     ) -> npt.NDArray[np.int64]:
@@ -1010,15 +1104,26 @@ class FrontlineModel(mesa.Model):
             except KeyError:
                 known = ", ".join(o.id for o in decision.options)
                 raise ValueError(
-                    f"{option!r} is not an option of {decision.spec.id} (options: {known})"
+                    f"{echo(option)} is not an option of {decision.spec.id} (options: {known})"
                 ) from None
-        index = np.asarray(option, dtype=np.int64)
-        if (
-            index.shape != (self.replicates,)
-            or index.min() < 0
-            or index.max() >= len(decision.options)
-        ):
-            raise ValueError("expected one option index per replicate")
+        given = np.asarray(option)
+        n = len(decision.options)
+        if given.shape != (self.replicates,):
+            raise ValueError(
+                f"option: expected an option id of {decision.spec.id} or one option index per "
+                f"replicate, shape ({self.replicates},), got {echo(option)}"
+            )
+        if given.dtype.kind not in "iu":
+            raise TypeError(
+                f"option: expected whole option indices of {decision.spec.id}, "
+                f"got an array of {given.dtype}"
+            )
+        index = given.astype(np.int64)
+        if index.min() < 0 or index.max() >= n:
+            raise ValueError(
+                f"option: expected option indices of {decision.spec.id} from 0 to {n - 1}, "
+                f"got {echo(option)}"
+            )
         return index
 
     def foreseen(
@@ -1105,8 +1210,9 @@ class FrontlineModel(mesa.Model):
 
     def describe_option(self, decision_id: str, option_id: str, replicate: int = 0) -> list[str]:
         """What each act of an option would do now, in words (for the advisor and the class)."""
-        decision = self.scenario.decision(decision_id)
-        option = decision.options[decision.option_index(option_id)]
+        decision = self._decision(decision_id)
+        replicate = row_number("replicate", replicate, self.replicates)
+        option = decision.options[int(self._option_indices(decision, option_id)[0])]
         ctx = self.context(self.month)
         return [e.describe(self.state, ctx, replicate) for e in option.effects]
 
@@ -1143,7 +1249,8 @@ class FrontlineModel(mesa.Model):
 
     def chosen_option(self, decision_id: str, replicate: int = 0) -> str | None:
         """The option a replicate took at a decision, or None if it never arose."""
-        d = self.scenario.decision(decision_id)
+        d = self._decision(decision_id)
+        replicate = row_number("replicate", replicate, self.replicates)
         k = int(self.state.choice[replicate, d.index])
         return d.options[k].id if k >= 0 else None
 
@@ -1205,16 +1312,19 @@ class FrontlineModel(mesa.Model):
         problems = check_arrays(data, scenario)
         if problems:
             raise SavedRunError(problems)
-        model = cls(
-            scenario,
-            data["seed"],
-            replicate_ids=data["replicate_ids"],
-            humans=data["humans"],
-            record_every=data["record_every"],
-            record_months=data.get("record_months"),
-            explain_forced=bool(data.get("explain_forced", False)),
-            weights=None if data.get("weights") is None else np.asarray(data["weights"]),
-        )
+        try:  # the checks above leave the arguments' own rules (record_months' range)
+            model = cls(
+                scenario,
+                data["seed"],
+                replicate_ids=data["replicate_ids"],
+                humans=data["humans"],
+                record_every=data["record_every"],
+                record_months=data.get("record_months"),
+                explain_forced=bool(data.get("explain_forced", False)),
+                weights=None if data.get("weights") is None else np.asarray(data["weights"]),
+            )
+        except (TypeError, ValueError) as exc:
+            raise SavedRunError([str(exc)]) from None
         model.month = parse_month(data["month"])
         model._cursor = int(data["cursor"])
         model.state = WorldState.from_json(data["state"]).by_column()
@@ -1250,6 +1360,7 @@ class FrontlineModel(mesa.Model):
         """
         if self.pending is not None:
             raise RuntimeError("answer the pending decision before branching")
+        source = row_number("source", source, self.replicates)
         return self._copies(source, replicates, 1, seed, humans, keep_log)
 
     def branch_answers(
@@ -1272,11 +1383,21 @@ class FrontlineModel(mesa.Model):
         pending = self.pending
         if pending is None:
             raise RuntimeError("no decision is waiting to be answered")
+        source = row_number("source", source, self.replicates)
         if not pending.mask[source]:
-            raise ValueError(f"the pending decision is not due in replicate {source}")
-        model = self._copies(source, replicates, len(options), seed, (), keep_log)
+            raise ValueError(f"source: the pending decision is not due in replicate {source}")
         decision = pending.decision
-        index = np.repeat([decision.option_index(o) for o in options], replicates)
+        if isinstance(options, str | bytes) or not isinstance(options, Sequence):
+            raise TypeError(
+                f"options: expected a list of option ids of {decision.spec.id}, got {echo(options)}"
+            )
+        if not options:
+            raise ValueError(f"options: expected at least one option id of {decision.spec.id}")
+        if not all(isinstance(o, str) for o in options):
+            raise TypeError(f"options: expected option ids, got {echo(options)}")
+        answers = [int(self._option_indices(decision, o)[0]) for o in options]
+        model = self._copies(source, replicates, len(options), seed, (), keep_log)
+        index = np.repeat(answers, replicates)
         model.pending = PendingDecision(decision, np.ones(model.replicates, dtype=bool))
         model.decide(Choice(decision.spec.id, index.astype(np.int64), by="human"))
         return model
@@ -1291,6 +1412,7 @@ class FrontlineModel(mesa.Model):
         keep_log: bool,
     ) -> FrontlineModel:
         """``blocks`` x ``replicates`` copies of replicate ``source``, ids 0..R-1 in each block."""
+        replicates = whole("replicates", replicates, 1, MAX_REPLICATES // blocks)
         n = replicates * blocks
         model = FrontlineModel(
             self.scenario,

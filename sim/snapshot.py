@@ -139,12 +139,9 @@ def check_envelope(data: Any) -> list[str]:
     if (message := seed_problem(seed)) is not None:
         c.add("seed", message)
     ids = c.need(data, "replicate_ids", list, "a list of replicate ids")
-    if ids is not None and (
-        not ids
-        or not all(_is_int(i) and 0 <= i < MAX_SEED for i in ids)
-        or len(set(ids)) < len(ids)
-    ):
-        c.add("replicate_ids", "expected distinct whole numbers from 0 to 2**63 - 1, at least one")
+    # an id may repeat: branch_answers runs ids 0..R-1 once for each answer
+    if ids is not None and (not ids or not all(_is_int(i) and 0 <= i < MAX_SEED for i in ids)):
+        c.add("replicate_ids", "expected whole numbers from 0 to 2**63 - 1, at least one")
     humans = c.need(data, "humans", list, "a list of actor ids")
     if humans is not None and not all(h in ACTORS for h in humans):
         c.add("humans", f"expected actor ids ({', '.join(ACTORS)})")

@@ -16,7 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.actors import INDEX, PAIRS, pair_name
+from sim.arguments import row_number
 from sim.calendar import format_month
+from sim.errors import echo
 from sim.state import F64
 
 if TYPE_CHECKING:
@@ -79,12 +81,10 @@ class RunView:
 
     def pair(self, pair: str) -> F64:
         """The series of a pair, (T, R): ``A->B`` one direction, ``A-B`` the mean of both."""
+        i, j = _actors_of(pair)
         if "->" in pair:
-            a, b = pair.split("->")
-            out: F64 = self.attitudes[:, :, INDEX[a], INDEX[b]]
+            out: F64 = self.attitudes[:, :, i, j]
             return out
-        a, b = pair.split("-")
-        i, j = INDEX[a], INDEX[b]
         mutual: F64 = (self.attitudes[:, :, i, j] + self.attitudes[:, :, j, i]) * 0.5
         return mutual
 
@@ -98,6 +98,7 @@ class RunView:
 
     def run(self, replicate: int = 0) -> dict[str, Any]:
         """One run as the documented JSON data: months, attitudes, decisions, events."""
+        replicate = row_number("replicate", replicate, self.replicates)
         decisions = [
             {
                 "id": d.id,
@@ -130,6 +131,18 @@ class RunView:
             "decisions": decisions,
             "events": events,
         }
+
+
+def _actors_of(pair: str) -> tuple[int, int]:
+    """The two actors' indices of a pair named ``A->B`` or ``A-B`` (ValueError if not one)."""
+    parts = pair.split("->") if isinstance(pair, str) and "->" in pair else None
+    if parts is None and isinstance(pair, str):
+        parts = pair.split("-")
+    if parts is None or len(parts) != 2 or not all(p in INDEX for p in parts):
+        raise ValueError(
+            f"pair: expected 'A-B' or 'A->B' with actor ids {', '.join(INDEX)}, got {echo(pair)}"
+        )
+    return INDEX[parts[0]], INDEX[parts[1]]
 
 
 def view_of(model: FrontlineModel) -> RunView:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sim.errors import Problem, ScenarioError, shorten
+from sim.errors import Problem, ScenarioError, echo, shorten
 from sim.files import resolved
 from sim.scenario.compile import (
     CompiledDecision,
@@ -86,8 +86,14 @@ def load_scenario(
     the files' own ``set:`` blocks (calibration starts from the values written in the
     body, not from an earlier fit). ``override_labels`` names where an override came from
     in messages (``{"dynamics.balance": "--sweep"}``; the default is ``--set``). Raises
-    ``ScenarioError`` listing every problem found.
+    ``ScenarioError`` listing every problem found, or TypeError if ``overrides`` or
+    ``force`` is not a mapping.
     """
+    for name, given in (("overrides", overrides), ("force", force)):
+        if given is not None and not isinstance(given, Mapping):
+            raise TypeError(
+                f"{name}: expected a mapping such as {{'id': value}}, got {echo(given)}"
+            )
     path = resolve_name(name_or_path)
     roots = [builtin_dir().resolve(), resolved(path).parent]
     merged = _read_merged(path, roots, [])

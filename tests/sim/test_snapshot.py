@@ -86,7 +86,7 @@ def _damage_explanation(data: dict[str, Any]) -> None:
         (_set("state/bloc/dtype", "float64"), "state.bloc"),
         (_set("seed", -1), "seed"),
         (_set("seed", 2**64), "seed"),
-        (_set("replicate_ids", [0, 0]), "replicate_ids"),
+        (_set("replicate_ids", [0, -1]), "replicate_ids"),
         (_set("month", "2999-01"), "month"),
         (_set("recorded_months/0", "1949-01"), "recorded_months"),
         (_set("log/0/id", "no-such-event"), "log[0].id"),
