@@ -563,12 +563,12 @@ def _month_arg(text: str) -> int | None:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the shared rules, dynamics and weights by likelihood; report the held-out decisions."""
-    from sim.calibrate import calibrate
+    from sim.calibrate import calibrate, load_base
     from sim.skill import recorded_path
 
     if args.out is not None:
         check_writable(Path(args.out))  # before the fit, which takes minutes
-    scenario = load_scenario(args.scenario, file_set=False)
+    scenario = load_base(args.scenario)
     record = _record(args.record, [scenario])
     hold = args.hold_out_from
     points = recorded_path(scenario, record)
@@ -977,7 +977,8 @@ def build_parser() -> argparse.ArgumentParser:
         "scenario",
         nargs="?",
         default="baseline",
-        help="the scenario fitted on (default: baseline; its set: block is left out)",
+        help="the scenario fitted on (default: baseline; its set: values for the fitted "
+        "parameters are left out)",
     )
     cal.add_argument(
         "--hold-out-from",
