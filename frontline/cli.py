@@ -587,9 +587,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     def progress(evaluations: int, best: float) -> None:
         sys.stderr.write(f"\r  {evaluations}/{args.budget} evaluations, best {best:.3f}")
 
-    fit = calibrate(
-        scenario, hold_out_from=hold, budget=args.budget, record=record, progress=progress
-    )
+    try:
+        fit = calibrate(
+            scenario, hold_out_from=hold, budget=args.budget, record=record, progress=progress
+        )
+    except KeyboardInterrupt:  # on a line of its own, below the progress line it cuts short
+        kept = f"; {args.out} is left as it was" if args.out else ""
+        sys.stderr.write(f"\nfrontline calibrate: interrupted; nothing was written{kept}.\n")
+        return 130
     sys.stderr.write("\n")
     if fit.free_parameters >= fit.train_points:
         sys.stderr.write(
