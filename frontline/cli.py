@@ -982,6 +982,7 @@ def build_parser() -> argparse.ArgumentParser:
         "scenario",
         nargs="?",
         default="baseline",
+        type=_given("a scenario's built-in name or path"),
         help="the scenario fitted on (default: baseline; its set: values for the fitted "
         "parameters are left out)",
     )
@@ -999,8 +1000,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=300,
         help=f"runs of the recorded path at most (default 300, at most {MAX_BUDGET:,})",
     )
-    cal.add_argument("--out", metavar="FILE", help="write the fitted parameter set to FILE")
-    cal.add_argument("--record", metavar="FILE", help="the recorded history to fit to")
+    cal.add_argument(
+        "--out",
+        metavar="FILE",
+        type=_given("a file name"),
+        help="write the fitted parameter set to FILE",
+    )
+    cal.add_argument(
+        "--record",
+        metavar="FILE",
+        type=_given("a record file"),
+        help="the recorded history to fit to",
+    )
     cal.set_defaults(func=cmd_calibrate)
 
     batch = sub.add_parser("batch", help="run many seeds, sweeps and scenarios into Parquet")
@@ -1067,7 +1078,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser(
         "validate", help="check scenario and record files and list every problem"
     )
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        type=_given("a scenario, a record or a parameter set (a built-in name or a path)"),
+    )
     validate.set_defaults(func=cmd_validate)
 
     scenarios = sub.add_parser("scenarios", help="list the built-in scenarios")
