@@ -49,6 +49,7 @@ from sim.scenario import (
     shown_path,
     validation_problems,
 )
+from sim.scenario.problems import _kind
 from sim.schema import Month, Source
 from sim.view import Decided, Happened, RunView
 from sim.vocabulary import Slug
@@ -138,7 +139,8 @@ def looks_like_record(data: Any) -> bool:
         return False
     if "phases" in data or "tolerance" in data:
         return True
-    items = [*(data.get("events") or []), *(data.get("decisions") or [])]
+    lists = [data.get("events"), data.get("decisions")]  # either may be anything at all
+    items = [i for found in lists if isinstance(found, list) for i in found]
     return any(isinstance(i, dict) and ("month" in i or "option" in i) for i in items)
 
 
@@ -168,6 +170,18 @@ def _load_record(path: Path) -> Record:
                     "this is a scenario file, not a recorded history: a record holds "
                     "'events' with months, 'decisions' with options and 'phases' (like "
                     "scenarios/history/record.yaml)",
+                )
+            ]
+        )
+    if not isinstance(doc.data, dict):
+        raise ScenarioError(
+            [
+                Problem(
+                    doc.file,
+                    doc.line_of(()),
+                    "",
+                    "expected a mapping of record keys (events, decisions, phases, "
+                    f"tolerance), got {_kind(doc.data)}",
                 )
             ]
         )

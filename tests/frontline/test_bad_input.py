@@ -248,6 +248,32 @@ def test_validate_checks_a_records_ids_against_the_scenarios_given_with_it(
     assert "(did you mean 'west'?)" in err
 
 
+@pytest.mark.parametrize("key", ["events", "decisions"])
+def test_validate_lists_the_problems_of_a_file_whose_events_are_a_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    # telling a record from a scenario read 'events' as a list and ended in a traceback
+    bad = tmp_path / "odd.yaml"
+    bad.write_text(f"# neither a scenario nor a record\n{key}: 3\n")
+    err = fails(capsys, "validate", str(bad), TINY)
+    assert f"{bad}:2: {key}: expected a valid list, got 3" in err
+    assert f"{bad}:2: id: required key is missing" in err
+    assert "Traceback" not in err and err.endswith("problem(s) in 1 file(s)\n")
+
+
+@pytest.mark.parametrize("command", ["run", "calibrate"])
+def test_a_record_that_is_a_list_is_refused_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    bad = tmp_path / "record.yaml"
+    bad.write_text("# a record?\n- pick-a-camp\n- west\n")
+    err = fails(capsys, command, TINY, "--record", str(bad))
+    assert err == (
+        f"{bad}:2: expected a mapping of record keys (events, decisions, phases, tolerance), "
+        "got a list\n"
+    )
+
+
 def test_a_scenario_given_as_a_record_is_refused_before_running(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
