@@ -737,13 +737,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     count, bad = 0, 0
     scenarios: list[CompiledScenario] = []
     records: list[str] = []
+    shown: set[Problem] = set()  # a parent's problems are its children's too: listed once
 
     def report(name: str, problems: list[Problem], what: str = "") -> None:
         nonlocal count, bad
         if problems:
-            for p in sorted(set(problems)):
+            new = sorted(set(problems) - shown)
+            for p in new:
                 sys.stderr.write(f"{p}\n")
-            count, bad = count + len(set(problems)), bad + 1
+            if not new:
+                sys.stderr.write(f"{name}: fails by the problems listed above\n")
+            shown.update(new)
+            count, bad = count + len(new), bad + 1
         else:
             sys.stdout.write(f"{name}: ok{what}\n")
 

@@ -248,6 +248,26 @@ def test_validate_checks_a_records_ids_against_the_scenarios_given_with_it(
     assert "(did you mean 'west'?)" in err
 
 
+def test_validate_lists_a_parents_problem_once_for_the_parent_and_its_children(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parent = FIXTURES / "extends" / "broken-parent.yaml"
+    (tmp_path / "broken-parent.yaml").write_text(parent.read_text())
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"# a child of a broken parent\nextends: broken-parent.yaml\nid: {name}\n"
+        )
+    files = [str(tmp_path / n) for n in ("broken-parent.yaml", "a.yaml", "b.yaml")]
+    err = fails(capsys, "validate", *files)
+    problem = f"{files[0]}:10: events[0].chance: expected less than or equal to 1, got 1.5"
+    assert err == (
+        f"{problem}\n"
+        f"{files[1]}: fails by the problems listed above\n"
+        f"{files[2]}: fails by the problems listed above\n"
+        "1 problem(s) in 3 file(s)\n"
+    )
+
+
 @pytest.mark.parametrize("key", ["events", "decisions"])
 def test_validate_lists_the_problems_of_a_file_whose_events_are_a_number(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
