@@ -574,9 +574,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     points = recorded_path(scenario, record)
     train = [p for p in points if hold is None or p.month < hold]
     if not train:
-        raise UsageError(
-            f"{args.scenario} has no recorded decision before {format_month(hold or 0)} to fit"
-        )
+        when = "" if hold is None else f" before {format_month(hold)}"
+        raise UsageError(f"{args.scenario} has no recorded decision{when} to fit")
     held = len(points) - len(train)
     where = "all of them" if hold is None else f"those before {format_month(hold)}"
     sys.stderr.write(

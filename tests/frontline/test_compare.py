@@ -94,6 +94,14 @@ def test_calibrate_refuses_a_period_with_nothing_to_fit(
     assert "no recorded decision before 1950-01" in capsys.readouterr().err
 
 
+def test_calibrate_on_all_decisions_with_none_recorded_names_no_month(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the built-in record holds none of tiny's decisions; there is no month to name
+    assert main(["calibrate", TINY, "--hold-out-from", "none"]) == 2
+    assert capsys.readouterr().err == f"frontline: {TINY} has no recorded decision to fit\n"
+
+
 def test_calibrate_leaves_out_an_earlier_fit_but_keeps_the_scenarios_own_changes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
