@@ -106,6 +106,16 @@ def _given(what: str) -> Callable[[str], str]:
     return parse
 
 
+def _file_name(text: str) -> str:
+    """An argparse type: a file to write, not empty and not a folder's name (``out/``)."""
+    _given("a file name")(text)
+    if text.endswith(("/", os.sep)) or (os.altsep and text.endswith(os.altsep)):
+        raise argparse.ArgumentTypeError(
+            f"expected a file name, got {echo(text)}, a folder's (it ends in {text[-1]})"
+        )
+    return text
+
+
 def _dask_address(text: str) -> str:
     """An argparse type: ``local`` or a Dask scheduler's address, checked by its form."""
     from frontline.batch import dask_address_problem
@@ -1007,7 +1017,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument(
         "--out",
         metavar="FILE",
-        type=_given("a file name"),
+        type=_file_name,
         help="write the fitted parameter set to FILE",
     )
     cal.add_argument(
@@ -1094,7 +1104,9 @@ def build_parser() -> argparse.ArgumentParser:
     scenarios.set_defaults(func=cmd_scenarios)
 
     schema = sub.add_parser("schema", help="write the JSON Schema of the scenario format")
-    schema.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    schema.add_argument(
+        "--out", metavar="FILE", type=_file_name, help="write to FILE instead of standard output"
+    )
     schema.set_defaults(func=cmd_schema)
 
     from game.options import add_play_arguments  # argparse only: no pygame, no model

@@ -358,6 +358,12 @@ def test_an_out_on_a_read_only_disk_is_refused_before_anything_runs(
         (["batch", TINY, "--runs", "2", "--out", ""], "argument --out: expected a folder, got ''"),
         (["calibrate", ""], "argument scenario: expected a scenario's built-in name or path"),
         (["calibrate", TINY, "--out", ""], "argument --out: expected a file name, got ''"),
+        (
+            ["calibrate", TINY, "--out", "fits/"],
+            "argument --out: expected a file name, got 'fits/', a folder's (it ends in /)",
+        ),
+        (["schema", "--out", ""], "argument --out: expected a file name, got ''"),
+        (["schema", "--out", "new/"], "argument --out: expected a file name, got 'new/'"),
         (["calibrate", TINY, "--record", " "], "argument --record: expected a record file"),
         (["validate", TINY, ""], "argument FILE: expected a scenario, a record or a parameter"),
         (["run", TINY, "--seed", "٣"], "argument --seed: expected a whole number, got '٣'"),
