@@ -712,8 +712,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def _is_record(name: str) -> bool:
     """Whether a file given to ``validate`` is a recorded history rather than a scenario."""
-    from sim.history import looks_like_record
     from sim.scenario import resolve_name
+    from sim.scenario.sources import looks_like_record
     from sim.yamlfile import read_yaml
 
     try:
@@ -725,7 +725,7 @@ def _is_record(name: str) -> bool:
 
 def _is_fit(name: str) -> bool:
     """Whether a file given to ``validate`` is a parameter set (``scenarios/fits/``)."""
-    from sim.skill import looks_like_fit
+    from sim.scenario.sources import looks_like_fit
     from sim.yamlfile import read_yaml
 
     path = Path(name)

@@ -282,6 +282,26 @@ def test_validate_lists_the_problems_of_a_file_whose_events_are_a_number(
 
 
 @pytest.mark.parametrize("command", ["run", "calibrate"])
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        (BUILTIN_RECORD, "this is a recorded history, not a scenario: give it with --record"),
+        (
+            str(Path(BUILTIN_RECORD).parents[1] / "fits" / "fit-1947-1978.yaml"),
+            "this is a parameter set (made by frontline calibrate), not a scenario",
+        ),
+    ],
+    ids=["record", "fit"],
+)
+def test_a_record_or_a_parameter_set_given_as_the_scenario_is_told_in_one_line(
+    capsys: pytest.CaptureFixture[str], command: str, given: str, words: str
+) -> None:
+    # it used to be a list of a scenario's missing and unknown keys
+    err = fails(capsys, command, given)
+    assert len(err.splitlines()) == 1 and words in err
+
+
+@pytest.mark.parametrize("command", ["run", "calibrate"])
 def test_a_record_that_is_a_list_is_refused_in_words(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
