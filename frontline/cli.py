@@ -106,6 +106,16 @@ def _given(what: str) -> Callable[[str], str]:
     return parse
 
 
+def _file_name(text: str) -> str:
+    """An argparse type: a file to write, not empty and not a folder's name (``out/``)."""
+    _given("a file name")(text)
+    if text.endswith(("/", os.sep)) or (os.altsep and text.endswith(os.altsep)):
+        raise argparse.ArgumentTypeError(
+            f"expected a file name, got {echo(text)}, a folder's (it ends in {text[-1]})"
+        )
+    return text
+
+
 def _dask_address(text: str) -> str:
     """An argparse type: ``local`` or a Dask scheduler's address, checked by its form."""
     from frontline.batch import dask_address_problem
@@ -563,20 +573,19 @@ def _month_arg(text: str) -> int | None:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the shared rules, dynamics and weights by likelihood; report the held-out decisions."""
-    from sim.calibrate import calibrate
+    from sim.calibrate import calibrate, load_base
     from sim.skill import recorded_path
 
     if args.out is not None:
         check_writable(Path(args.out))  # before the fit, which takes minutes
-    scenario = load_scenario(args.scenario, file_set=False)
+    scenario = load_base(args.scenario)
     record = _record(args.record, [scenario])
     hold = args.hold_out_from
     points = recorded_path(scenario, record)
     train = [p for p in points if hold is None or p.month < hold]
     if not train:
-        raise UsageError(
-            f"{args.scenario} has no recorded decision before {format_month(hold or 0)} to fit"
-        )
+        when = "" if hold is None else f" before {format_month(hold)}"
+        raise UsageError(f"{args.scenario} has no recorded decision{when} to fit")
     held = len(points) - len(train)
     where = "all of them" if hold is None else f"those before {format_month(hold)}"
     sys.stderr.write(
@@ -587,9 +596,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     def progress(evaluations: int, best: float) -> None:
         sys.stderr.write(f"\r  {evaluations}/{args.budget} evaluations, best {best:.3f}")
 
-    fit = calibrate(
-        scenario, hold_out_from=hold, budget=args.budget, record=record, progress=progress
-    )
+    try:
+        fit = calibrate(
+            scenario, hold_out_from=hold, budget=args.budget, record=record, progress=progress
+        )
+    except KeyboardInterrupt:  # on a line of its own, below the progress line it cuts short
+        kept = f"; {args.out} is left as it was" if args.out else ""
+        sys.stderr.write(f"\nfrontline calibrate: interrupted; nothing was written{kept}.\n")
+        return 130
     sys.stderr.write("\n")
     if fit.free_parameters >= fit.train_points:
         sys.stderr.write(
@@ -698,8 +712,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def _is_record(name: str) -> bool:
     """Whether a file given to ``validate`` is a recorded history rather than a scenario."""
-    from sim.history import looks_like_record
     from sim.scenario import resolve_name
+    from sim.scenario.sources import looks_like_record
     from sim.yamlfile import read_yaml
 
     try:
@@ -711,7 +725,7 @@ def _is_record(name: str) -> bool:
 
 def _is_fit(name: str) -> bool:
     """Whether a file given to ``validate`` is a parameter set (``scenarios/fits/``)."""
-    from sim.skill import looks_like_fit
+    from sim.scenario.sources import looks_like_fit
     from sim.yamlfile import read_yaml
 
     path = Path(name)
@@ -732,13 +746,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     count, bad = 0, 0
     scenarios: list[CompiledScenario] = []
     records: list[str] = []
+    shown: set[Problem] = set()  # a parent's problems are its children's too: listed once
 
     def report(name: str, problems: list[Problem], what: str = "") -> None:
         nonlocal count, bad
         if problems:
-            for p in sorted(set(problems)):
+            new = sorted(set(problems) - shown)
+            for p in new:
                 sys.stderr.write(f"{p}\n")
-            count, bad = count + len(set(problems)), bad + 1
+            if not new:
+                sys.stderr.write(f"{name}: fails by the problems listed above\n")
+            shown.update(new)
+            count, bad = count + len(new), bad + 1
         else:
             sys.stdout.write(f"{name}: ok{what}\n")
 
@@ -977,7 +996,9 @@ def build_parser() -> argparse.ArgumentParser:
         "scenario",
         nargs="?",
         default="baseline",
-        help="the scenario fitted on (default: baseline; its set: block is left out)",
+        type=_given("a scenario's built-in name or path"),
+        help="the scenario fitted on (default: baseline; its set: values for the fitted "
+        "parameters are left out)",
     )
     cal.add_argument(
         "--hold-out-from",
@@ -993,8 +1014,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=300,
         help=f"runs of the recorded path at most (default 300, at most {MAX_BUDGET:,})",
     )
-    cal.add_argument("--out", metavar="FILE", help="write the fitted parameter set to FILE")
-    cal.add_argument("--record", metavar="FILE", help="the recorded history to fit to")
+    cal.add_argument(
+        "--out",
+        metavar="FILE",
+        type=_file_name,
+        help="write the fitted parameter set to FILE",
+    )
+    cal.add_argument(
+        "--record",
+        metavar="FILE",
+        type=_given("a record file"),
+        help="the recorded history to fit to",
+    )
     cal.set_defaults(func=cmd_calibrate)
 
     batch = sub.add_parser("batch", help="run many seeds, sweeps and scenarios into Parquet")
@@ -1061,14 +1092,21 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser(
         "validate", help="check scenario and record files and list every problem"
     )
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        type=_given("a scenario, a record or a parameter set (a built-in name or a path)"),
+    )
     validate.set_defaults(func=cmd_validate)
 
     scenarios = sub.add_parser("scenarios", help="list the built-in scenarios")
     scenarios.set_defaults(func=cmd_scenarios)
 
     schema = sub.add_parser("schema", help="write the JSON Schema of the scenario format")
-    schema.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    schema.add_argument(
+        "--out", metavar="FILE", type=_file_name, help="write to FILE instead of standard output"
+    )
     schema.set_defaults(func=cmd_schema)
 
     from game.options import add_play_arguments  # argparse only: no pygame, no model

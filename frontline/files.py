@@ -99,11 +99,20 @@ def refuse_special(path: Path) -> None:
 def check_writable(path: Path) -> None:
     """Check, before any work, that ``write_atomic(path, ...)`` can write (nothing is kept).
 
-    Refuses a name that is not a regular file, a parent that is a file, and a folder that
+    Refuses a name that is not a regular file, a parent that is a file, a folder that
     cannot be written (read-only, no permission): the last by ``cannot_write_into`` the
-    nearest folder that exists. Each ``WriteError`` names ``path`` as the user gave it.
+    nearest folder that exists; and a place inside a batch's results folder, at any level
+    (``pandas.read_parquet`` would read the file with the batch's and fail on it). Each
+    ``WriteError`` names ``path`` as the user gave it.
     """
     refuse_special(path)
+    holder = batch_holding(path.parent)
+    if holder is not None:
+        raise WriteError(
+            path,
+            f"it would be inside {holder}, which holds a batch's results (pandas.read_parquet "
+            "would read it with the batch's files, and fail); write it elsewhere",
+        )
     folder = path.parent
     while not os.path.lexists(folder) and folder != folder.parent:
         folder = folder.parent

@@ -86,6 +86,27 @@ class Fit:
         return {k: float(f"{v:.4g}") for k, v in self.values.items()}
 
 
+def fitted_paths(choices: str = "weights") -> tuple[str, ...]:
+    """The ``set:`` paths of the parameters a fit moves (``choices`` as ``calibrate``'s)."""
+    paths = [path for path, _, _ in STRUCTURAL]
+    for actor in ACTORS:
+        if choices in ("weights", "both"):
+            paths += [f"actors.{actor}.weights.{name}" for name in FITTED_WEIGHTS]
+        if choices in ("temperatures", "both"):
+            paths.append(f"actors.{actor}.temperature")
+    return tuple(paths)
+
+
+def load_base(name: str, choices: str = "weights") -> CompiledScenario:
+    """A scenario to fit, without the values an earlier fit wrote for what is fitted.
+
+    Its ``set:`` entries for the fitted parameters are left out, so the search starts
+    from the values written in its body; every other entry (an era's closed windows, a
+    counterfactual's changes) is kept: it is what makes the scenario the one named.
+    """
+    return load_scenario(name, leave_out=fitted_paths(choices))
+
+
 def _get(data: dict[str, Any], path: str) -> float | None:
     node: Any = data
     for part in path.split("."):
@@ -182,11 +203,11 @@ def calibrate(
 ) -> Fit:
     """Fit the parameters on the decisions before ``hold_out_from`` (all if None); see module.
 
-    The search starts from the values written in the scenario's body (a ``set:`` block that
-    holds an earlier fit is left out).
+    The search starts from the values written in the scenario's body (``set:`` entries for
+    the fitted parameters, an earlier fit, are left out: ``load_base``).
     """
     rec = record if record is not None else load_record()
-    base = load_scenario(scenario, file_set=False) if isinstance(scenario, str) else scenario
+    base = load_base(scenario, choices) if isinstance(scenario, str) else scenario
     start = starting_values(base)
     bounds = [(lo, hi) for _, lo, hi in STRUCTURAL]
     x0 = np.array([start[p] for p, _, _ in STRUCTURAL])

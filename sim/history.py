@@ -49,6 +49,8 @@ from sim.scenario import (
     shown_path,
     validation_problems,
 )
+from sim.scenario.problems import _kind
+from sim.scenario.sources import SCENARIO_KEYS
 from sim.schema import Month, Source
 from sim.view import Decided, Happened, RunView
 from sim.vocabulary import Slug
@@ -128,20 +130,6 @@ class Record(_Strict):
         return self._document.file, self._document.line_of(loc)
 
 
-_SCENARIO_KEYS = ("id", "title", "start", "end", "extends")
-"""Keys a scenario has and a record never has: how a scenario given as a record is told."""
-
-
-def looks_like_record(data: Any) -> bool:
-    """Whether YAML data is a record rather than a scenario (``frontline validate`` asks)."""
-    if not isinstance(data, dict) or any(k in data for k in _SCENARIO_KEYS):
-        return False
-    if "phases" in data or "tolerance" in data:
-        return True
-    items = [*(data.get("events") or []), *(data.get("decisions") or [])]
-    return any(isinstance(i, dict) and ("month" in i or "option" in i) for i in items)
-
-
 def record_path() -> Path:
     """Where the built-in record lives."""
     return builtin_dir() / "history" / "record.yaml"
@@ -158,7 +146,7 @@ def _load_record(path: Path) -> Record:
     doc, problems = read_yaml(path, shown_path(path))
     if doc is None:
         raise ScenarioError(problems)
-    if isinstance(doc.data, dict) and any(k in doc.data for k in _SCENARIO_KEYS):
+    if isinstance(doc.data, dict) and any(k in doc.data for k in SCENARIO_KEYS):
         raise ScenarioError(
             [
                 Problem(
@@ -168,6 +156,18 @@ def _load_record(path: Path) -> Record:
                     "this is a scenario file, not a recorded history: a record holds "
                     "'events' with months, 'decisions' with options and 'phases' (like "
                     "scenarios/history/record.yaml)",
+                )
+            ]
+        )
+    if not isinstance(doc.data, dict):
+        raise ScenarioError(
+            [
+                Problem(
+                    doc.file,
+                    doc.line_of(()),
+                    "",
+                    "expected a mapping of record keys (events, decisions, phases, "
+                    f"tolerance), got {_kind(doc.data)}",
                 )
             ]
         )

@@ -324,11 +324,6 @@ def fits_dir() -> Path:
     return builtin_dir() / "fits"
 
 
-def looks_like_fit(data: Any) -> bool:
-    """Whether YAML data is a named parameter set rather than a scenario or a record."""
-    return isinstance(data, dict) and "made_by" in data and "set" in data
-
-
 def load_fit(name: str | Path = HELD_OUT_FIT) -> Fit:
     """A named parameter set, by name (``scenarios/fits/``) or path (ScenarioError if bad).
 

@@ -10,7 +10,7 @@ together.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,18 +76,20 @@ def load_scenario(
     *,
     overrides: Mapping[str, Any] | None = None,
     force: Mapping[str, str] | None = None,
-    file_set: bool = True,
+    leave_out: Collection[str] = (),
     override_labels: Mapping[str, str] | None = None,
 ) -> CompiledScenario:
     """Load, validate and compile a scenario by built-in name or path.
 
     ``overrides`` are ``set:`` entries (``{"dynamics.balance": 0.05}``) applied after the
-    file's own; ``force`` maps decision ids to option ids. ``file_set=False`` leaves out
-    the files' own ``set:`` blocks (calibration starts from the values written in the
-    body, not from an earlier fit). ``override_labels`` names where an override came from
-    in messages (``{"dynamics.balance": "--sweep"}``; the default is ``--set``). Raises
-    ``ScenarioError`` listing every problem found, or TypeError if ``overrides`` or
-    ``force`` is not a mapping.
+    file's own; ``force`` maps decision ids to option ids. ``leave_out`` names paths whose
+    entries in the files' own ``set:`` blocks are left out, with any entry that sets a
+    place holding one of them (calibration starts the parameters it fits from the values
+    written in the body, not from an earlier fit, and keeps every other entry: an era's
+    closed windows, a counterfactual's changes). ``override_labels`` names where an
+    override came from in messages (``{"dynamics.balance": "--sweep"}``; the default is
+    ``--set``). Raises ``ScenarioError`` listing every problem found, or TypeError if
+    ``overrides`` or ``force`` is not a mapping.
     """
     for name, given in (("overrides", overrides), ("force", force)):
         if given is not None and not isinstance(given, Mapping):
@@ -97,9 +99,15 @@ def load_scenario(
     path = resolve_name(name_or_path)
     roots = [builtin_dir().resolve(), resolved(path).parent]
     merged = _read_merged(path, roots, [])
-    if not file_set:
-        merged.data.pop("set", None)
+    own_set = merged.data.get("set")
+    if leave_out and isinstance(own_set, dict):  # not a mapping: _finish reports it
+        merged.data["set"] = {k: v for k, v in own_set.items() if not _sets_any(str(k), leave_out)}
     return _finish(merged, shown_path(path), overrides, force, override_labels)
+
+
+def _sets_any(key: str, paths: Collection[str]) -> bool:
+    """Whether a ``set:`` entry at ``key`` sets one of ``paths`` (itself or a place above)."""
+    return any(path == key or path.startswith(key + ".") for path in paths)
 
 
 def scenario_from_data(data: dict[str, Any], name: str = "<saved scenario>") -> CompiledScenario:

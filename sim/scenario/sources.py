@@ -216,6 +216,41 @@ def _merge(parent: _Merged, child: _Merged) -> _Merged:
     return _Merged(data, origins, renames=renames, problems=parent.problems + child.problems)
 
 
+SCENARIO_KEYS = ("id", "title", "start", "end", "extends")
+"""Keys a scenario has and a record never has: how a scenario given as a record is told."""
+
+
+def looks_like_record(data: Any) -> bool:
+    """Whether YAML data is a record rather than a scenario (``frontline validate`` asks)."""
+    if not isinstance(data, dict) or any(k in data for k in SCENARIO_KEYS):
+        return False
+    if "phases" in data or "tolerance" in data:
+        return True
+    lists = [data.get("events"), data.get("decisions")]  # either may be anything at all
+    items = [i for found in lists if isinstance(found, list) for i in found]
+    return any(isinstance(i, dict) and ("month" in i or "option" in i) for i in items)
+
+
+def looks_like_fit(data: Any) -> bool:
+    """Whether YAML data is a named parameter set rather than a scenario or a record."""
+    return isinstance(data, dict) and "made_by" in data and "set" in data
+
+
+def _another_kind(data: dict[str, Any]) -> str | None:
+    """What a file given as a scenario is instead, in words (None: it is meant as one)."""
+    if looks_like_record(data):
+        return (
+            "this is a recorded history, not a scenario: give it with --record (a scenario "
+            "has id, title, start and end)"
+        )
+    if looks_like_fit(data):
+        return (
+            "this is a parameter set (made by frontline calibrate), not a scenario: a "
+            "scenario has id, title, start and end"
+        )
+    return None
+
+
 def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
     """Read a file and everything it extends, merged, with origins."""
     shown = shown_path(path)
@@ -233,6 +268,9 @@ def _read_merged(path: Path, roots: list[Path], chain: list[Path]) -> _Merged:
                 )
             ]
         )
+    other = _another_kind(doc.data)
+    if other is not None:
+        raise ScenarioError([Problem(shown, 0, "", other)])
     own = _from_document(doc)
     parent_ref = doc.data.get("extends")
     if parent_ref is None:

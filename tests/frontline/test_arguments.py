@@ -16,6 +16,7 @@ import frontline.batch
 import frontline.cli
 import frontline.divergence
 import sim.batch
+import sim.calibrate
 from frontline.cli import main
 from sim.batch import BatchSpec, columns_for, fingerprint, plan
 
@@ -29,7 +30,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     def loaded(*_: Any, **__: Any) -> None:
         raise AssertionError("a scenario was loaded before the arguments were checked")
 
-    for module in (frontline.cli, sim.batch, frontline.divergence):
+    for module in (frontline.cli, sim.batch, sim.calibrate, frontline.divergence):
         monkeypatch.setattr(module, "load_scenario", loaded)
 
 
@@ -355,6 +356,16 @@ def test_an_out_on_a_read_only_disk_is_refused_before_anything_runs(
         ),
         (["batch", "", "--runs", "2", "--out", "b"], "argument SCENARIO: expected a scenario"),
         (["batch", TINY, "--runs", "2", "--out", ""], "argument --out: expected a folder, got ''"),
+        (["calibrate", ""], "argument scenario: expected a scenario's built-in name or path"),
+        (["calibrate", TINY, "--out", ""], "argument --out: expected a file name, got ''"),
+        (
+            ["calibrate", TINY, "--out", "fits/"],
+            "argument --out: expected a file name, got 'fits/', a folder's (it ends in /)",
+        ),
+        (["schema", "--out", ""], "argument --out: expected a file name, got ''"),
+        (["schema", "--out", "new/"], "argument --out: expected a file name, got 'new/'"),
+        (["calibrate", TINY, "--record", " "], "argument --record: expected a record file"),
+        (["validate", TINY, ""], "argument FILE: expected a scenario, a record or a parameter"),
         (["run", TINY, "--seed", "٣"], "argument --seed: expected a whole number, got '٣'"),
         (["batch", TINY, "--runs", "٣", "--out", "b"], "argument --runs: expected a whole number"),
         (

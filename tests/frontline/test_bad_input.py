@@ -248,6 +248,72 @@ def test_validate_checks_a_records_ids_against_the_scenarios_given_with_it(
     assert "(did you mean 'west'?)" in err
 
 
+def test_validate_lists_a_parents_problem_once_for_the_parent_and_its_children(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parent = FIXTURES / "extends" / "broken-parent.yaml"
+    (tmp_path / "broken-parent.yaml").write_text(parent.read_text())
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"# a child of a broken parent\nextends: broken-parent.yaml\nid: {name}\n"
+        )
+    files = [str(tmp_path / n) for n in ("broken-parent.yaml", "a.yaml", "b.yaml")]
+    err = fails(capsys, "validate", *files)
+    problem = f"{files[0]}:10: events[0].chance: expected less than or equal to 1, got 1.5"
+    assert err == (
+        f"{problem}\n"
+        f"{files[1]}: fails by the problems listed above\n"
+        f"{files[2]}: fails by the problems listed above\n"
+        "1 problem(s) in 3 file(s)\n"
+    )
+
+
+@pytest.mark.parametrize("key", ["events", "decisions"])
+def test_validate_lists_the_problems_of_a_file_whose_events_are_a_number(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    # telling a record from a scenario read 'events' as a list and ended in a traceback
+    bad = tmp_path / "odd.yaml"
+    bad.write_text(f"# neither a scenario nor a record\n{key}: 3\n")
+    err = fails(capsys, "validate", str(bad), TINY)
+    assert f"{bad}:2: {key}: expected a valid list, got 3" in err
+    assert f"{bad}:2: id: required key is missing" in err
+    assert "Traceback" not in err and err.endswith("problem(s) in 1 file(s)\n")
+
+
+@pytest.mark.parametrize("command", ["run", "calibrate"])
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        (BUILTIN_RECORD, "this is a recorded history, not a scenario: give it with --record"),
+        (
+            str(Path(BUILTIN_RECORD).parents[1] / "fits" / "fit-1947-1978.yaml"),
+            "this is a parameter set (made by frontline calibrate), not a scenario",
+        ),
+    ],
+    ids=["record", "fit"],
+)
+def test_a_record_or_a_parameter_set_given_as_the_scenario_is_told_in_one_line(
+    capsys: pytest.CaptureFixture[str], command: str, given: str, words: str
+) -> None:
+    # it used to be a list of a scenario's missing and unknown keys
+    err = fails(capsys, command, given)
+    assert len(err.splitlines()) == 1 and words in err
+
+
+@pytest.mark.parametrize("command", ["run", "calibrate"])
+def test_a_record_that_is_a_list_is_refused_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    bad = tmp_path / "record.yaml"
+    bad.write_text("# a record?\n- pick-a-camp\n- west\n")
+    err = fails(capsys, command, TINY, "--record", str(bad))
+    assert err == (
+        f"{bad}:2: expected a mapping of record keys (events, decisions, phases, tolerance), "
+        "got a list\n"
+    )
+
+
 def test_a_scenario_given_as_a_record_is_refused_before_running(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -94,6 +94,51 @@ def test_calibrate_refuses_a_period_with_nothing_to_fit(
     assert "no recorded decision before 1950-01" in capsys.readouterr().err
 
 
+def test_calibrate_on_all_decisions_with_none_recorded_names_no_month(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the built-in record holds none of tiny's decisions; there is no month to name
+    assert main(["calibrate", TINY, "--hold-out-from", "none"]) == 2
+    assert capsys.readouterr().err == f"frontline: {TINY} has no recorded decision to fit\n"
+
+
+def test_calibrate_leaves_out_an_earlier_fit_but_keeps_the_scenarios_own_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a counterfactual's set: entries make it the scenario named; only the values of what
+    # is fitted (an earlier fit) start from the body instead
+    (tmp_path / "tiny.yaml").write_text(Path(TINY).read_text())
+    child = tmp_path / "no-clash.yaml"
+    child.write_text(
+        "# A counterfactual of tiny.yaml: no border clash.\n"
+        "extends: tiny.yaml\nid: no-clash\ntitle: No clash\n"
+        "set:\n  events.border-clash.chance: 0\n  rules.bond: 33\n"
+        "  actors.PAK.weights.security: 0.9\n  actors.PAK.weights.prestige: 0.2\n"
+    )
+    from sim.calibrate import load_base, starting_values
+
+    base = load_base(str(child))
+    assert next(e for e in base.spec.events if e.id == "border-clash").chance == 0
+    start = starting_values(base)
+    assert start["rules.bond"] == starting_values(load_base(TINY))["rules.bond"] != 33
+    assert start["actors.PAK.weights.security"] == 0.6
+    assert base.weights[0, 3] == 0.2  # prestige is not fitted: its set: entry is kept
+    args = ["calibrate", str(child), "--hold-out-from", "1951-01", "--budget", "1"]
+    assert main([*args, "--record", RECORD]) == 0
+    assert "calibrating no-clash" in capsys.readouterr().err
+
+
+def test_calibrate_fits_an_era_that_closes_windows_in_its_set_block(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # eras/1979 closes a window that runs on past its start with set:; without that
+    # entry it is not a valid scenario, though validate says it is
+    assert main(["calibrate", "eras/1979", "--hold-out-from", "none", "--budget", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "calibrating era-1979" in captured.err and "assume.decisions" not in captured.err
+    assert "scenario: era-1979" in captured.out
+
+
 def test_compare_runs_a_scenario_with_its_own_values_and_forced_choices(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -8,6 +8,7 @@ import signal
 import time
 import weakref
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,3 +101,33 @@ def test_ctrl_c_before_anything_is_written_does_not_advise_resuming(
     err = capsys.readouterr().err
     assert "nothing was written" in err and "resume" not in err
     assert not out.exists()
+
+
+def test_calibrate_interrupted_says_so_on_its_own_line_and_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The message does not run on from the progress line, and --out is left as it was."""
+    import sim.calibrate
+
+    real = sim.calibrate._fit_choices
+    calls = {"n": 0}
+
+    def fit_then_interrupt(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sim.calibrate, "_fit_choices", fit_then_interrupt)
+    out = tmp_path / "fit.yaml"
+    out.write_text("old fit\n")
+    record = str(Path(TINY).parent / "history" / "tiny-record.yaml")
+    argv = ["calibrate", TINY, "--hold-out-from", "1951-01", "--out", str(out)]
+    assert main([*argv, "--record", record, "--budget", "5"]) == 130
+    err = capsys.readouterr().err
+    assert err.endswith(
+        f"\nfrontline calibrate: interrupted; nothing was written; {out} is left as it was.\n"
+    )
+    assert "evaluations, best" in err.splitlines()[-2]
+    assert out.read_text() == "old fit\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["fit.yaml"]

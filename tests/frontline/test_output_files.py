@@ -131,6 +131,28 @@ def test_a_read_only_folder_is_refused_before_the_work_naming_the_out_path(
     assert err == "frontline: cannot write romnt/x.yaml: Read-only file system\n"
 
 
+@pytest.mark.parametrize("command", ["schema", "calibrate"])
+@pytest.mark.parametrize("where", ["fit.yaml", "notes/fit.yaml"])
+def test_out_inside_a_batchs_results_folder_is_refused_before_the_work(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    where: str,
+) -> None:
+    # pandas.read_parquet(folder), the line a batch prints, would fail on the file
+    monkeypatch.chdir(tmp_path)
+    Path("batch").mkdir()
+    Path("batch/_manifest.json").write_text("{}")
+    err = fails(capsys, *_writing(command), "--out", f"batch/{where}")
+    assert err.startswith(
+        f"frontline: cannot write batch/{where}: it would be inside {tmp_path / 'batch'}, "
+        "which holds a batch's results"
+    )
+    assert "calibrating" not in err
+    assert sorted(p.name for p in Path("batch").iterdir()) == ["_manifest.json"]
+
+
 def test_write_atomic_on_a_read_only_folder_names_the_file_not_its_temporary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
