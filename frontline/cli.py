@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import re
+import select
 import stat
 import sys
 import time
@@ -54,6 +55,9 @@ if TYPE_CHECKING:
     from sim.model import FrontlineModel
 
 EXIT_BAD_INPUT = 2
+EXIT_READER_GONE = 141
+"""The status when the reader of the output has gone (``frontline validate ... | head -1``):
+128 + SIGPIPE, as a shell reports a Unix tool that the closed pipe stopped."""
 
 
 # --------------------------------------------------------------------------- arguments
@@ -1135,10 +1139,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     _never_die_on_encoding()
     try:
         with interrupts.delivered():  # a Ctrl-C that lands in a finalizer still stops it
-            return _main(argv)
+            code = _main(argv)
     except KeyboardInterrupt:  # raised again just as the command ended
         sys.stderr.write("frontline: interrupted\n")
         return 130
+    try:
+        sys.stdout.flush()  # here, not at the interpreter's exit, which would print a note
+    except BrokenPipeError:
+        return _reader_gone()
+    return code
+
+
+def _output_gone() -> bool:
+    """Whether standard output is a pipe whose reader has gone (``frontline ... | head``).
+
+    A broken pipe of anything else (a worker's, a Dask connection's) is a failure to report.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # no file (a test's capture)
+        return False
+    if not hasattr(select, "poll"):  # Windows cannot be asked: the output's, most likely
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
+
+
+def _reader_gone() -> int:
+    """The reader of the output has gone: stop quietly, as Unix tools do."""
+    with contextlib.suppress(OSError, ValueError):  # stdout may be no file (a test's capture)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # what is still buffered then goes nowhere
+    return EXIT_READER_GONE
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -1154,6 +1187,8 @@ def _main(argv: Sequence[str] | None) -> int:
         sys.stderr.write(f"frontline: {exc}\n")
         return EXIT_BAD_INPUT
     except OSError as exc:
+        if isinstance(exc, BrokenPipeError) and _output_gone():
+            return _reader_gone()
         where = f" {exc.filename}:" if exc.filename else ""
         sys.stderr.write(f"frontline:{where} {exc.strerror or exc}\n")
         return EXIT_BAD_INPUT

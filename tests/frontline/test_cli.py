@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +122,35 @@ def test_schema_is_json_schema_for_the_scenario_format(
     schema = json.loads(capsys.readouterr().out)
     assert schema["$schema"].startswith("https://json-schema.org/")
     assert {"events", "decisions", "actors", "dynamics"} <= set(schema["properties"])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a closed pipe is told by poll() on POSIX")
+@pytest.mark.parametrize("argv", [["validate", TINY, TINY], ["run", TINY], ["schema"]])
+def test_output_into_a_pipe_whose_reader_has_gone_stops_quietly(argv: list[str]) -> None:
+    """`frontline ... | head -1`: no message, no traceback, status 141 as Unix tools give."""
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "frontline.cli", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=root,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # the reader goes before the first line is written
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 141, err
+    assert err == ""
+
+
+def test_a_broken_pipe_that_is_not_the_output_is_reported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A worker's or a connection's broken pipe is a failure, not a reader that has gone."""
+    import frontline.cli
+
+    def broken(args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(frontline.cli, "cmd_scenarios", broken)
+    assert main(["scenarios"]) == 2
+    assert capsys.readouterr().err == "frontline: Broken pipe\n"
