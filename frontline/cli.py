@@ -597,18 +597,30 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         f"{held} held out\n"
     )
 
-    def progress(evaluations: int, best: float) -> None:
-        sys.stderr.write(f"\r  {evaluations}/{args.budget} evaluations, best {best:.3f}")
+    live = sys.stderr.isatty()  # a terminal: one line, rewritten; a log: a line a tenth
+    shown, unshown = 0, ""  # in a log: the tenth shown last, and the line not shown since
 
+    def progress(evaluations: int, best: float) -> None:
+        nonlocal shown, unshown
+        text = f"  {evaluations}/{args.budget} evaluations, best {best:.3f}"
+        if live:
+            sys.stderr.write(f"\r{text}")
+        elif (tenth := 10 * evaluations // args.budget) > shown:
+            shown, unshown = tenth, ""
+            sys.stderr.write(f"{text}\n")
+        else:
+            unshown = text
+
+    end = "\n" if live else ""  # ends the rewritten line
     try:
         fit = calibrate(
             scenario, hold_out_from=hold, budget=args.budget, record=record, progress=progress
         )
     except KeyboardInterrupt:  # on a line of its own, below the progress line it cuts short
         kept = f"; {args.out} is left as it was" if args.out else ""
-        sys.stderr.write(f"\nfrontline calibrate: interrupted; nothing was written{kept}.\n")
+        sys.stderr.write(f"{end}frontline calibrate: interrupted; nothing was written{kept}.\n")
         return 130
-    sys.stderr.write("\n")
+    sys.stderr.write(end or (f"{unshown}\n" if unshown else ""))  # a log: the last count
     if fit.free_parameters >= fit.train_points:
         sys.stderr.write(
             f"frontline: warning: {fit.free_parameters} free parameters for only "

@@ -76,7 +76,10 @@ def test_calibrate_fits_by_likelihood_and_writes_a_parameter_set(
     # the free parameters outnumber the one decision: the command says so, and prints
     # the same number of evaluations it writes
     assert "free parameters for only 1 decisions" in captured.err
-    evaluations = captured.err.rsplit("\r", 1)[1].split("/")[0].strip()
+    # into a log (not a terminal), whole lines, the last of them the final count
+    assert "\r" not in captured.err
+    progress = [line for line in captured.err.splitlines() if "evaluations, best" in line]
+    evaluations = progress[-1].split("/")[0].strip()
     assert f"{evaluations} evaluations (budget 4)" in text
 
 
