@@ -611,16 +611,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         else:
             unshown = text
 
-    end = "\n" if live else ""  # ends the rewritten line
     try:
         fit = calibrate(
             scenario, hold_out_from=hold, budget=args.budget, record=record, progress=progress
         )
     except KeyboardInterrupt:  # on a line of its own, below the progress line it cuts short
         kept = f"; {args.out} is left as it was" if args.out else ""
+        end = "\n" if live else ""
         sys.stderr.write(f"{end}frontline calibrate: interrupted; nothing was written{kept}.\n")
         return 130
-    sys.stderr.write(end or (f"{unshown}\n" if unshown else ""))  # a log: the last count
+    if live:
+        sys.stderr.write("\n")  # ends the rewritten line
+    elif unshown:
+        sys.stderr.write(f"{unshown}\n")  # the last count, which no tenth showed
     if fit.free_parameters >= fit.train_points:
         sys.stderr.write(
             f"frontline: warning: {fit.free_parameters} free parameters for only "

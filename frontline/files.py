@@ -16,6 +16,7 @@ destroy the device for every program on the machine).
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
 import secrets
@@ -132,7 +133,7 @@ def cannot_write_into(folder: Path, name: str = "probe") -> str | None:
     temporary file named after ``name``.
     """
     if not os.access(folder, os.W_OK | os.X_OK):
-        return "permission denied"
+        return os.strerror(errno.EACCES)  # as the system words it when a write is refused
     probe = _temporary(folder / name)
     try:
         _write_new(probe, b"", sync=False)
