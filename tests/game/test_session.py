@@ -11,6 +11,7 @@ import pytest
 
 from frontline.cli import main
 from game import look
+from game.forecast import Forecaster, ForecastResult
 from game.options import UI_SCALE_RANGE
 from game.saves import SaveError, autosave, list_saves, read_save, save_game, write_save
 from game.session import Session, Settings, forecasts, rollouts
@@ -139,8 +140,6 @@ def test_a_forecast_rolls_out_each_option_from_this_moment() -> None:
 
 
 def test_the_forecast_worker_answers_milestone_by_milestone_without_pygame() -> None:
-    from game.forecast import Forecaster
-
     session = Session.start(Settings(SHORT, "PAK", seed=1))
     session.step()
     request = session.forecast_request()
@@ -166,6 +165,67 @@ def test_the_forecast_worker_answers_milestone_by_milestone_without_pygame() -> 
         assert forecaster.worker_has_pygame is False
     finally:
         forecaster.close()
+
+
+def results_of(forecaster: Forecaster, job: int, count: int) -> list[ForecastResult]:
+    """Poll until ``count`` results of ``job`` have arrived (two minutes at most)."""
+    import time
+
+    results: list[ForecastResult] = []
+    deadline = time.monotonic() + 120
+    while len(results) < count and time.monotonic() < deadline:
+        results += [r for r in forecaster.poll() if r.job == job]
+        time.sleep(0.02)
+    return results
+
+
+def test_a_forecast_worker_that_dies_answers_its_job_with_an_error_and_is_replaced() -> None:
+    """The dialog shows why no forecast came, and the next dialog gets a new worker."""
+    session = Session.start(Settings(SHORT, "PAK", seed=1))
+    session.step()
+    request = session.forecast_request()
+    options = [str(o) for o in request["options"]]
+    forecaster = Forecaster()
+    try:
+        job = forecaster.submit(request)
+        first = forecaster._process
+        first.kill()  # as the system's out-of-memory killer would, while it computes
+        first.join(timeout=10)
+        failed = results_of(forecaster, job, len(options))
+        assert [r.option for r in failed] == options
+        assert all(r.forecast is None and "worker process stopped" in r.error for r in failed)
+        job = forecaster.submit(request)  # a new worker answers
+        assert forecaster._process is not first and forecaster.alive
+        stages = len(request["milestones"])
+        answered = results_of(forecaster, job, stages * len(options))
+        assert all(r.forecast is not None for r in answered)
+        assert len(answered) == stages * len(options)
+    finally:
+        forecaster.close()
+    assert not forecaster.alive
+
+
+def test_the_forecaster_makes_no_named_semaphores_that_could_leak_at_exit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pipes only: the resource tracker has nothing to warn of when the game exits."""
+    from multiprocessing import resource_tracker
+
+    registered: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        resource_tracker, "register", lambda name, rtype: registered.append((name, rtype))
+    )
+    session = Session.start(Settings(SHORT, "PAK", seed=1))
+    session.step()
+    request = session.forecast_request()
+    forecaster = Forecaster()
+    try:
+        job = forecaster.submit(request)
+        assert results_of(forecaster, job, len(request["options"]))
+        forecaster.cancel()
+    finally:
+        forecaster.close()
+    assert [r for r in registered if r[1] == "semaphore"] == []
 
 
 def test_one_ensemble_for_all_options_is_each_option_branched_alone() -> None:
@@ -361,7 +421,7 @@ def test_the_advisor_says_which_options_the_model_cannot_tell_apart() -> None:
 NEVER_READS = """
 import time
 
-def never_reads(requests, results, latest):
+def never_reads(requests, results):
     time.sleep(120)
 
 if __name__ == "__main__":
