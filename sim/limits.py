@@ -7,6 +7,8 @@ README lists them.
 
 from __future__ import annotations
 
+import os
+
 MAX_SEED = 2**63
 """Seeds run from 0 to 2**63 - 1: a batch's seed column is int64, and the random streams
 take a seed modulo 2**64, so 2**64 would silently be the run of seed 0."""
@@ -60,3 +62,25 @@ MAX_RUN_BYTES = 64_000_000
 MAX_DEPTH = 64
 """The deepest nesting of lists and mappings in a saved run (its scenario's conditions
 included); deeper data is refused before anything recurses into it."""
+
+
+def machine_memory() -> int | None:
+    """The physical memory of this machine in bytes, where the system tells it (None: unknown).
+
+    POSIX systems give it through ``sysconf``; elsewhere (Windows) it is unknown, and the
+    checks that compare with it are skipped.
+    """
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return pages * size if pages > 0 and size > 0 else None
+
+
+def size_words(count: float) -> str:
+    """A number of bytes for a message: ``30.7 MB``, ``1.5 GB``, ``153 GB``."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if count >= size or unit == "KB":
+            value = count / size
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:,.0f} {unit}"
+    raise AssertionError("unreachable")

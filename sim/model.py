@@ -36,7 +36,7 @@ from sim.dynamics import (
     rowsum,
 )
 from sim.errors import echo, shorten
-from sim.limits import MAX_REPLICATES, MAX_SEED
+from sim.limits import MAX_REPLICATES, MAX_SEED, machine_memory, size_words
 from sim.rng import replicate_keys, uniform
 from sim.scenario import CompiledDecision, CompiledEvent, CompiledScenario, scenario_from_data
 from sim.snapshot import SavedRunError, check_arrays, check_envelope, depth_problem, seed_problem
@@ -727,6 +727,41 @@ def _record_months(months: Any, scenario: CompiledScenario) -> frozenset[int]:
     return out
 
 
+RECORDED_BYTES = N_ACTORS * N_ACTORS * 8
+"""What one replicate's attitudes take each month they are recorded (float64, 6 x 6)."""
+
+
+def _check_memory(
+    scenario: CompiledScenario,
+    replicates: int,
+    record_every: int,
+    record_months: frozenset[int] | None,
+) -> None:
+    """Refuse a run whose recorded attitudes alone would not fit in this machine's memory.
+
+    Counted before anything is kept, so that a mistyped replicate count is a message at
+    once rather than a ``MemoryError`` (or the system stopping the process) hours on. The
+    count is a floor: the state and the AI's trial states come on top of it.
+    """
+    total = machine_memory()
+    if total is None:
+        return
+    months = scenario.end - scenario.start + 1
+    if record_months is not None:
+        recorded = len(record_months | {scenario.end})
+    else:
+        recorded = (months - 1) // record_every + 1 + ((months - 1) % record_every != 0)
+    need = replicates * recorded * RECORDED_BYTES
+    if need <= total:
+        return
+    raise ValueError(
+        f"replicates: {replicates:,} replicates recorded in {recorded:,} months would keep "
+        f"{size_words(need)} of attitudes, more than this machine's {size_words(total)} of "
+        "memory: record fewer months (record_every=12, or record_months=[...]), run fewer "
+        "replicates, or run a batch (frontline batch), which keeps its runs chunk by chunk"
+    )
+
+
 def _weights(weights: Any, replicates: int) -> F64 | None:
     """Each replicate's utility weights, from ``weights``: finite numbers, (R, 6, 4)."""
     if weights is None:
@@ -796,6 +831,7 @@ class FrontlineModel(mesa.Model):
         if record_months is not None:
             record_months = _record_months(record_months, scenario)
         weights = _weights(weights, len(ids))
+        _check_memory(scenario, len(ids), record_every, record_months)
         super().__init__(seed=seed)
         self.scenario = scenario
         self.seed = int(seed)

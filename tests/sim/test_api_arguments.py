@@ -237,3 +237,24 @@ def test_an_ensemble_answering_each_way_restores_bit_for_bit() -> None:
     answers = model.branch_answers(["west", "east"], 2, 9)
     again = FrontlineModel.restore(json.loads(json.dumps(answers.snapshot())))
     assert np.array_equal(again.run().attitude_history(), answers.run().attitude_history())
+
+
+def test_a_run_whose_recorded_history_cannot_fit_in_memory_is_refused_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Refused before anything is kept, with what it would need and what to do instead."""
+    baseline = load_scenario("baseline")  # 533 months, 288 bytes a replicate each
+    monkeypatch.setattr("sim.model.machine_memory", lambda: 20_000_000)  # a 20 MB machine
+    recorded = r"replicates: 200 replicates recorded in 533 months would keep 31 MB "
+    with pytest.raises(ValueError, match=recorded):
+        FrontlineModel(baseline, replicates=200)  # 30.7 MB of attitudes
+    with pytest.raises(ValueError, match=r"would keep 31 GB .*than this machine's 20 MB of memory"):
+        FrontlineModel(baseline, replicates=200_000)
+    # recorded yearly, or at two months, the same runs fit: 46 and 2 months recorded
+    assert FrontlineModel(baseline, replicates=200, record_every=12).replicates == 200
+    assert (
+        FrontlineModel(baseline, replicates=200, record_months=[baseline.start + 12]).replicates
+        == 200
+    )
+    monkeypatch.setattr("sim.model.machine_memory", lambda: None)  # a system that does not say
+    assert FrontlineModel(baseline, replicates=200).replicates == 200
