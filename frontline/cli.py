@@ -754,6 +754,29 @@ def _is_fit(name: str) -> bool:
     return doc is not None and looks_like_fit(doc.data)
 
 
+def _each_once(names: Sequence[str]) -> list[str]:
+    """``names`` without a second mention of a file, in the order of first mention.
+
+    Two spellings of one path (``scenarios/baseline.yaml ./scenarios/baseline.yaml``), or
+    a built-in name and its file, are one file: checked once, counted once, under the first
+    spelling. A name that names no file is kept as written (checking it says so).
+    """
+    from sim.files import resolved
+    from sim.scenario import resolve_name
+
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        try:
+            key = str(resolved(resolve_name(name)))
+        except (ScenarioError, OSError, ValueError):
+            key = name
+        if key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check scenario, record and parameter-set files; print every problem; status 2 if any.
 
@@ -780,7 +803,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(f"{name}: ok{what}\n")
 
-    for name in args.files:
+    for name in _each_once(args.files):
         if _is_record(name):
             records.append(name)
             continue

@@ -6,19 +6,36 @@ import numpy as np
 import pygame
 
 from game import look
-from sim.actors import ACTORS
+from game.widgets import shortened
+from sim.actors import ACTORS, StateNames
+
+LEGEND_SHARE = 0.3
+"""The most of a chart's width its legend (the states' names at the lines' ends) may take."""
+
+
+def legend(font: pygame.font.Font, names: StateNames, actor: str, width: int) -> dict[str, str]:
+    """The other states' names for the lines' ends, each shortened to fit ``width`` pixels."""
+    return {o: shortened(font, names[o], width) for o in ACTORS if o != actor}
 
 
 def attitude_chart(
-    size: tuple[int, int], months: list[int], series: np.ndarray, actor: str, scale: float
+    size: tuple[int, int],
+    months: list[int],
+    series: np.ndarray,
+    actor: str,
+    scale: float,
+    names: StateNames,
 ) -> pygame.Surface:
-    """How ``actor`` regarded each other state, month by month: one labelled line per state."""
+    """How ``actor`` regarded each other state, month by month: one line per state, named."""
     w, h = size
     surface = pygame.Surface((w, h))
     surface.fill(look.colour("#chart", "bg"))
     small = look.font(max(9, round(11 * scale)))
     text = look.colour("#chart", "text")
-    left, right = round(30 * scale), round(40 * scale)
+    gap = round(4 * scale)
+    labels = legend(small, names, actor, round(w * LEGEND_SHARE) - gap)
+    widest = max(small.size(t)[0] for t in labels.values())
+    left, right = round(30 * scale), widest + 2 * gap
     top, bottom = round(8 * scale), round(20 * scale)
     pw, ph = w - left - right, h - top - bottom
 
@@ -51,7 +68,7 @@ def attitude_chart(
         if len(months) >= 2:
             points = [(x_of(m), y_of(float(v))) for m, v in zip(months, values, strict=True)]
             pygame.draw.lines(surface, colour, False, points, max(1, round(2 * scale)))
-        ends.append((y_of(float(values[-1])), other, colour))
+        ends.append((y_of(float(values[-1])), labels[other], colour))
     # labels at the right end, nudged apart so that they never overlap
     ends.sort()
     step = small.get_height()
@@ -60,5 +77,5 @@ def attitude_chart(
         y = max(y, placed[-1] + step) if placed else y
         placed.append(y)
         label = small.render(name, True, colour)
-        surface.blit(label, label.get_rect(midleft=(left + pw + 4, min(y, h - step / 2))))
+        surface.blit(label, label.get_rect(midleft=(left + pw + gap, min(y, h - step / 2))))
     return surface

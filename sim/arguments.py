@@ -15,6 +15,13 @@ import numpy as np
 from sim.errors import echo
 
 
+def flag(name: str, value: Any) -> bool:
+    """``value`` as a bool, if it is one (Python's or numpy's); ``"no"`` or ``0`` is refused."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name}: expected True or False, got {echo(value)}")
+    return bool(value)
+
+
 def whole(name: str, value: Any, low: int, high: int | None = None) -> int:
     """``value`` as an int, if it is a whole number from ``low`` to ``high`` (None: no top)."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from sim.actors import ACTORS, INDEX, N_ACTORS, ActorId
 from sim.acts import Context
-from sim.arguments import row_number, whole
+from sim.arguments import flag, row_number, whole
 from sim.calendar import format_month, parse_month
 from sim.capabilities import load_capabilities
 from sim.dynamics import (
@@ -828,6 +828,8 @@ class FrontlineModel(mesa.Model):
         ids = _replicate_ids(replicates, replicate_ids)
         humans = _humans(humans)
         record_every = whole("record_every", record_every, 1)
+        keep_log = flag("keep_log", keep_log)
+        explain_forced = flag("explain_forced", explain_forced)
         if record_months is not None:
             record_months = _record_months(record_months, scenario)
         weights = _weights(weights, len(ids))

@@ -40,13 +40,14 @@ from sim.scenario import (
     CompiledScenario,
     apply_set,
     builtin_dir,
+    clean_loc,
     load_scenario,
     scenario_from_data,
     shown_path,
     validation_problems,
 )
 from sim.state import F64
-from sim.yamlfile import read_yaml
+from sim.yamlfile import Document, read_yaml
 
 RANDOM_WEIGHT_DRAWS = 100
 """How many random weight sets the ``null_random_weights`` figure is measured against."""
@@ -327,8 +328,9 @@ def fits_dir() -> Path:
 def load_fit(name: str | Path = HELD_OUT_FIT) -> Fit:
     """A named parameter set, by name (``scenarios/fits/``) or path (ScenarioError if bad).
 
-    Every problem is reported with its line: a malformed file, and a ``set:`` path or value
-    that its scenario refuses.
+    Every problem is reported with its line, all at once: a malformed field, and an unknown
+    ``scenario:`` or a ``set:`` path or value that its scenario refuses, even beside fields
+    of the wrong type.
     """
     given = Path(name)
     path = given if given.suffix in (".yaml", ".yml") else fits_dir() / f"{name}.yaml"
@@ -339,19 +341,54 @@ def load_fit(name: str | Path = HELD_OUT_FIT) -> Fit:
     try:
         fit = Fit.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError(validation_problems(doc, exc)) from None
-    try:
-        load_scenario(fit.scenario, overrides=fit.set)
-    except ScenarioError as exc:
+        malformed = validation_problems(doc, exc)
         raise ScenarioError(
-            [
-                Problem(doc.file, doc.line_of(("set", p.path)), f"set.{p.path}", p.message)
-                if p.file == "--set"
-                else Problem(doc.file, doc.line_of(("scenario",)), "scenario", str(p))
-                for p in exc.problems
-            ]
+            malformed + _referred_problems(doc, _well_formed(doc.data, exc))
         ) from None
+    problems = _referred_problems(doc, (fit.scenario, fit.set))
+    if problems:
+        raise ScenarioError(problems)
     return fit
+
+
+def _well_formed(data: Any, error: ValidationError) -> tuple[str, dict[str, float]] | None:
+    """The ``scenario:`` and the ``set:`` entries of a fit that failed validation, if usable.
+
+    None if the scenario reference itself is missing or malformed; ``set:`` keeps only the
+    entries validation passed, so that they are checked against the scenario too.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("scenario"), str):
+        return None
+    failed = {clean_loc(e["loc"])[:2] for e in error.errors()}
+    entries = data.get("set")
+    if not isinstance(entries, dict) or ("set",) in failed:
+        return data["scenario"], {}
+    kept = {}
+    for key, value in entries.items():
+        if ("set", key) in failed:
+            continue
+        try:
+            kept[str(key)] = float(value)
+        except (TypeError, ValueError):
+            continue  # validation has said so
+    return data["scenario"], kept
+
+
+def _referred_problems(doc: Document, fit: tuple[str, dict[str, float]] | None) -> list[Problem]:
+    """What a fit's scenario refuses: an unknown ``scenario:``, a bad ``set:`` path or value."""
+    if fit is None:
+        return []
+    scenario, entries = fit
+    try:
+        load_scenario(scenario, overrides=entries)
+    except ScenarioError as exc:
+        return [
+            Problem(doc.file, doc.line_of(("set", p.path)), f"set.{p.path}", p.message)
+            if p.file == "--set"
+            else Problem(doc.file, doc.line_of(("scenario",)), "scenario", str(p))
+            for p in exc.problems
+        ]
+    return []
 
 
 def report(

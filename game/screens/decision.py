@@ -12,19 +12,27 @@ import pygame_gui
 from game.screen import Pop, Screen, Transition
 from game.session import AdvisorRow, DecisionView, OptionForecast, Session
 from game.widgets import button, esc, label, oid, text_box
+from sim.actors import StateNames
 from sim.text import signed
 
 EVENTS_SHOWN = 4
 """Events listed in each option's forecast: those whose chances differ most between options."""
 
 
-def _pair_words(pair: str) -> str:
+def _pair_words(pair: str, names: StateNames) -> str:
+    """A pair of the forecast (``PAK-USSR``) by the states' names: ``Pakistan – Soviet Union``."""
     a, b = pair.split("-")
-    return f"{a}–{b}"
+    return f"{names[a]} – {names[b]}"
 
 
-def forecast_html(forecast: OptionForecast | None, events: list[str], error: str = "") -> str:
-    """One option's forecast as text: attitudes at the milestones, then chances of events."""
+def forecast_html(
+    forecast: OptionForecast | None, events: list[str], names: StateNames, error: str = ""
+) -> str:
+    """One option's forecast as text: attitudes at the milestones, then chances of events.
+
+    A pair's row names its states in full: the card wraps its text, so a long name takes a
+    line more, not a cut.
+    """
     if error:
         return f"<b>Forecast</b>: could not be computed ({esc(error)})"
     if forecast is None:
@@ -38,7 +46,7 @@ def forecast_html(forecast: OptionForecast | None, events: list[str], error: str
         for month, s in zip(forecast.milestones, spreads, strict=True):
             band = f" ({signed(s.low)}…{signed(s.high)})" if s.high - s.low >= 1 else ""
             cells.append(f"{month[:4]} <b>{signed(s.median)}</b>{band}")
-        lines.append(f"{esc(_pair_words(pair))}: " + ", ".join(cells))
+        lines.append(f"{esc(_pair_words(pair, names))}: " + ", ".join(cells))
     if events:
         lines.append(f"<b>Chance by {forecast.milestones[-1][:4]}</b>")
         for title in events:
@@ -178,7 +186,10 @@ class DecisionScreen(Screen):
                     m,
                     pygame.Rect(x, top + static_h + px(6), cw, card_h - static_h - px(6)),
                     forecast_html(
-                        self.forecasts.get(option.id), events, self.errors.get(option.id, "")
+                        self.forecasts.get(option.id),
+                        events,
+                        self.session.names,
+                        self.errors.get(option.id, ""),
                     ),
                     style,
                     container=box,
@@ -232,6 +243,7 @@ class DecisionScreen(Screen):
                 forecast_html(
                     self.forecasts.get(option),
                     telling_events(self.forecasts),
+                    self.session.names,
                     self.errors.get(option, ""),
                 )
             )

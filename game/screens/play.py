@@ -258,7 +258,9 @@ class PlayScreen(Screen):
             shorten=True,
         )
         months, series = self.session.attitude_series(actor)
-        chart = attitude_chart((inner, chart_h), months, series, actor, app.scale)
+        chart = attitude_chart(
+            (inner, chart_h), months, series, actor, app.scale, self.session.names
+        )
         pygame_gui.elements.UIImage(
             pygame.Rect(px(10), px(74) + body_h, inner, chart_h), chart, m, container=self.panel
         )

@@ -115,6 +115,28 @@ def test_validate_reports_ok_and_problems_with_exit_status(
     assert "bad.yaml:23: events[0].effects[0].attitude.delta: expected a valid number" in err
 
 
+def test_validate_checks_and_counts_a_file_given_twice_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(root)
+    same = [
+        "baseline",
+        "scenarios/baseline.yaml",
+        "./scenarios/baseline.yaml",
+        str(root / "scenarios" / "baseline.yaml"),
+    ]
+    assert main(["validate", *same, TINY, TINY]) == 0
+    assert capsys.readouterr().out.splitlines() == ["baseline: ok", f"{TINY}: ok"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(Path(TINY).read_text().replace("delta: -10", "delta: lots"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "bad.yaml", str(bad), "./bad.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("expected a valid number") == 1
+    assert err.endswith("1 problem(s) in 1 file(s)\n")
+
+
 def test_schema_is_json_schema_for_the_scenario_format(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -182,3 +182,21 @@ def test_validate_checks_a_parameter_set_against_its_scenario(
     err = capsys.readouterr().err
     assert "fit.yaml:6: set.rules.nope: unknown key 'nope'" in err
     assert "fit.yaml:7: set.rules.spill: expected less than or equal to 2" in err
+
+
+def test_validate_lists_a_parameter_sets_unknown_scenario_beside_its_wrong_types(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "fit.yaml"
+    bad.write_text("id: x\ntitle: X\nscenario: baselin\nmade_by: [me]\nset:\n  rules.spill: lots\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "fit.yaml:3: scenario: baselin: no such scenario file or built-in name" in err
+    assert "fit.yaml:4: made_by: expected a valid string" in err
+    assert "fit.yaml:6: set.rules.spill: expected a valid number" in err
+    assert err.endswith("3 problem(s) in 1 file(s)\n")
+    bad.write_text("id: x\ntitle: X\nscenario: baseline\nmade_by: 5\nset:\n  rules.nope: 3\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "fit.yaml:4: made_by: expected a valid string" in err
+    assert "fit.yaml:6: set.rules.nope: unknown key 'nope'" in err

@@ -4,19 +4,23 @@ import random
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pygame
 import pytest
 
+from game import look
 from game.app import App
+from game.chart import attitude_chart, legend
 from game.mapview import Hit
 from game.options import PlayOptions
 from game.saves import save_game, saves_dir
 from game.screens.debrief import DebriefScreen, divergences_html
-from game.screens.decision import DecisionScreen
+from game.screens.decision import DecisionScreen, forecast_html
 from game.screens.load import LoadScreen
 from game.screens.play import PlayScreen
 from game.screens.setup import SetupScreen
-from game.session import Session, Settings
+from game.session import OptionForecast, Session, Settings, Spread
+from sim import load_scenario
 
 SHORT = "choosing-a-camp"
 SCREEN_KINDS = {"title", "setup", "play", "tooltip", "state-panel", "help", "decision", "debrief"}
@@ -369,3 +373,35 @@ def test_every_screen_names_the_states_as_the_scenario_does() -> None:
     words = " ".join(shown)
     assert "Pakistan" not in words.replace("East Pakistan", "")  # a region's name, not a state's
     assert "Soviet Union" not in words
+
+
+def test_the_forecast_names_each_pair_by_the_states_names() -> None:
+    names = load_scenario(RENAMED).names
+    spread = (Spread(-20.0, -10.0, 0.0),)
+    forecast = OptionForecast(
+        "east",
+        250,
+        ("1951-12",),
+        ("PAK-USSR", "PAK-USA"),
+        dict.fromkeys(["PAK-USSR", "PAK-USA"], spread),
+        {},
+    )
+    html = forecast_html(forecast, [], names)
+    assert "Dominion of the Indus – Union of Soviet Socialist Republics: 1951" in html
+    assert "Dominion of the Indus – United States: 1951" in html
+    assert "PAK" not in html and "USSR" not in html
+
+
+def test_the_charts_legend_names_the_states_and_shortens_a_name_too_long() -> None:
+    pygame.init()
+    names = load_scenario(RENAMED).names
+    font = look.font(11)
+    labels = legend(font, names, "PAK", 100)
+    assert set(labels) == {"USSR", "USA", "IND", "CHN", "AFG"}
+    assert labels["USA"] == "United States" and labels["AFG"] == "Afghanistan"
+    assert labels["USSR"].endswith("…") and font.size(labels["USSR"])[0] <= 100
+    assert "Union of Soviet Socialist Republics".startswith(labels["USSR"][:-1])
+    months = list(range(600, 624))
+    series = np.zeros((len(months), 6))
+    chart = attitude_chart((360, 190), months, series, "PAK", 1.0, names)
+    assert chart.get_size() == (360, 190)

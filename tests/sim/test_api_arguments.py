@@ -54,6 +54,10 @@ def refused(
         ({"record_months": ["1950-06"]}, TypeError, r"record_months: .*got '1950-06'"),
         ({"weights": np.full((1, 6, 4), np.nan)}, ValueError, r"weights: expected finite"),
         ({"weights": np.zeros((6, 4))}, ValueError, r"weights: expected shape \(1, 6, 4\)"),
+        ({"keep_log": "no"}, TypeError, r"keep_log: expected True or False, got 'no'"),
+        ({"keep_log": 0}, TypeError, r"keep_log: expected True or False, got 0"),
+        ({"explain_forced": None}, TypeError, r"explain_forced: expected True or False, got None"),
+        ({"explain_forced": "yes"}, TypeError, r"explain_forced: .*got 'yes'"),
     ],
 )
 def test_a_wrong_model_argument_is_refused_by_name(
@@ -68,6 +72,20 @@ def test_a_numpy_integer_is_a_seed_and_a_count() -> None:
     model = FrontlineModel(scenario, seed=np.int64(3), replicates=np.int64(2)).run()
     same = FrontlineModel(scenario, seed=3, replicates=2).run()
     assert np.array_equal(model.attitude_history(), same.attitude_history())
+
+
+def test_numpy_bools_are_flags_and_a_wrong_flag_is_refused_before_branching() -> None:
+    scenario = load_scenario(TINY)
+    model = FrontlineModel(scenario, seed=3, keep_log=np.bool_(False), explain_forced=np.True_)
+    assert model.keep_log is False and model.explain_forced is True
+    paused = FrontlineModel(scenario, seed=3)
+    paused.step()
+    refused(
+        paused,
+        TypeError,
+        "keep_log: expected True or False",
+        lambda: paused.branch(2, 5, keep_log="no"),
+    )
 
 
 def test_an_option_array_of_fractions_is_refused_not_rounded() -> None:
