@@ -20,9 +20,14 @@ EVENTS_SHOWN = 4
 
 
 def _pair_words(pair: str, names: StateNames) -> str:
-    """A pair of the forecast (``PAK-USSR``) by the states' names: ``Pakistan – Soviet Union``."""
-    a, b = pair.split("-")
-    return f"{names[a]} – {names[b]}"
+    """A pair of the forecast (``PAK-USSR``) as its row says it: ``Soviet Union``.
+
+    The first state of every pair is the player's own (``forecast_pairs``), so the row
+    names the other: a card keeps each pair to the two lines the ids took, and the
+    events' chances in view below them.
+    """
+    _, other = pair.split("-")
+    return names[other]
 
 
 def forecast_html(
@@ -30,14 +35,14 @@ def forecast_html(
 ) -> str:
     """One option's forecast as text: attitudes at the milestones, then chances of events.
 
-    A pair's row names its states in full: the card wraps its text, so a long name takes a
-    line more, not a cut.
+    A pair's row names the other state (the first is the player's) in full: the card wraps
+    its text, so a long name takes a line more, not a cut.
     """
     if error:
         return f"<b>Forecast</b>: could not be computed ({esc(error)})"
     if forecast is None:
         return "<b>Forecast</b>: computing a few hundred futures…"
-    lines = [f"<b>Forecast</b> of {forecast.rollouts} futures: median (10–90%)"]
+    lines = [f"<b>Forecast</b> of {forecast.rollouts} futures: relations, median (10–90%)"]
     if not forecast.complete:
         lines[0] += ", so far"
     for pair in forecast.pairs:

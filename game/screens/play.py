@@ -252,7 +252,7 @@ class PlayScreen(Screen):
         label(
             m,
             pygame.Rect(px(10), px(50) + body_h, inner, px(22)),
-            f"How {view.name} regarded the others",
+            f"How {self.session.names.in_sentence(actor)} regarded the others",
             "#hint",
             container=self.panel,
             shorten=True,
