@@ -889,6 +889,31 @@ def cmd_play(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- the parser
 
 
+def _many(parser: argparse.ArgumentParser, flag: str, metavar: str, help: str) -> None:
+    """An option that may be given again and again (``--set``, ``--force``, ``--sweep``)."""
+    parser.add_argument(flag, action="append", default=[], metavar=metavar, help=help)
+
+
+def _record_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--record FILE``: the recorded history to compare or fit with."""
+    parser.add_argument("--record", metavar="FILE", type=_given("a record file"), help=help)
+
+
+def _where_options(parser: argparse.ArgumentParser, context: str = "") -> None:
+    """``--workers`` and ``--dask``: where a batch's runs go (``context`` says when they apply)."""
+    parser.add_argument(
+        "--workers",
+        type=_between(1, 1024),
+        help=f"{context}local processes, 1 to 1,024 (default: this machine's cores)",
+    )
+    parser.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        type=_dask_address,
+        help=f"{context}a Dask scheduler (HOST:PORT or tcp://HOST:PORT), or 'local'",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``frontline`` command."""
     parser = argparse.ArgumentParser(
@@ -913,26 +938,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_given("a folder"),
         help="also write result.json, timeline.txt, run.json",
     )
-    run.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a scenario value, e.g. dynamics.balance=0.05",
-    )
-    run.add_argument(
-        "--force",
-        action="append",
-        default=[],
-        metavar="DECISION=OPTION",
-        help="force a decision's option (a counterfactual)",
-    )
-    run.add_argument(
-        "--record",
-        metavar="FILE",
-        type=_given("a record file"),
-        help="the recorded history to compare with",
-    )
+    _many(run, "--set", "PATH=VALUE", "override a scenario value, e.g. dynamics.balance=0.05")
+    _many(run, "--force", "DECISION=OPTION", "force a decision's option (a counterfactual)")
+    _record_option(run, "the recorded history to compare with")
     run.add_argument(
         "--from",
         dest="from_dir",
@@ -971,25 +979,13 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument(
         "--out", metavar="DIR", required=True, type=_given("a folder"), help="folder for the report"
     )
-    comp.add_argument(
-        "--record",
-        metavar="FILE",
-        type=_given("a record file"),
-        help="the recorded history to compare with",
-    )
-    comp.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a value of the scenario (of A, with --against)",
-    )
-    comp.add_argument(
+    _record_option(comp, "the recorded history to compare with")
+    _many(comp, "--set", "PATH=VALUE", "override a value of the scenario (of A, with --against)")
+    _many(
+        comp,
         "--force",
-        action="append",
-        default=[],
-        metavar="DECISION=OPTION",
-        help="force a decision's option in the scenario (in A, with --against)",
+        "DECISION=OPTION",
+        "force a decision's option in the scenario (in A, with --against)",
     )
     comp.add_argument(
         "--against",
@@ -998,37 +994,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare with this scenario (name or path), run for run with common seeds; "
         "writes divergence.json and index.html",
     )
-    comp.add_argument(
-        "--against-set",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a value of B",
-    )
-    comp.add_argument(
-        "--against-force",
-        action="append",
-        default=[],
-        metavar="DECISION=OPTION",
-        help="force a decision's option in B",
-    )
+    _many(comp, "--against-set", "PATH=VALUE", "override a value of B")
+    _many(comp, "--against-force", "DECISION=OPTION", "force a decision's option in B")
     comp.add_argument(
         "--years",
         metavar="Y1,Y2,...",
         help="with --against: the years whose December attitudes are compared (default: the "
         "first and last, every fifth year, and 1971)",
     )
-    comp.add_argument(
-        "--workers",
-        type=_between(1, 1024),
-        help="with --against: local processes, 1 to 1,024 (default: this machine's cores)",
-    )
-    comp.add_argument(
-        "--dask",
-        metavar="ADDRESS",
-        type=_dask_address,
-        help="with --against: a Dask scheduler (HOST:PORT or tcp://HOST:PORT), or 'local'",
-    )
+    _where_options(comp, "with --against: ")
     comp.set_defaults(func=cmd_compare)
 
     cal = sub.add_parser(
@@ -1062,12 +1036,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_file_name,
         help="write the fitted parameter set to FILE",
     )
-    cal.add_argument(
-        "--record",
-        metavar="FILE",
-        type=_given("a record file"),
-        help="the recorded history to fit to",
-    )
+    _record_option(cal, "the recorded history to fit to")
     cal.set_defaults(func=cmd_calibrate)
 
     batch = sub.add_parser("batch", help="run many seeds, sweeps and scenarios into Parquet")
@@ -1084,32 +1053,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"runs (seeds) per combination; at most {MAX_RUNS:,} in a batch",
     )
     batch.add_argument("--seed", type=_seed, default=0, help="base " + seed_help)
-    batch.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="fix a scenario value for every run",
-    )
-    batch.add_argument(
-        "--sweep",
-        action="append",
-        default=[],
-        metavar="PATH=V1,V2,...",
-        help="run every listed value (sweeps multiply)",
-    )
-    batch.add_argument("--force", action="append", default=[], metavar="DECISION=OPTION")
-    batch.add_argument(
-        "--workers",
-        type=_between(1, 1024),
-        help="local processes, 1 to 1,024 (default: this machine's cores)",
-    )
-    batch.add_argument(
-        "--dask",
-        metavar="ADDRESS",
-        type=_dask_address,
-        help="a Dask scheduler (HOST:PORT or tcp://HOST:PORT), or 'local'",
-    )
+    _many(batch, "--set", "PATH=VALUE", "fix a scenario value for every run")
+    _many(batch, "--sweep", "PATH=V1,V2,...", "run every listed value (sweeps multiply)")
+    _many(batch, "--force", "DECISION=OPTION", "force a decision's option in every run")
+    _where_options(batch)
     batch.add_argument(
         "--chunk",
         type=_between(1, MAX_CHUNK),

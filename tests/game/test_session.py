@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -139,32 +140,12 @@ def test_a_forecast_rolls_out_each_option_from_this_moment() -> None:
     assert not session.model.done and session.waiting  # the game itself did not move
 
 
-def test_the_forecast_worker_answers_milestone_by_milestone_without_pygame() -> None:
+def first_request() -> dict[str, Any]:
+    """The forecast request of the short scenario's first decision (Pakistan's, in 1947)."""
     session = Session.start(Settings(SHORT, "PAK", seed=1))
     session.step()
-    request = session.forecast_request()
-    forecaster = Forecaster()
-    try:
-        job = forecaster.submit(request)
-        results = []
-        import time
-
-        deadline = time.monotonic() + 120
-        options = [o.id for o in session.decision().options]
-        stages = len(request["milestones"])
-        while len(results) < stages * len(options) and time.monotonic() < deadline:
-            results += [r for r in forecaster.poll() if r.job == job]
-            time.sleep(0.05)
-        # every option at the first milestone, then every option at the next, ...
-        assert [r.option for r in results] == options * stages
-        assert all(r.forecast is not None for r in results)
-        reached = [len(r.forecast.milestones) for r in results if r.forecast is not None]
-        assert reached == [k for k in range(1, stages + 1) for _ in options]
-        done = [r.forecast.complete for r in results if r.forecast is not None]
-        assert done == [False] * (stages - 1) * len(options) + [True] * len(options)
-        assert forecaster.worker_has_pygame is False
-    finally:
-        forecaster.close()
+    assert session.waiting
+    return session.forecast_request()
 
 
 def results_of(forecaster: Forecaster, job: int, count: int) -> list[ForecastResult]:
@@ -179,11 +160,29 @@ def results_of(forecaster: Forecaster, job: int, count: int) -> list[ForecastRes
     return results
 
 
+def test_the_forecast_worker_answers_milestone_by_milestone_without_pygame() -> None:
+    request = first_request()
+    forecaster = Forecaster()
+    try:
+        job = forecaster.submit(request)
+        options = [str(o) for o in request["options"]]
+        stages = len(request["milestones"])
+        results = results_of(forecaster, job, stages * len(options))
+        # every option at the first milestone, then every option at the next, ...
+        assert [r.option for r in results] == options * stages
+        assert all(r.forecast is not None for r in results)
+        reached = [len(r.forecast.milestones) for r in results if r.forecast is not None]
+        assert reached == [k for k in range(1, stages + 1) for _ in options]
+        done = [r.forecast.complete for r in results if r.forecast is not None]
+        assert done == [False] * (stages - 1) * len(options) + [True] * len(options)
+        assert forecaster.worker_has_pygame is False
+    finally:
+        forecaster.close()
+
+
 def test_a_forecast_worker_that_dies_answers_its_job_with_an_error_and_is_replaced() -> None:
     """The dialog shows why no forecast came, and the next dialog gets a new worker."""
-    session = Session.start(Settings(SHORT, "PAK", seed=1))
-    session.step()
-    request = session.forecast_request()
+    request = first_request()
     options = [str(o) for o in request["options"]]
     forecaster = Forecaster()
     try:
@@ -215,9 +214,7 @@ def test_the_forecaster_makes_no_named_semaphores_that_could_leak_at_exit(
     monkeypatch.setattr(
         resource_tracker, "register", lambda name, rtype: registered.append((name, rtype))
     )
-    session = Session.start(Settings(SHORT, "PAK", seed=1))
-    session.step()
-    request = session.forecast_request()
+    request = first_request()
     forecaster = Forecaster()
     try:
         job = forecaster.submit(request)
