@@ -8,7 +8,10 @@ bounded so that an alias bomb is refused quickly with bounded memory.
 Numbers are read as YAML 1.2's core schema writes them (``12``, ``-3``, ``0.5``, ``1e-3``,
 ``.inf``; ``012`` is twelve, not octal ten), not as YAML 1.1's: ``1:30`` (base 60),
 ``0x10``, ``0o17`` and ``1_000`` stay text, so that a field that wants a number says so
-instead of reading 90 or 16.
+instead of reading 90 or 16. Booleans too are the core schema's (``true``, ``false``, in
+lower case, capitalised or upper case): YAML 1.1's ``yes``, ``no``, ``on``, ``off`` are
+text, so that an option with ``id: no`` is the option ``no``, not the value false (a field
+that wants true or false still takes ``yes`` and ``no``: the schema reads them).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ _PLAIN_TAGS = {
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
 
 # libyaml's parser when PyYAML was built with it (several times faster), else pure Python;
 # both compose the same nodes with the same marks, and only plain data is built from them.
@@ -60,24 +64,27 @@ _CORE_FLOAT = re.compile(  # a whole number matches too, but the int resolver co
     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
+_CORE_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _CORE_NUMBERS = ((_INT, _CORE_INT, "-+0123456789"), (_FLOAT, _CORE_FLOAT, "-+.0123456789"))
 
 
 def _core_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
-    """The loader's implicit resolvers with YAML 1.1's numbers swapped for the core schema's."""
+    """The loader's implicit resolvers, YAML 1.1's numbers and booleans made the core's."""
     out: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
     for first, resolvers in _Base.yaml_implicit_resolvers.items():
-        kept = [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
+        kept = [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT, _BOOL)]
         if kept:
             out[first] = kept
     for tag, regexp, firsts in _CORE_NUMBERS:
         for first in firsts:
             out.setdefault(first, []).insert(0 if tag == _INT else 1, (tag, regexp))  # int first
+    for first in "tTfF":
+        out.setdefault(first, []).append((_BOOL, _CORE_BOOL))
     return out
 
 
 class _Loader(_Base):  # type: ignore[misc]
-    """The safe loader, reading numbers as YAML 1.2's core schema does (see the module)."""
+    """The safe loader, reading numbers and booleans as YAML 1.2's core schema does."""
 
     yaml_implicit_resolvers = _core_resolvers()
 

@@ -1,5 +1,5 @@
-"""The YAML reader: numbers as YAML 1.2's core schema writes them, and a number too long to
-read reported at its line instead of a traceback."""
+"""The YAML reader: numbers and booleans as YAML 1.2's core schema writes them, and a number
+too long to read reported at its line instead of a traceback."""
 
 from __future__ import annotations
 
@@ -57,6 +57,37 @@ def test_dates_booleans_and_null_read_as_before() -> None:
     doc, _ = parse_yaml("a: 1947-08\nb: 2020-01-01\nc: true\nd: ~\n", "t.yaml")
     assert doc is not None
     assert doc.data == {"a": "1947-08", "b": "2020-01-01", "c": True, "d": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("true", True), ("True", True), ("TRUE", True), ("false", False), ("FALSE", False)],
+)
+def test_core_schema_booleans_are_read_as_booleans(text: str, value: bool) -> None:
+    assert value_of(text) is value
+
+
+@pytest.mark.parametrize("text", ["no", "No", "NO", "yes", "on", "off", "y", "n", "tRue"])
+def test_yaml_1_1_booleans_stay_text(text: str) -> None:
+    """The Norway problem: ``country: NO`` is Norway, not false."""
+    assert value_of(text) == text
+    doc, _ = parse_yaml(f"{text}: 1\n", "t.yaml")
+    assert doc is not None and doc.data == {text: 1}  # a key too
+
+
+def test_an_option_named_no_is_the_option_no_and_yes_still_marks_history(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.yaml"
+    text = (
+        TINY.read_text()
+        .replace("- id: neither", "- id: no")
+        .replace("historical: true", "historical: yes")
+    )
+    path.write_text(text)
+    decision = load_scenario(path).decision("pick-a-camp")
+    assert [o.id for o in decision.options] == ["west", "east", "no"]
+    assert [o.historical for o in decision.options] == [True, False, False]
 
 
 @pytest.mark.parametrize(
