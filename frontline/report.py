@@ -153,10 +153,15 @@ def comparison_text(summary: dict[str, Any], record_name: str) -> str:
         lines.append(f"  not in the record:   {', '.join(e['id'] for e in unrecorded)}")
     if summary["decisions"]:
         lines.append("  decisions (history / this run):")
-        for d in summary["decisions"]:
-            mark = "same" if d["agrees"] else "DIFFERENT"
-            chosen = d["chosen"] or "(never arose)"
-            lines.append(f"    {d['id']:<34} {d['historical']:<24} {chosen:<24} {mark}")
+        rows = [
+            (d["id"], d["historical"], d["chosen"] or "(never arose)", d["agrees"])
+            for d in summary["decisions"]
+        ]
+        # each column as wide as its longest entry, so that the columns stay in line
+        w0, w1, w2 = (max(len(str(row[k])) for row in rows) for k in range(3))
+        for decision, historical, chosen, agrees in rows:
+            mark = "same" if agrees else "DIFFERENT"
+            lines.append(f"    {decision:<{w0}}  {historical:<{w1}}  {chosen:<{w2}}  {mark}")
     if summary["phases"]:
         lines.append("  phases (the paper's trend / this run's change in points):")
         for p in summary["phases"]:

@@ -176,3 +176,32 @@ def test_a_broken_pipe_that_is_not_the_output_is_reported(
     monkeypatch.setattr(frontline.cli, "cmd_scenarios", broken)
     assert main(["scenarios"]) == 2
     assert capsys.readouterr().err == "frontline: Broken pipe\n"
+
+
+def test_the_run_texts_decision_table_keeps_its_columns_in_line_for_long_ids() -> None:
+    from frontline.report import comparison_text
+
+    summary = {
+        "decision_agreement": 0.5,
+        "phase_agreement": None,
+        "events": [],
+        "event_timing_mae_months": None,
+        "phases": [],
+        "decisions": [
+            {
+                "id": "short",
+                "historical": "back-pashtunistan-and-credit",
+                "chosen": "a",
+                "agrees": 0,
+            },
+            {"id": "a-much-longer-decision-id", "historical": "b", "chosen": None, "agrees": 0},
+            {"id": "c", "historical": "c", "chosen": "c", "agrees": 1},
+        ],
+    }
+    rows = comparison_text(summary, "record")
+    table = rows.split("decisions (history / this run):\n")[1].splitlines()[:3]
+    marks = [line.rstrip().rsplit(" ", 1)[1] for line in table]
+    assert marks == ["DIFFERENT", "DIFFERENT", "same"]
+    # the mark starts at the same place on every row
+    assert len({len(line) - len(line.rstrip().rsplit(" ", 1)[1]) for line in table}) == 1
+    assert table[1].split() == ["a-much-longer-decision-id", "b", "(never", "arose)", "DIFFERENT"]
