@@ -749,9 +749,9 @@ class Session:
                 ours = "same"
             month = int(self.model.state.choice_month[0, cd.index])
             rows.append((format_month(month if month >= 0 else cd.first), 0, history, ours))
-        recorded_ids = set()
+        compared = set()
         for e in events:
-            recorded_ids.add(e["id"])
+            compared.add(e["id"])
             title = titles.get(e["id"], e["id"])
             if e["simulated"] is None:
                 ours = "did not happen"
@@ -760,9 +760,17 @@ class Session:
             else:
                 ours = f"happened in {e['simulated']}"
             rows.append((e["recorded"], 1, title, ours))
+        # what happened and was not compared: an event the record dates after "so far"
+        # (it came early in this run), or one the record does not hold at all
+        recorded = {e.id: format_month(parse_month(e.month)) for e in self.record.events}
         for ev in sc.events:
             m = int(self.model.state.event_month[0, ev.index])
-            if m >= 0 and ev.spec.id not in recorded_ids and not ev.past:
+            if m < 0 or ev.spec.id in compared or ev.past:
+                continue
+            if ev.spec.id in recorded:
+                happened = f"happened in {format_month(m)}"
+                rows.append((recorded[ev.spec.id], 1, ev.spec.title, happened))
+            else:
                 rows.append((format_month(m), 1, "(not in the record)", ev.spec.title))
         rows.sort(key=lambda r: (r[0], r[1]))
         return [(m, h, o) for m, _, h, o in rows]

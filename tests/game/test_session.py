@@ -17,7 +17,7 @@ from game.options import UI_SCALE_RANGE
 from game.saves import SaveError, autosave, list_saves, read_save, save_game, write_save
 from game.session import Session, Settings, forecasts, rollouts
 from sim.actors import ACTORS, INDEX
-from sim.calendar import parse_month
+from sim.calendar import format_month, parse_month
 from sim.history import load_record
 from sim.model import Choice, FrontlineModel
 
@@ -375,6 +375,28 @@ def test_a_report_exported_mid_game_compares_only_what_has_come_so_far(tmp_path:
     # the debrief on screen counts the same events
     measures = session.debrief().measures
     assert f" of {len(events)} (" in measures["recorded events that happened"]
+
+
+def test_an_event_that_came_before_historys_date_is_not_called_unrecorded_mid_game(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A debrief before the record's date of an event that has already happened says so."""
+    text = (FIXTURES / "history" / "tiny-record.yaml").read_text(encoding="utf-8")
+    late = tmp_path / "record.yaml"
+    late.write_text(text.replace("month: 1950-05", "month: 1950-11"), encoding="utf-8")
+    record = load_record(late)
+    monkeypatch.setattr("game.session.load_record", lambda: record)
+    session = Session.start(Settings(str(FIXTURES / "tiny.yaml"), "PAK", seed=1))
+    fired = session.model.scenario.event_index("border-clash")
+    while session.model.state.event_month[0, fired] < 0:
+        session.step()
+        if session.waiting:
+            session.decide(session.ai_option())
+    month = format_month(int(session.model.state.event_month[0, fired]))
+    assert session.model.month < parse_month("1950-11")  # before history's date
+    timeline = session.debrief().timeline
+    assert ("1950-11", "A border clash", f"happened in {month}") in timeline
+    assert all(h != "(not in the record)" for _, h, _ in timeline)
 
 
 def test_the_debrief_never_shows_event_timing_alone(tmp_path: Path) -> None:
