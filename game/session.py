@@ -568,7 +568,8 @@ class Session:
             if answer is not None:
                 follow = sc.decision(answer["decision"])
                 option = follow.options[answer["option"]]
-                words.append(f"{self.names[follow.spec.actor]} would answer: {option.label}")
+                who = self.names.opening(follow.spec.actor)
+                words.append(f"{who} would answer: {option.label}")
             shifts = sorted(
                 (f for f in row["foreseen"] if abs(f["chance"] - f["without"]) >= 0.05),
                 key=lambda f: -abs(f["chance"] - f["without"]),
@@ -880,7 +881,7 @@ class Session:
         from frontline.compare import html_head, write_report
         from frontline.files import write_atomic
 
-        title = f"{self.title}: your game as {self.names[self.settings.actor]}"
+        title = f"{self.title}: your game as {self.names.in_sentence(self.settings.actor)}"
         if not self.model.recorded_months:
             raise GameError("there is nothing to report before the first month has run")
         write_report(

@@ -52,6 +52,11 @@ class StateNames:
         given = self.given.get(actor) or usual
         return _IN_A_SENTENCE.get(actor, usual) if given == usual else given
 
+    def opening(self, actor: str) -> str:
+        """A state's name opening a sentence: ``The United States``, ``Pakistan``."""
+        name = self.in_sentence(actor)
+        return name[:1].upper() + name[1:]
+
     def listed(self, indices: Sequence[int]) -> str:
         """States by index, for a sentence: ``Pakistan``, ``India and China``, ``A, B and C``."""
         names = [self.in_sentence(ACTORS[i]) for i in indices]

@@ -141,7 +141,7 @@ class DecisionScreen(Screen):
         label(
             m,
             pygame.Rect(px(16), px(10), inner, px(34)),
-            f"{v.month}: {self.session.names[v.actor]} must decide",
+            f"{v.month}: {self.session.names.opening(v.actor)} must decide",
             "#dialog_title",
             container=box,
             shorten=True,  # the scenario names the state

@@ -227,7 +227,7 @@ def _about(scenario: str, actor: str) -> str:
     sc = _read(scenario)
     if isinstance(sc, Exception):
         return f"<b>{esc(scenario)}</b><br>This scenario cannot be loaded: {esc(str(sc))}"
-    name = esc(sc.names[actor])
+    name = esc(sc.names.in_sentence(actor))
     mine = [d for d in sc.decisions if d.spec.actor == actor and not d.past]
     text = f"<b>{esc(sc.spec.title)}</b><br>"
     if scenario not in scenario_choices():  # a file: its whole path, which the menu may cut
@@ -238,8 +238,8 @@ def _about(scenario: str, actor: str) -> str:
     )
     if not mine:  # the game would never ask: say so before the player picks this state
         role = (
-            f"{name} has no decision to take in this scenario: you would watch, "
-            f"while {others} Choose another state to play."
+            f"{esc(sc.names.opening(actor))} has no decision to take in this scenario: "
+            f"you would watch, while {others} Choose another state to play."
         )
     else:
         count = "one decision point" if len(mine) == 1 else f"{len(mine)} decision points"

@@ -291,6 +291,9 @@ def test_the_setup_says_when_the_chosen_state_has_no_decision_to_take() -> None:
     assert "India has no decision to take in this scenario: you would watch" in watching
     assert "decision point" not in watching
     assert "As Pakistan you face 6 decision points;" in _about("choosing-a-camp", "PAK")
+    # a usual name reads as it does in a sentence: "As the Soviet Union", "The United States"
+    assert "As the Soviet Union you face " in _about("baseline", "USSR")
+    assert "The United States has no decision" in _about(tiny, "USA")
 
 
 def test_a_small_share_of_strength_is_not_shown_as_none() -> None:

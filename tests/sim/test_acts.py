@@ -230,6 +230,11 @@ def test_a_state_named_by_its_usual_name_reads_as_one_not_renamed() -> None:
     assert names.listed([INDEX["PAK"], INDEX["USSR"], INDEX["USA"]]) == (
         "Dominion of the Indus, the Soviet Union and the United States"
     )
+    # opening a sentence: "The Soviet Union must decide", a given name as it is given
+    assert (names.opening("USSR"), names.opening("PAK")) == (
+        "The Soviet Union",
+        "Dominion of the Indus",
+    )
 
 
 def test_a_leader_changes_how_the_state_chooses_while_in_office(tmp_path: Path) -> None:
