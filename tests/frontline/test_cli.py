@@ -146,6 +146,28 @@ def test_schema_is_json_schema_for_the_scenario_format(
     assert {"events", "decisions", "actors", "dynamics"} <= set(schema["properties"])
 
 
+def test_python_dash_m_frontline_is_the_frontline_command() -> None:
+    """For a machine whose venv scripts folder is not on the PATH."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "frontline", "validate", TINY],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith(f"{TINY}: ok")
+    bad = subprocess.run(
+        [sys.executable, "-m", "frontline", "no-such-command"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="a closed pipe is told by poll() on POSIX")
 @pytest.mark.parametrize("argv", [["validate", TINY, TINY], ["run", TINY], ["schema"]])
 def test_output_into_a_pipe_whose_reader_has_gone_stops_quietly(argv: list[str]) -> None:
