@@ -93,7 +93,7 @@ def add_play_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check(args: argparse.Namespace) -> PlayOptions:
     """The arguments as ``PlayOptions``; ValueError with a message if one is wrong."""
-    match = re.fullmatch(r"(\d{3,5})[xX](\d{3,5})", args.size or "")
+    match = re.fullmatch(r"(\d{1,5})[xX](\d{1,5})", (args.size or "").strip())
     if not match:
         raise ValueError(f"--size: expected WIDTHxHEIGHT such as 1280x800, got {args.size!r}")
     size = (int(match.group(1)), int(match.group(2)))

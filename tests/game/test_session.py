@@ -340,6 +340,23 @@ def test_frontline_play_refuses_a_ui_scale_outside_those_whose_screens_are_check
     assert "--ui-scale: expected a value from 0.75 to 2, got" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("size", "words"),
+    [
+        ("10x10", "the smallest window is "),
+        ("800x600", "the smallest window is "),
+        ("big", "expected WIDTHxHEIGHT such as 1280x800, got 'big'"),
+        ("1280x", "expected WIDTHxHEIGHT such as 1280x800, got '1280x'"),
+    ],
+)
+def test_frontline_play_says_why_a_window_size_is_refused(
+    size: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A size too small is told the smallest, not that it is not a size."""
+    assert main(["play", "--as", "PAK", "--size", size]) == 2
+    assert f"--size: {words}" in capsys.readouterr().err
+
+
 def test_the_command_line_starts_without_importing_pygame() -> None:
     code = (
         "import sys, frontline.cli as c; p = c.build_parser(); "
