@@ -13,20 +13,24 @@ import html
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from frontline.batch import verified_batch
-from frontline.compare import TREND_COLOURS, html_head, png, pyplot
+from frontline.compare import TREND_COLOURS, html_head, png, pyplot, titled
 from frontline.fidelity import NULL_RUNS
 from frontline.files import write_set
+from sim.actors import USUAL_NAMES, StateNames
 from sim.batch import BatchSpec
 from sim.calendar import parse_month
 from sim.errors import ScenarioError
 from sim.history import Record, interval
 from sim.values import written
+
+if TYPE_CHECKING:
+    from sim.scenario import CompiledScenario
 
 
 def _read(files: list[Path]) -> pd.DataFrame:
@@ -70,7 +74,7 @@ def _pair_years(df: pd.DataFrame, pair: str) -> tuple[list[int], np.ndarray]:
     return years, sum(stacks) / len(stacks)
 
 
-def _fan(groups: list[tuple[str, pd.DataFrame]], record: Record) -> bytes:
+def _fan(groups: list[tuple[str, pd.DataFrame]], record: Record, names: StateNames) -> bytes:
     plt = pyplot()
     pairs = list(dict.fromkeys(p.pair for p in record.phases))[:6] or ["PAK-USSR"]
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -92,7 +96,7 @@ def _fan(groups: list[tuple[str, pd.DataFrame]], record: Record) -> bytes:
         ax.axhline(0, color="black", lw=0.5)
         ax.set_ylim(-100, 100)
         ax.set_title(
-            f"{pair} (shaded: the paper's phases; bands: 50% and 90% of runs)",
+            titled(names.pair(pair), "(shaded: the paper's phases; bands: 50% and 90% of runs)"),
             fontsize=10,
             loc="left",
         )
@@ -133,19 +137,28 @@ def _sweep_plot(df: pd.DataFrame, spec: BatchSpec) -> dict[str, bytes]:
     return images
 
 
-def _nulls(name: str, spec: BatchSpec, record: Record) -> dict[str, Any] | None:
-    """The free-run agreement of the null models on a batch's scenario (None if it won't load).
+def _scenario(name: str, spec: BatchSpec) -> CompiledScenario | None:
+    """A batch's scenario as its files now are, with the batch's fixed settings (or None).
 
-    With the batch's fixed settings and forced choices; swept values are left at the
-    scenario's own (the nulls do not depend much on them, and each costs two runs of 100).
+    None where it no longer loads. Swept values are left at the scenario's own: what is
+    drawn from it (the nulls, the states' names) stands for every combination.
     """
     from sim.scenario import load_scenario
-    from sim.skill import null_runs
 
     try:
-        scenario = load_scenario(name, overrides=dict(spec.sets), force=dict(spec.force) or None)
+        return load_scenario(name, overrides=dict(spec.sets), force=dict(spec.force) or None)
     except ScenarioError:
         return None
+
+
+def _nulls(scenario: CompiledScenario, spec: BatchSpec, record: Record) -> dict[str, Any]:
+    """The free-run agreement of the null models on a batch's scenario.
+
+    With the batch's fixed settings and forced choices (the nulls do not depend much on
+    swept values, and each costs two runs of 100).
+    """
+    from sim.skill import null_runs
+
     return null_runs(scenario, record, runs=NULL_RUNS, seed=spec.seed)
 
 
@@ -168,7 +181,15 @@ def write_batch_report(
         ids = [c.split(".", 1)[1] for c in df.columns if c.startswith(("choice.", "event."))]
         record = record(ids)
     groups = _groups(df, spec)
-    files: dict[str, str | bytes] = {"attitudes.png": _fan(groups, record)}
+    scenarios = {name: _scenario(name, spec) for name in spec.scenarios}
+    # the states as the batch's scenarios call them, where they agree (else the usual names);
+    # a scenario that no longer loads says nothing, so with one the usual names stand
+    names = (
+        USUAL_NAMES
+        if None in scenarios.values()
+        else StateNames.shared(sc.names for sc in scenarios.values() if sc is not None)
+    )
+    files: dict[str, str | bytes] = {"attitudes.png": _fan(groups, record, names)}
     sweep_images = _sweep_plot(df, spec)
     files.update(sweep_images)
     esc = html.escape
@@ -188,7 +209,8 @@ def write_batch_report(
         )
     summary["nulls"] = {}
     for name in spec.scenarios:  # beside every figure, the same for models that know nothing
-        nulls = _nulls(name, spec, record)
+        scenario = scenarios[name]
+        nulls = None if scenario is None else _nulls(scenario, spec, record)
         summary["nulls"][name] = nulls
         for model, label in (("uniform", "uniform choice"), ("random_weights", "random weights")):
             if nulls is None:

@@ -52,6 +52,29 @@ def pyplot() -> Any:
     return plt
 
 
+def fitted(text: str, width: int) -> str:
+    """``text`` if it has at most ``width`` characters, else its head and "…".
+
+    For figures that name states as their scenario does, at any length.
+    """
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]
+    if " " in head[width // 2 :]:  # end at a word where that keeps most of the room
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:-(") + "…"
+
+
+def titled(words: str, note: str, width: int = 100) -> str:
+    """A figure's title: ``words`` (states' names) and then ``note``, on one line if it fits.
+
+    Otherwise the note goes on a line of its own, so that neither is cut mid-phrase.
+    """
+    if len(words) + 1 + len(note) <= width:
+        return f"{words} {note}"
+    return f"{fitted(words, width)}\n{fitted(note, width)}"
+
+
 def _year(month: int | float) -> float:
     return float(month) / 12.0
 
@@ -96,8 +119,8 @@ def _plot_attitudes(model: FrontlineModel, comparison: Comparison) -> bytes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.ticklabel_format(axis="x", useOffset=False, style="plain")
         ax.set_ylabel("attitude")
-        name = pair.replace("->", " towards ").replace("-", " and ")
-        ax.set_title(f"{name} (shaded: the paper's phases)", fontsize=10, loc="left")
+        name = model.scenario.names.pair(pair)
+        ax.set_title(titled(name, "(shaded: the paper's phases)"), fontsize=10, loc="left")
         ax.legend(loc="lower left", fontsize=8, frameon=False)
     axes[-1, 0].set_xlabel("year")
     fig.tight_layout()
@@ -182,6 +205,7 @@ def write_report(
         "comparison.json": json.dumps(dist, indent=1) + "\n",
     }
     sc = model.scenario
+    names = sc.names  # the states as the scenario calls them; comparison.json keeps the ids
     esc = html.escape
     decision_rows = []
     for d in dist["decisions"]:
@@ -191,12 +215,13 @@ def write_report(
             for o, s in d["shares"].items()
         )
         decision_rows.append(
-            f"<tr><td>{esc(format_month(cd.first))}</td><td>{esc(cd.spec.actor)}</td>"
+            f"<tr><td>{esc(format_month(cd.first))}</td><td>{esc(names[cd.spec.actor])}</td>"
             f"<td><b>{esc(d['id'])}</b><br><small>{esc(' '.join(cd.spec.prompt.split()))}</small>"
             f"</td><td>{esc(d['historical'])}</td><td><ul>{shares}</ul></td></tr>"
         )
     phase_rows = "".join(
-        f"<tr><td>{esc(p['pair'])}</td><td>{p['from']} to {p['to']}</td><td>{p['trend']}</td>"
+        f"<tr><td>{esc(names.pair(p['pair']))}</td><td>{p['from']} to {p['to']}</td>"
+        f"<td>{p['trend']}</td>"
         f"<td>{signed(p['median_change'], 1)}</td><td>{p['share_agreeing']:.0%}</td>"
         f"<td><small>&ldquo;{esc(ph.wording)}&rdquo; ({esc(citation(ph.source.model_dump()))})"
         "</small></td></tr>"
@@ -238,7 +263,7 @@ that happened (read it with the two rows above)</td></tr></table>
 <table><tr><th>pair</th><th>phase</th><th>paper's trend</th><th>median change</th>
 <th>runs agreeing</th><th>the paper's words</th></tr>{phase_rows}</table>
 <h2>Decision points</h2>
-<table><tr><th>month</th><th>actor</th><th>decision</th><th>history chose</th>
+<table><tr><th>month</th><th>state</th><th>decision</th><th>history chose</th>
 <th>share of runs choosing each option (history's in bold)</th></tr>
 {"".join(decision_rows)}</table>
 <h2>Recorded and simulated events</h2>

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from frontline.errors import UsageError
-from sim.actors import PAIRS, pair_name
+from sim.actors import PAIRS, StateNames, pair_name
 from sim.batch import BatchSpec, check, fingerprint
 from sim.calendar import format_month, parse_month
 from sim.errors import Problem, ScenarioError
@@ -639,4 +639,7 @@ def compare_sides(
     events = event_ids(checked.scenarios)
     rows = {side.key: read_rows(out / RUNS[side.key], options, events, years) for side in sides}
     data = measure(sides, checked, rows, years, runs, seed)
-    return write_report(data, out)
+    # a state both sides call alike goes by that name, one they call differently by its usual
+    # name, which favours neither side (StateNames.shared)
+    names = StateNames.shared(sc.names for sc in checked.scenarios.values())
+    return write_report(data, out, names)

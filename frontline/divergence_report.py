@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from frontline.compare import html_head, pyplot
+from frontline.compare import fitted, html_head, pyplot
 from frontline.divergence import FIGURES, NEVER, THRESHOLD
 from frontline.files import write_set
-from sim.actors import ACTORS
+from sim.actors import ACTORS, USUAL_NAMES, StateNames
 from sim.calendar import parse_month
 from sim.values import written
 
@@ -161,7 +161,21 @@ def _figure_events(data: dict[str, Any]) -> bytes:
     return _png(fig)
 
 
-def _figure_attitudes(data: dict[str, Any]) -> bytes:
+PANEL_WIDTH = 30
+"""Characters of a title line that fit one of the 30 small attitude charts (at 9 points)."""
+
+
+def _panel_title(pair: str, names: StateNames) -> str:
+    """A directed pair in two lines, each short enough for a fifth of the figure's width.
+
+    ``PAK->USSR``: "Pakistan" over "towards the Soviet Union"; a longer name ends in "…".
+    """
+    a, b = pair.split("->")
+    towards = fitted(f"towards {names.in_sentence(b)}", PANEL_WIDTH)
+    return f"{fitted(names[a], PANEL_WIDTH)}\n{towards}"
+
+
+def _figure_attitudes(data: dict[str, Any], names: StateNames) -> bytes:
     """Every directed pair's attitude at the chosen years: medians and 90% bands, A and B."""
     plt = pyplot()
     by_pair: dict[str, list[dict[str, Any]]] = {}
@@ -177,7 +191,7 @@ def _figure_attitudes(data: dict[str, Any]) -> bytes:
             ax.fill_between(years, lo, hi, color=colour, alpha=0.15, lw=0)
             ax.plot(years, mid, style, color=colour, lw=1.4, marker=".", ms=4)
         ax.axhline(0, color="black", lw=0.4)
-        ax.set_title(pair.replace("->", " \u2192 "), fontsize=9)
+        ax.set_title(_panel_title(pair, names), fontsize=9)
         ax.set_ylim(-100, 100)
         _whole_years(ax)
         ax.grid(alpha=0.25)
@@ -240,10 +254,6 @@ def _interval_text(i: dict[str, float | None]) -> str:
     )
 
 
-def _arrow(pair: str) -> str:
-    return pair.replace("->", " \u2192 ")
-
-
 def _event_table(caption: str, rows: list[dict[str, Any]]) -> str:
     """A table of events with their probabilities in A and B and the difference."""
     if not rows:
@@ -275,7 +285,7 @@ def _cause(cause: dict[str, Any], titles: Mapping[str, str]) -> str:
     return f"the event <b>{esc(title)}</b> <small>({esc(cause['id'])})</small>"
 
 
-def _page(data: dict[str, Any]) -> str:
+def _page(data: dict[str, Any], names: StateNames) -> str:
     """The page: what was compared, when the histories part, decisions, events, attitudes."""
     esc = html.escape
     a, b = data["a"], data["b"]
@@ -341,7 +351,7 @@ def _page(data: dict[str, Any]) -> str:
         absent = [k.upper() for k, present in d["in"].items() if not present]
         note = f"<br><small>not in {' or '.join(absent)}'s scenario</small>" if absent else ""
         decision_rows.append(
-            f"<tr{cls}><td>{esc(d['month'])}</td><td>{esc(d['actor'])}</td>"
+            f"<tr{cls}><td>{esc(d['month'])}</td><td>{esc(names[d['actor']])}</td>"
             f"<td><b>{esc(d['id'])}</b><br><small>{prompt}</small>{note}</td>"
             f"<td>{_shares_list(d['shares']['a'], d['historical'], d['forced']['a'])}</td>"
             f"<td>{_shares_list(d['shares']['b'], d['historical'], d['forced']['b'])}</td>"
@@ -377,13 +387,13 @@ def _page(data: dict[str, Any]) -> str:
     )
     focus_head = (
         "<tr><th rowspan=2>year</th>"
-        + "".join(f"<th colspan=3>{esc(_arrow(pair))}</th>" for pair in focus)
+        + "".join(f"<th colspan=3>{esc(names.pair(pair))}</th>" for pair in focus)
         + "</tr><tr>"
         + "<th>A</th><th>B</th><th>A &minus; B, run by run</th>" * len(focus)
         + "</tr>"
     )
     all_rows = "".join(
-        f"<tr><td>{esc(_arrow(r['pair']))}</td><td>{r['year']}</td>"
+        f"<tr><td>{esc(names.pair(r['pair']))}</td><td>{r['year']}</td>"
         f"<td class=num>{_interval_text(r['a'])}</td><td class=num>{_interval_text(r['b'])}</td>"
         f"<td class=num>{_interval_text(r['difference'])}</td></tr>"
         for r in data["attitudes"]
@@ -403,7 +413,7 @@ def _page(data: dict[str, Any]) -> str:
             f"<td><code>{side['runs_folder']}/</code></td></tr>"
         )
 
-    actors = ", ".join(ACTORS)
+    actors = names.listed(range(len(ACTORS)))
     return (
         html_head("Divergence report")
         + _EXTRA_STYLE
@@ -434,7 +444,7 @@ the same, 1 when they have nothing in common. Rows with a TV of {THRESHOLD} or m
 shaded. &ldquo;Pairs differing&rdquo; counts the run pairs whose outcome differs (TV is the
 least it can be). History's option is in bold.</p>
 <img src="{FIGURES[1]}" alt="total variation at each decision">
-<table><tr><th>first month</th><th>actor</th><th>decision</th><th>A</th><th>B</th>
+<table><tr><th>first month</th><th>state</th><th>decision</th><th>A</th><th>B</th>
 <th>TV</th><th>pairs differing</th></tr>{"".join(decision_rows)}</table>
 
 <h2>Events gained and lost</h2>
@@ -451,7 +461,7 @@ event).</p>
 ({", ".join(str(y) for y in data["years"])}; <code>--years</code> chooses them). The six
 states are {actors}.</p>
 <img src="{FIGURES[3]}" alt="attitudes of every pair at the chosen years, A and B">
-<h3>Pakistan and the Soviet Union: medians (and 90% of runs)</h3>
+<h3>{esc(names.pair("PAK-USSR"))}: medians (and 90% of runs)</h3>
 <table>{focus_head}{focus_rows}</table>
 <details><summary>Every pair at every chosen year</summary>
 <table>{attitude_head.format("pair", "year")}{all_rows}</table></details>
@@ -467,15 +477,18 @@ folder, replays run 17 of A month by month. Source of the history: Ayaz, Nawaz &
     )
 
 
-def write_report(data: dict[str, Any], out: Path) -> Path:
-    """Write ``divergence.json``, the figures and ``index.html`` into ``out`` as one set."""
+def write_report(data: dict[str, Any], out: Path, names: StateNames = USUAL_NAMES) -> Path:
+    """Write ``divergence.json``, the figures and ``index.html`` into ``out`` as one set.
+
+    ``names``: what the page and figures call the states (``divergence.json`` keeps the ids).
+    """
     files: dict[str, str | bytes] = {
         "divergence.json": json.dumps(data, indent=1, default=str) + "\n",
         FIGURES[0]: _figure_first(data),
         FIGURES[1]: _figure_decisions(data),
         FIGURES[2]: _figure_events(data),
-        FIGURES[3]: _figure_attitudes(data),
-        "index.html": _page(data),
+        FIGURES[3]: _figure_attitudes(data, names),
+        "index.html": _page(data, names),
     }
     write_set(out, files)
     return out / "index.html"

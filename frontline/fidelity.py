@@ -106,7 +106,7 @@ def html_section(scenario: CompiledScenario, record: Record, found: dict[str, An
         )
     points = recorded_path(scenario, record)
     probs = probabilities(points, scenario.weights, scenario.temperatures)
-    detail = [_row(["month", "actor", "decision", "option", "p", *COMPONENTS, "total"], True)]
+    detail = [_row(["month", "state", "decision", "option", "p", *COMPONENTS, "total"], True)]
     for point, p in zip(points, probs, strict=True):
         weights = scenario.weights[point.actor] * point.factors
         for o, option in enumerate(point.options):
@@ -117,7 +117,7 @@ def html_section(scenario: CompiledScenario, record: Record, found: dict[str, An
                 _row(
                     [
                         format_month(point.month) if first else "",
-                        ACTORS[point.actor] if first else "",
+                        esc(scenario.names[ACTORS[point.actor]]) if first else "",
                         esc(point.id) if first else "",
                         label,
                         f"{p[o]:.2f}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final, Literal
@@ -63,6 +63,26 @@ class StateNames:
         if len(names) <= 1:
             return "".join(names)
         return ", ".join(names[:-1]) + " and " + names[-1]
+
+    def pair(self, pair: str) -> str:
+        """A pair as records and outputs write it, in words.
+
+        ``PAK->USSR`` (one direction) is "Pakistan towards the Soviet Union", ``PAK-USSR``
+        (both) "Pakistan and the Soviet Union".
+        """
+        a, b = pair.split("->") if "->" in pair else pair.split("-")
+        return f"{self[a]} {'towards' if '->' in pair else 'and'} {self.in_sentence(b)}"
+
+    @classmethod
+    def shared(cls, many: Iterable[StateNames]) -> StateNames:
+        """The names for a text about several scenarios: each state's name where they agree.
+
+        A state the scenarios call differently keeps its usual name (``NAMES``), which
+        favours none of them; with no scenario, every state has its usual name.
+        """
+        every = list(many)
+        agreed = {a: {names[a] for names in every} for a in ACTORS}
+        return cls({a: called.pop() for a, called in agreed.items() if len(called) == 1})
 
 
 USUAL_NAMES: Final[StateNames] = StateNames()

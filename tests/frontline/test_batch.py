@@ -227,6 +227,50 @@ def test_compare_reads_a_batch_with_fan_charts_option_shares_and_sweeps(tmp_path
     assert summary["runs"] == 24 and len(summary["groups"]) == 2
 
 
+def test_the_batch_report_names_the_states_as_its_scenarios_do(
+    tmp_path: Path, figure_texts: list[str]
+) -> None:
+    fixtures = Path(TINY).parent
+    renamed, record = str(fixtures / "renamed.yaml"), str(fixtures / "history" / "tiny-record.yaml")
+    note = "(shaded: the paper's phases; bands: 50% and 90% of runs)"
+    assert (
+        main(
+            [
+                "batch",
+                renamed,
+                "--runs",
+                "4",
+                "--workers",
+                "1",
+                "--quiet",
+                "--out",
+                str(tmp_path / "b"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["compare", str(tmp_path / "b"), "--out", str(tmp_path / "r"), "--record", record])
+        == 0
+    )
+    both = "Dominion of the Indus and Union of Soviet Socialist Republics"
+    assert f"{both}\n{note}" in figure_texts  # too long for one line: the note goes below
+    assert f"Dominion of the Indus towards India {note}" in figure_texts
+    assert not any("PAK" in t or "Pakistan" in t for t in figure_texts)
+    figure_texts.clear()
+    # with a scenario that keeps the usual names, the states it names otherwise take them
+    args = ["batch", renamed, TINY, "--runs", "4", "--workers", "1", "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "two")]) == 0
+    assert (
+        main(["compare", str(tmp_path / "two"), "--out", str(tmp_path / "r2"), "--record", record])
+        == 0
+    )
+    assert f"Pakistan and the Soviet Union {note}" in figure_texts
+    assert f"Pakistan towards India {note}" in figure_texts
+    assert not any("Dominion" in t for t in figure_texts)
+    assert {"att.PAK->USSR.1951", "att.USSR->PAK.1951"} <= set(load(tmp_path / "two").columns)
+
+
 def test_ctrl_c_stops_cleanly_keeps_finished_chunks_and_resumes(tmp_path: Path) -> None:
     out = tmp_path / "b"
     args = ["--runs", "400", "--chunk", "4", "--workers", "2", "--quiet"]

@@ -200,3 +200,24 @@ def test_validate_lists_a_parameter_sets_unknown_scenario_beside_its_wrong_types
     err = capsys.readouterr().err
     assert "fit.yaml:4: made_by: expected a valid string" in err
     assert "fit.yaml:6: set.rules.nope: unknown key 'nope'" in err
+
+
+def test_the_report_names_the_states_as_the_scenario_does(
+    tmp_path: Path, figure_texts: list[str]
+) -> None:
+    out = tmp_path / "r"
+    renamed = str(FIXTURES / "renamed.yaml")
+    assert main(["compare", renamed, "--runs", "10", "--out", str(out), "--record", RECORD]) == 0
+    page = (out / "index.html").read_text(encoding="utf-8")
+    both = "Dominion of the Indus and Union of Soviet Socialist Republics"
+    assert f"<td>{both}</td>" in page  # the phase of PAK-USSR
+    assert "<td>Dominion of the Indus towards India</td>" in page  # that of PAK->IND
+    assert "<td>Dominion of the Indus</td>" in page  # who faced pick-a-camp
+    assert f"{both} (shaded: the paper's phases)" in figure_texts
+    assert "Dominion of the Indus towards India (shaded: the paper's phases)" in figure_texts
+    paper = "The Changing Dynamics of Pakistan's Relations with the Former Soviet Union"
+    for words in (page.replace(paper, ""), " ".join(figure_texts)):
+        for other in ("PAK", "USSR", "Pakistan", "Soviet Union"):
+            assert other not in words
+    data = json.loads((out / "comparison.json").read_text())
+    assert [p["pair"] for p in data["phases"]] == ["PAK-USSR", "PAK->IND"]  # ids stay data

@@ -289,3 +289,33 @@ def test_a_cluster_lost_during_a_comparison_says_to_run_it_again(
     assert "--resume" not in err  # compare has no --resume
     monkeypatch.undo()
     assert main(args) == 0
+
+
+def test_the_report_names_the_states_as_both_sides_do_or_by_their_usual_names(
+    tmp_path: Path, figure_texts: list[str]
+) -> None:
+    renamed = str(FIXTURES / "renamed.yaml")
+    out = tmp_path / "r"
+    args = ["--force", "pick-a-camp=east", "--against", renamed, "--runs", "20", "--workers", "1"]
+    data = diverge(out, renamed, *args)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    indus, union = "Dominion of the Indus", "Union of Soviet Socialist Republics"
+    assert f"<h3>{indus} and {union}: medians (and 90% of runs)</h3>" in page
+    assert f"<th colspan=3>{indus} towards {union}</th>" in page
+    assert f"<td>{union} towards {indus}</td>" in page  # every pair, in the details
+    assert f"<td>{indus}</td>" in page and f"<td>{union}</td>" in page  # who decides
+    assert f"{indus}, {union}, the United States, India, China and Afghanistan" in page
+    assert f"{indus}\ntowards Union of Soviet…" in figure_texts  # a small chart's title, cut
+    assert f"United States\ntowards {indus}" in figure_texts
+    for words in (page, " ".join(figure_texts)):
+        for other in ("PAK", "USSR", "Pakistan", "Soviet Union"):
+            assert other not in words
+    assert {r["pair"] for r in data["attitudes"]} >= {"PAK->USSR", "USSR->PAK"}  # ids stay data
+    assert {d["actor"] for d in data["decisions"]} == {"PAK", "USSR"}
+    # B names the states as usual: a state the sides call differently takes its usual name
+    figure_texts.clear()
+    diverge(tmp_path / "r2", renamed, "--against", TINY, "--runs", "20", "--workers", "1")
+    page = (tmp_path / "r2" / "index.html").read_text(encoding="utf-8")
+    assert "<h3>Pakistan and the Soviet Union: medians (and 90% of runs)</h3>" in page
+    assert "Pakistan\ntowards the Soviet Union" in figure_texts
+    assert "Dominion" not in page + " ".join(figure_texts)

@@ -516,5 +516,8 @@ def test_every_text_of_a_game_names_the_states_as_its_scenario_does(
     assert "Dominion of the Indus: Join the West" in texts  # history's side of the timeline
     assert "Dominion of the Indus: Join the East" in texts  # the player's
     assert "your game as Dominion of the Indus" in page
-    for words in (" ".join(texts), page):
+    report = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")  # beside it
+    assert "<td>Dominion of the Indus and Union of Soviet Socialist Republics</td>" in report
+    paper = "The Changing Dynamics of Pakistan's Relations with the Former Soviet Union"
+    for words in (" ".join(texts), page, report.replace(paper, "")):
         assert "Pakistan" not in words and "Soviet Union" not in words
