@@ -172,7 +172,7 @@ def _panel_title(pair: str, names: StateNames) -> str:
     """
     a, b = pair.split("->")
     towards = fitted(f"towards {names.in_sentence(b)}", PANEL_WIDTH)
-    return f"{fitted(names[a], PANEL_WIDTH)}\n{towards}"
+    return f"{fitted(names.opening(a), PANEL_WIDTH)}\n{towards}"
 
 
 def _figure_attitudes(data: dict[str, Any], names: StateNames) -> bytes:

@@ -71,7 +71,7 @@ class StateNames:
         (both) "Pakistan and the Soviet Union".
         """
         a, b = pair.split("->") if "->" in pair else pair.split("-")
-        return f"{self[a]} {'towards' if '->' in pair else 'and'} {self.in_sentence(b)}"
+        return f"{self.opening(a)} {'towards' if '->' in pair else 'and'} {self.in_sentence(b)}"
 
     @classmethod
     def shared(cls, many: Iterable[StateNames]) -> StateNames:

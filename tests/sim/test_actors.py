@@ -13,7 +13,7 @@ RENAMED = Path(__file__).resolve().parent.parent / "fixtures" / "renamed.yaml"
 def test_a_pair_reads_as_one_state_towards_another_or_as_two_together() -> None:
     assert USUAL_NAMES.pair("PAK->USSR") == "Pakistan towards the Soviet Union"
     assert USUAL_NAMES.pair("PAK-USSR") == "Pakistan and the Soviet Union"
-    assert USUAL_NAMES.pair("USA->IND") == "United States towards India"
+    assert USUAL_NAMES.pair("USA->IND") == "The United States towards India"
     renamed = load_scenario(RENAMED).names
     assert renamed.pair("USSR->PAK") == (
         "Union of Soviet Socialist Republics towards Dominion of the Indus"
