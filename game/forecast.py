@@ -26,6 +26,7 @@ import multiprocessing
 import queue
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -188,8 +189,19 @@ class Forecaster:
             return
         self.cancel()
         self._outbox.put(STOP)
-        self._process.join(timeout=2.0)
+        deadline = time.monotonic() + 2.0
+        while self._process.is_alive() and time.monotonic() < deadline:
+            self._drop_results()  # a worker stuck writing to a full pipe could not stop
+            self._process.join(timeout=0.05)
         self._stop_worker()
+
+    def _drop_results(self) -> None:
+        """Read and drop whatever the worker has sent."""
+        try:
+            while self._results is not None and self._results.poll():
+                self._results.recv_bytes()
+        except (EOFError, OSError):
+            pass  # the worker has gone: nothing more will come
 
     def _stop_worker(self) -> None:
         """End the worker, its pipes and the sending thread, whatever state they are in."""

@@ -487,6 +487,47 @@ def test_the_game_exits_when_it_closes_with_a_forecast_request_unread(tmp_path: 
     assert done.stdout.strip() == "closed"
 
 
+FLOODS = """
+import pathlib
+import time
+
+def floods(requests, results):
+    for _ in range(100):  # a megabyte of results the game has not read: more than a pipe holds
+        results.send_bytes(b"x" * 10_000)
+    while requests.recv_bytes() != b"stop":
+        pass
+    pathlib.Path("stopped").write_text("by itself")
+
+if __name__ == "__main__":
+    import game.forecast as forecast
+    forecast._work = floods
+    forecaster = forecast.Forecaster()
+    forecaster.start()
+    time.sleep(1)  # the worker has filled the pipe and waits to write the rest
+    forecaster.close()
+    print("closed", flush=True)
+"""
+
+
+def test_a_worker_stuck_writing_results_nobody_read_still_stops_by_itself(
+    tmp_path: Path,
+) -> None:
+    """Closing reads what the worker sent, so that it reaches the stop and ends cleanly."""
+    script = tmp_path / "floods.py"
+    script.write_text(FLOODS, encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "closed"), done.stderr
+    assert (tmp_path / "stopped").read_text() == "by itself"  # not terminated
+
+
 def test_every_text_of_a_game_names_the_states_as_its_scenario_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
