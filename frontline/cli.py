@@ -11,7 +11,6 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import select
 import stat
 import sys
@@ -23,6 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 
 from frontline import interrupts
+from frontline.argtypes import given as _given
+from frontline.argtypes import seed as _seed
+from frontline.argtypes import whole as _whole
 from frontline.errors import BatchError, UsageError
 from frontline.files import (
     MANIFEST,
@@ -45,7 +47,6 @@ from sim.limits import (
     MAX_DIVERGENCE_RUNS,
     MAX_RUN_BYTES,
     MAX_RUNS,
-    MAX_SEED,
 )
 from sim.scenario import CompiledScenario, builtin_names, load_scenario
 from sim.values import parse_value, value_problem, written
@@ -63,28 +64,6 @@ EXIT_READER_GONE = 141
 # --------------------------------------------------------------------------- arguments
 
 
-def _whole(text: str) -> int:
-    """A whole number in ASCII digits (``int`` would take ``٣`` or ``1_000`` too)."""
-    if not re.fullmatch(r"[+-]?[0-9]+", text.strip()):
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {echo(text)}")
-    try:
-        return int(text)
-    except ValueError:  # more digits than Python reads (4,300): beyond any bound here
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of at most 4,300 digits, got {echo(text)}"
-        ) from None
-
-
-def _seed(text: str) -> int:
-    """A seed from the command line: 0 to 2**63 - 1 (parquet columns are int64)."""
-    value = _whole(text)
-    if not 0 <= value < MAX_SEED:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number from 0 to 2**63 - 1, got {echo(text)}"
-        )
-    return value
-
-
 def _between(low: int, high: int, shown: str = "") -> Callable[[str], int]:
     """An argparse type: a whole number from ``low`` to ``high`` (``shown``: how to say it)."""
 
@@ -95,17 +74,6 @@ def _between(low: int, high: int, shown: str = "") -> Callable[[str], int]:
                 f"expected a whole number from {low:,} to {shown or f'{high:,}'}, got {echo(text)}"
             )
         return value
-
-    return parse
-
-
-def _given(what: str) -> Callable[[str], str]:
-    """An argparse type: any text but an empty one (``""`` would mean the default, or ``.``)."""
-
-    def parse(text: str) -> str:
-        if not text.strip():
-            raise argparse.ArgumentTypeError(f"expected {what}, got {echo(text)}")
-        return text
 
     return parse
 

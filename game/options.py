@@ -12,13 +12,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from frontline.argtypes import given, seed
+
 ACTOR_CHOICES = ("PAK", "USSR", "USA", "IND", "CHN", "AFG")
 EXIT_BAD_INPUT = 2
 UI_SCALE_RANGE = (0.75, 2.0)
 """The least and the most ``--ui-scale`` takes: the ends of ``game.look.SCALES``, whose every
 screen is checked to fit (this module does not import pygame, so the values are written twice)."""
 SMALLEST_WINDOW = (960, 600)
-"""The smallest window ``--size`` takes, and the least the window can be resized to."""
+"""The smallest window ``--size`` takes (once open, the window may be dragged smaller, down to
+``App.least_window``, and its UI scale follows)."""
 
 
 @dataclass(frozen=True)
@@ -39,29 +42,19 @@ class PlayOptions:
     ui_scale: float | None = None
 
 
-def _seed(text: str) -> int:
-    """A seed from the command line, checked as ``frontline run --seed`` and saves check it."""
-    from sim.errors import echo
-    from sim.snapshot import seed_problem
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {echo(text)}") from None
-    problem = seed_problem(value)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return value
-
-
 def add_play_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``frontline play``."""
-    parser.add_argument("scenario", nargs="?", help="built-in name or path (default: baseline)")
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        type=given("a scenario's built-in name or path"),
+        help="built-in name or path (default: baseline)",
+    )
     parser.add_argument(
         "--as", dest="actor", type=str.upper, choices=ACTOR_CHOICES, help="the state you lead"
     )
     parser.add_argument(
-        "--seed", type=_seed, default=0, help="random seed, 0 to 2**63 - 1 (default 0)"
+        "--seed", type=seed, default=0, help="random seed, 0 to 2**63 - 1 (default 0)"
     )
     parser.add_argument("--load", metavar="SAVE", help="continue a saved game (a .json save)")
     parser.add_argument(
@@ -93,7 +86,7 @@ def add_play_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check(args: argparse.Namespace) -> PlayOptions:
     """The arguments as ``PlayOptions``; ValueError with a message if one is wrong."""
-    match = re.fullmatch(r"(\d{1,5})[xX](\d{1,5})", (args.size or "").strip())
+    match = re.fullmatch(r"([0-9]{1,5})[xX]([0-9]{1,5})", (args.size or "").strip())
     if not match:
         raise ValueError(f"--size: expected WIDTHxHEIGHT such as 1280x800, got {args.size!r}")
     size = (int(match.group(1)), int(match.group(2)))
@@ -103,7 +96,7 @@ def check(args: argparse.Namespace) -> PlayOptions:
     if args.until is not None:
         if not args.autoplay:
             raise ValueError("--until works with --autoplay")
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.until):
+        if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", args.until):
             raise ValueError(f"--until: expected a month as YYYY-MM, got {args.until!r}")
     if args.autoplay and args.actor is None and args.load is None:
         raise ValueError("--autoplay needs --as ACTOR (or --load SAVE)")

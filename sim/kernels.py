@@ -1,14 +1,15 @@
-"""Compiled loops for the two hottest sums of the model, where numba is installed.
+"""Compiled loops for the hottest sums of the model, where numba is installed.
 
-The month's drift (``sim.dynamics.advance``) and the AI's look-ahead
-(``sim.dynamics.foresee``) are a few dozen arithmetic operations per replicate that numpy
+The two largest, the month's drift (``sim.dynamics.advance``) and the AI's look-ahead
+(``sim.dynamics.foresee``), are a few dozen arithmetic operations per replicate that numpy
 spreads over as many temporary arrays. Here each is one loop over the replicates, compiled
 by numba (the ``fast`` extra: ``pip install "frontline-state[fast]"``), that does the same
 operations in the same order: every product, sum, division and clip of the numpy code,
 one by one, so that the bits are the same (numba, as numpy, rounds each operation and
 never fuses a multiply and an add unless asked to). The balance term's stack of 6 x 6
 products is one of them (``product``), summed in a fixed order as ``dynamics._product``
-sums it.
+sums it; the others are the acts' sums (``commit``, ``spill``), the structural baseline,
+the random draws and a row comparison (``warm`` lists them all).
 ``tests/sim/test_kernels.py`` runs both ways and compares the bits.
 
 Without numba, or with ``FRONTLINE_KERNELS=off`` in the environment, the numpy code runs

@@ -29,8 +29,8 @@ Each chunk's file costs about as much to write for 500 runs as for 1,000 (the 1,
 columns, not the rows, set the cost), so a chunk is two slabs."""
 
 MAX_RUNS = 100_000_000
-"""The most runs in one batch (scenarios x combinations x ``--runs``): about 14 hours on
-two cores."""
+"""The most runs in one batch (scenarios x combinations x ``--runs``): about 22 hours of the
+baseline on two cores (the README's Speed gives the rate)."""
 
 MAX_CHUNK = 10_000
 """The largest chunk: its rows are held in memory until its file is written (about 120 MB
@@ -51,13 +51,13 @@ MAX_DIVERGENCE_RUNS = 100_000
 """The most runs of each side of ``compare A --against B``. The runs are batches, written
 to disk chunk by chunk (5.5 MB per 1,000 runs of the baseline), but the report holds the
 choices, events and attitudes of every run of both sides in memory: 100,000 a side of the
-baseline took 110 s on two cores, with a peak of 0.8 GB in the report's process."""
+baseline took 165 s on two cores, with a peak of 0.77 GB in the report's process."""
 
 MAX_BUDGET = 10_000
 """The most evaluations ``calibrate`` may spend."""
 
 MAX_RUN_BYTES = 64_000_000
-"""The largest saved run (``run.json``) read back: the baseline's is 0.65 MB a replicate."""
+"""The largest saved run (``run.json``) read back: the baseline's is 0.76 MB a replicate."""
 
 MAX_DEPTH = 64
 """The deepest nesting of lists and mappings in a saved run (its scenario's conditions

@@ -357,6 +357,39 @@ def test_frontline_play_says_why_a_window_size_is_refused(
     assert f"--size: {words}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--seed", "\u0663"], "--seed: expected a whole number, got '\u0663'"),
+        (["--seed", "1_000"], "--seed: expected a whole number, got '1_000'"),
+        (["--until", "\u0661\u0669\u0664\u0668-01"], "--until: expected a month"),
+        (["--size", "\u0661\u0662\u0668\u0660x800"], "--size: expected WIDTHxHEIGHT"),
+    ],
+)
+def test_frontline_play_reads_numbers_in_ascii_digits_as_frontline_run_does(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not int()'s reading of Arabic-Indic digits or underscores; an --until it could not
+    stop at ran the demo on past it."""
+    demo = ["--autoplay", "--until", "1948-01"]  # were it let through: a short demo, not a wait
+    assert status(["play", "--as", "PAK", *demo, *argv]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_frontline_play_refuses_an_empty_scenario_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """Not the baseline in silence."""
+    assert status(["play", "", "--as", "PAK", "--autoplay", "--until", "1948-01"]) == 2
+    assert "expected a scenario's built-in name or path, got ''" in capsys.readouterr().err
+
+
+def status(argv: list[str]) -> int:
+    """The exit status of ``frontline ARGV``, whether argparse or the command refuses."""
+    try:
+        return main(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+
+
 def test_the_command_line_starts_without_importing_pygame() -> None:
     code = (
         "import sys, frontline.cli as c; p = c.build_parser(); "
