@@ -306,7 +306,7 @@ def test_the_report_names_the_states_as_both_sides_do_or_by_their_usual_names(
     assert f"<td>{indus}</td>" in page and f"<td>{union}</td>" in page  # who decides
     assert f"{indus}, {union}, the United States, India, China and Afghanistan" in page
     assert f"{indus}\ntowards Union of Soviet…" in figure_texts  # a small chart's title, cut
-    assert f"United States\ntowards {indus}" in figure_texts
+    assert f"The United States\ntowards {indus}" in figure_texts  # opening a title
     for words in (page, " ".join(figure_texts)):
         for other in ("PAK", "USSR", "Pakistan", "Soviet Union"):
             assert other not in words
