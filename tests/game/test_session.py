@@ -503,19 +503,24 @@ if __name__ == "__main__":
 """
 
 
-def test_the_game_exits_when_it_closes_with_a_forecast_request_unread(tmp_path: Path) -> None:
-    """Quitting while a large request waits in the pipe must not hold the exit forever."""
-    script = tmp_path / "quit_early.py"
-    script.write_text(NEVER_READS, encoding="utf-8")
+def run_script(folder: Path, text: str) -> subprocess.CompletedProcess[str]:
+    """Run ``text`` as a Python script of its own in ``folder``, with this project importable."""
+    script = folder / "script.py"
+    script.write_text(text, encoding="utf-8")
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, str(script)],
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=tmp_path,
+        cwd=folder,
         env={**os.environ, "PYTHONPATH": str(root)},
     )
+
+
+def test_the_game_exits_when_it_closes_with_a_forecast_request_unread(tmp_path: Path) -> None:
+    """Quitting while a large request waits in the pipe must not hold the exit forever."""
+    done = run_script(tmp_path, NEVER_READS)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "closed"
 
@@ -546,17 +551,7 @@ def test_a_worker_stuck_writing_results_nobody_read_still_stops_by_itself(
     tmp_path: Path,
 ) -> None:
     """Closing reads what the worker sent, so that it reaches the stop and ends cleanly."""
-    script = tmp_path / "floods.py"
-    script.write_text(FLOODS, encoding="utf-8")
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(root)},
-    )
+    done = run_script(tmp_path, FLOODS)
     assert (done.returncode, done.stdout.strip()) == (0, "closed"), done.stderr
     assert (tmp_path / "stopped").read_text() == "by itself"  # not terminated
 
