@@ -79,8 +79,8 @@ def machine_memory() -> int | None:
 
 def size_words(count: float) -> str:
     """A number of bytes for a message: ``30.7 MB``, ``1.5 GB``, ``153 GB``."""
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if count >= size or unit == "KB":
-            value = count / size
-            return f"{value:.1f} {unit}" if value < 10 else f"{value:,.0f} {unit}"
-    raise AssertionError("unreachable")
+    unit, size = next(
+        ((unit, size) for unit, size in (("GB", 1e9), ("MB", 1e6)) if count >= size), ("KB", 1e3)
+    )
+    value = count / size
+    return f"{value:.1f} {unit}" if value < 10 else f"{value:,.0f} {unit}"

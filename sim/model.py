@@ -727,6 +727,20 @@ def _record_months(months: Any, scenario: CompiledScenario) -> frozenset[int]:
     return out
 
 
+def _recorded(
+    month: int,
+    scenario: CompiledScenario,
+    record_every: int,
+    record_months: frozenset[int] | None,
+) -> bool:
+    """Whether a run records its attitudes at the end of ``month`` (always the last month)."""
+    if month == scenario.end:
+        return True
+    if record_months is not None:
+        return month in record_months
+    return (month - scenario.start) % record_every == 0
+
+
 RECORDED_BYTES = N_ACTORS * N_ACTORS * 8
 """What one replicate's attitudes take each month they are recorded (float64, 6 x 6)."""
 
@@ -746,11 +760,10 @@ def _check_memory(
     total = machine_memory()
     if total is None:
         return
-    months = scenario.end - scenario.start + 1
-    if record_months is not None:
-        recorded = len(record_months | {scenario.end})
-    else:
-        recorded = (months - 1) // record_every + 1 + ((months - 1) % record_every != 0)
+    recorded = sum(
+        _recorded(m, scenario, record_every, record_months)
+        for m in range(scenario.start, scenario.end + 1)
+    )
     need = replicates * recorded * RECORDED_BYTES
     if need <= total:
         return
@@ -1258,12 +1271,7 @@ class FrontlineModel(mesa.Model):
         return tuple(int(i) for i in np.flatnonzero(mask))
 
     def _end_month(self) -> None:
-        sc = self.scenario
-        if self.record_months is not None:
-            wanted = self.month in self.record_months
-        else:
-            wanted = (self.month - sc.start) % self.record_every == 0
-        if wanted or self.month == sc.end:
+        if _recorded(self.month, self.scenario, self.record_every, self.record_months):
             self.recorded_months.append(self.month)
             self.recorded_attitudes.append(self.state.attitudes.copy())
         structure = self.structure
