@@ -868,7 +868,7 @@ class Session:
             if m >= 0 and rm < 0 and start <= m < until:
                 yield f"{format_month(m)} happened only on your path: {ev.spec.title}"
             elif rm >= 0 and m < 0 and start <= rm < min(until, self.model.month):
-                yield f"{format_month(rm)} did not happen, as it did on history's path: " + (
+                yield f"{format_month(rm)} happened on history's path, not on yours: " + (
                     ev.spec.title
                 )
             elif m >= 0 and rm >= 0 and start <= m < until and abs(m - rm) >= 6:

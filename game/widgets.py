@@ -132,6 +132,17 @@ def text_box(
     )
 
 
+def fitting_text_box(
+    manager: pygame_gui.UIManager, rect: pygame.Rect, html: str, class_id: str = "@body"
+) -> pygame_gui.elements.UITextBox:
+    """A text box as tall as its text, up to ``rect``'s height (then it scrolls)."""
+    box = text_box(manager, pygame.Rect(rect.x, rect.y, rect.width, -1), html, class_id)
+    if box.rect.height <= rect.height:
+        return box
+    box.kill()
+    return text_box(manager, rect, html, class_id)
+
+
 def text_width(manager: pygame_gui.UIManager, text: str, theme_id: str) -> int:
     """The width in pixels of ``text`` in the font the theme gives ``theme_id``, at the UI scale."""
     return int(manager.get_theme().get_font([theme_id]).get_rect(text).width)

@@ -11,7 +11,7 @@ import pygame_gui
 from game.saves import reports_dir
 from game.screen import Pop, Quit, Screen, Transition
 from game.session import Debrief, GameError, Session, no_divergence_words
-from game.widgets import button, esc, label, text_box
+from game.widgets import button, esc, fitting_text_box, label, text_box
 
 
 def measures_html(d: Debrief) -> str:
@@ -87,8 +87,12 @@ class DebriefScreen(Screen):
         )
         top, bottom = px(90), h - px(84)
         left_w = (w - px(60)) // 2
-        measures_h = px(150)
-        self.keep(text_box(m, pygame.Rect(px(24), top, left_w, measures_h), measures_html(d)))
+        # the measures as tall as they need, up to half the column; the divergences below
+        measures = fitting_text_box(
+            m, pygame.Rect(px(24), top, left_w, (bottom - top) // 2), measures_html(d)
+        )
+        self.keep(measures)
+        measures_h = measures.rect.height
         self.keep(
             text_box(
                 m,

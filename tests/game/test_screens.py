@@ -124,6 +124,34 @@ def test_the_news_feed_keeps_its_items_through_a_resize_a_new_ui_scale_and_the_d
         app.shutdown()
 
 
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+def test_the_debrief_shows_every_measure_without_scrolling(size: tuple[int, int]) -> None:
+    """The measures' box was a fixed 150 pixels, one line short of its six: it scrolled."""
+    session = Session.start(Settings(SHORT, "PAK", seed=0))
+    while session.month < session.start_month + 20:
+        session.step()
+        if session.waiting:
+            session.decide(session.ai_option())
+    app = App(PlayOptions(actor="PAK", size=size), session)
+    app.fps = 0
+    try:
+        run_frames(app, 3)
+        app.frame([key(pygame.K_d)])
+        debrief = app.top
+        assert isinstance(debrief, DebriefScreen)
+        boxes = {
+            text.split("</b>")[0]: e
+            for e in debrief.elements
+            if (text := getattr(e, "html_text", "")).startswith("<b>")
+        }
+        measures, diverged = boxes["<b>How close to history"], boxes["<b>Where you diverged"]
+        assert measures.scroll_bar is None
+        assert len(session.debrief().measures) >= 5
+        assert measures.rect.bottom < diverged.rect.top  # one above the other, apart
+    finally:
+        app.shutdown()
+
+
 def test_a_scenario_file_given_without_a_state_is_the_one_a_new_game_offers() -> None:
     tiny = str(Path(__file__).parents[1] / "fixtures" / "tiny.yaml")
     app = App(PlayOptions(scenario=tiny))  # frontline play tiny.yaml
