@@ -332,7 +332,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     text = (
         timeline(model)
         + "\n"
-        + comparison_text(summary_, args.record or "scenarios/history/record.yaml")
+        + comparison_text(
+            summary_, args.record or "scenarios/history/record.yaml", model.scenario.names
+        )
         + fidelity.text(found["skill"], found["nulls"], summary_)
     )
     if replay is not None:

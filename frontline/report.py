@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
-from sim.actors import ACTORS
+from sim.actors import ACTORS, USUAL_NAMES, StateNames
 from sim.calendar import format_month
 from sim.dynamics import COMPONENTS
 from sim.model import FrontlineModel
@@ -41,6 +42,17 @@ def _foreseen(row: dict[str, Any], sc: CompiledScenario) -> list[str]:
 
 def _signed(x: float) -> str:
     return signed(x, 1)
+
+
+def _columns(rows: Sequence[Sequence[str]], align: str) -> list[str]:
+    """The rows of a table in the comparison, indented, each column as wide as its longest cell.
+
+    ``align`` holds one ``<`` (left) or ``>`` (right, for numbers) per column; the columns are
+    two spaces apart and no line ends in spaces.
+    """
+    widths = [max((len(row[k]) for row in rows), default=0) for k in range(len(align))]
+    cells = (zip(row, align, widths, strict=True) for row in rows)
+    return [("    " + "  ".join(f"{c:{a}{w}}" for c, a, w in line)).rstrip() for line in cells]
 
 
 def timeline(model: FrontlineModel, replicate: int = 0) -> str:
@@ -110,8 +122,8 @@ def timeline(model: FrontlineModel, replicate: int = 0) -> str:
             for j in range(len(ACTORS))
         )
         lines.append(f"{a:<7}{cells}")
-    pair = f"{names['PAK']} and {names.in_sentence('USSR')}"
-    lines += ["", f"{pair}, year by year (PAK->USSR / USSR->PAK):"]
+    both, one_way = names.pair("PAK-USSR"), names.pair("PAK->USSR")
+    lines += ["", f"{both}, year by year ({one_way} / the reverse):"]
     history = model.attitude_history()[:, replicate]
     row = []
     for t, m in enumerate(model.recorded_months):
@@ -122,8 +134,13 @@ def timeline(model: FrontlineModel, replicate: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
-def comparison_text(summary: dict[str, Any], record_name: str) -> str:
-    """The comparison of one run with the record, as text (from ``Comparison.run_summary``)."""
+def comparison_text(
+    summary: dict[str, Any], record_name: str, names: StateNames = USUAL_NAMES
+) -> str:
+    """The comparison of one run with the record, as text (from ``Comparison.run_summary``).
+
+    The states are called by ``names`` (the scenario's), the pairs of the phases included.
+    """
 
     def share(key: str, items: list[dict[str, Any]]) -> str:
         value = summary[key]
@@ -153,19 +170,27 @@ def comparison_text(summary: dict[str, Any], record_name: str) -> str:
         lines.append(f"  not in the record:   {', '.join(e['id'] for e in unrecorded)}")
     if summary["decisions"]:
         lines.append("  decisions (history / this run):")
-        rows = [
-            (d["id"], d["historical"], d["chosen"] or "(never arose)", d["agrees"])
+        decisions = [
+            (
+                d["id"],
+                d["historical"],
+                d["chosen"] or "(never arose)",
+                "same" if d["agrees"] else "DIFFERENT",
+            )
             for d in summary["decisions"]
         ]
-        # each column as wide as its longest entry, so that the columns stay in line
-        w0, w1, w2 = (max(len(str(row[k])) for row in rows) for k in range(3))
-        for decision, historical, chosen, agrees in rows:
-            mark = "same" if agrees else "DIFFERENT"
-            lines.append(f"    {decision:<{w0}}  {historical:<{w1}}  {chosen:<{w2}}  {mark}")
+        lines += _columns(decisions, "<<<<")
     if summary["phases"]:
         lines.append("  phases (the paper's trend / this run's change in points):")
-        for p in summary["phases"]:
-            mark = "agrees" if p["agrees"] else "DISAGREES"
-            span = f"{p['from']}..{p['to']}"
-            lines.append(f"    {p['pair']:<9} {span}  {p['trend']:<7} {p['change']:+7.1f}  {mark}")
+        phases = [
+            (
+                names.pair(p["pair"]),
+                f"{p['from']}..{p['to']}",
+                p["trend"],
+                _signed(p["change"]),
+                "agrees" if p["agrees"] else "DISAGREES",
+            )
+            for p in summary["phases"]
+        ]
+        lines += _columns(phases, "<<<><")
     return "\n".join(lines) + "\n"

@@ -2,12 +2,14 @@
 
 One small grammar reads them, the same for every argument: a whole number in decimal
 digits (``012`` is twelve, never octal), a number as Python writes it (``0.1``, ``1e-1``,
-``-.5``; finite only), ``true`` or ``false``, ``null`` in any case (None), and text, bare
-or in quotes (``'0.4'`` and ``'null'`` are text). Nothing else is special: no YAML 1.1
-octal, sexagesimal, hex or ``yes``/``no``, and never code; a bare ``~`` is refused, since a
-shell may turn it into a home folder. Each value is then checked against the type the
-scenario format (``sim.schema``) gives its path, so a number goes where a number is
-expected and ``true`` is not a number, before any scenario is loaded or anything written.
+``-.5``; finite only), ``true`` or ``false`` as the scenario files spell them
+(``sim.yamlfile.CORE_BOOLEANS``: ``True`` and ``FALSE`` too, ``tRuE`` is text), ``null``
+in any case (None), and text, bare or in quotes (``'0.4'`` and ``'null'`` are text).
+Nothing else is special: no YAML 1.1 octal, sexagesimal, hex or ``yes``/``no``, and never
+code; a bare ``~`` is refused, since a shell may turn it into a home folder. Each value is
+then checked against the type the scenario format (``sim.schema``) gives its path, so a
+number goes where a number is expected and ``true`` is not a number, before any scenario
+is loaded or anything written.
 ``null`` leaves a field out, as if the file had not given it, and goes only where the
 format lets the field be empty: a field with a default is refused, not reset to it.
 """
@@ -25,13 +27,13 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from sim.errors import echo, shorten
+from sim.yamlfile import CORE_BOOLEANS
 
 Scalar = bool | int | float | str | None
 """A value the grammar reads (None: ``null``, no value)."""
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?")
-_BOOLEANS = {"true": True, "false": False}
 
 
 def parse_value(text: str) -> Scalar:
@@ -43,8 +45,8 @@ def parse_value(text: str) -> Scalar:
         return None
     if text == "~":
         raise ValueError("~ is not read as null here: write null for no value, or '~' for text")
-    if text.lower() in _BOOLEANS:
-        return _BOOLEANS[text.lower()]
+    if text in CORE_BOOLEANS:
+        return CORE_BOOLEANS[text]
     if not _NUMBER.fullmatch(text):
         return text
     try:

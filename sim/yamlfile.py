@@ -17,9 +17,10 @@ that wants true or false still takes ``yes`` and ``no``: the schema reads them).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
@@ -64,7 +65,15 @@ _CORE_FLOAT = re.compile(  # a whole number matches too, but the int resolver co
     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
-_CORE_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+CORE_BOOLEANS: Final[Mapping[str, bool]] = {
+    spelling: value
+    for word, value in (("true", True), ("false", False))
+    for spelling in (word, word.capitalize(), word.upper())
+}
+"""YAML 1.2's core booleans by spelling (``true``, ``True``, ``TRUE``, and the same of false):
+the only ones the files and the command line (``sim.values``) read; ``tRuE`` is text."""
+
+_CORE_BOOL = re.compile("^(?:" + "|".join(CORE_BOOLEANS) + ")$")
 _CORE_NUMBERS = ((_INT, _CORE_INT, "-+0123456789"), (_FLOAT, _CORE_FLOAT, "-+.0123456789"))
 
 

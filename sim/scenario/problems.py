@@ -7,6 +7,7 @@ and the checks that need the merged data (the period, repeated ids, dates outsid
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -87,10 +88,17 @@ _PATTERNS = {
 }
 
 
+_BOUNDS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+"""pydantic's errors for a number beyond a field's bounds."""
+
+
 def describe_error(error: Mapping[str, Any]) -> str:
     """A pydantic error as 'what was expected, what was found'."""
     kind = error["type"]
     found = error.get("input")
+    if kind in _BOUNDS and isinstance(found, float) and not math.isfinite(found):
+        # YAML's .inf, -.inf and .nan (or 1e999): no bound is what is wrong with them
+        return f"expected a finite number, got {found!r}"
     if kind == "extra_forbidden":
         key = str(error["loc"][-1])
         # a key known elsewhere (``base``: a leader's) is no suggestion for itself

@@ -177,6 +177,11 @@ def test_a_sweep_may_mix_null_with_numbers_and_its_records_show_null(
             "--set: actors.PAK.ideology: expected a number",
         ),
         (
+            ["run", TINY, "--set", "decisions.pick-a-camp.options.west.historical=tRuE"],
+            "--set: decisions.pick-a-camp.options.west.historical: expected true or false, "
+            "got 'tRuE'\n",
+        ),
+        (
             ["run", TINY, "--set", "dynamics.drift=null"],
             "--set: dynamics.drift: expected a number, got null (this field cannot be empty; "
             "its default is 0.03)\n",

@@ -281,6 +281,36 @@ def test_validate_lists_the_problems_of_a_file_whose_events_are_a_number(
     assert "Traceback" not in err and err.endswith("problem(s) in 1 file(s)\n")
 
 
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [(".inf", "inf"), ("-.inf", "-inf"), (".nan", "nan"), (".NaN", "nan"), ("1e999", "inf")],
+)
+def test_validate_says_a_finite_number_was_expected_for_yamls_infinities_and_nan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], written: str, read: str
+) -> None:
+    # they used to be "expected less than or equal to 100, got nan", as if nan were too large
+    text = (Path(BUILTIN_RECORD).parents[1] / "baseline.yaml").read_text(encoding="utf-8")
+    aid = "aid: {from: USSR, to: PAK, amount: 3, kind: economic}"
+    bond = "rules.bond: 17.4"  # a parameter of the scenario's set: block
+    assert text.count(aid) == 1 and text.count(bond) == 1
+
+    def line(of: str) -> int:
+        return text[: text.index(of)].count("\n") + 1
+
+    bad = tmp_path / "baseline.yaml"
+    bad.write_text(
+        text.replace(aid, aid.replace("3", written)).replace(bond, f"rules.bond: {written}"),
+        encoding="utf-8",
+    )
+    err = fails(capsys, "validate", str(bad))
+    assert err == (
+        f"{bad}:{line(aid)}: events[18].effects[0].aid.amount: expected a finite number, "
+        f"got {read}\n"
+        f"{bad}:{line(bond)}: rules.bond: expected a finite number, got {read}\n"
+        "2 problem(s) in 1 file(s)\n"
+    )
+
+
 @pytest.mark.parametrize("command", ["run", "calibrate"])
 @pytest.mark.parametrize(
     ("given", "words"),

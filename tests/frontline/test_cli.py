@@ -62,8 +62,32 @@ def test_run_names_the_states_as_the_scenario_does(capsys: pytest.CaptureFixture
     out = " ".join(capsys.readouterr().out.split())  # the timeline wraps its lines
     assert "Dominion of the Indus (PAK), Union of Soviet Socialist Republics (USSR)" in out
     assert "does: Dominion of the Indus" in out
-    assert "Dominion of the Indus and Union of Soviet Socialist Republics, year by year" in out
+    assert (
+        "Dominion of the Indus and Union of Soviet Socialist Republics, year by year "
+        "(Dominion of the Indus towards Union of Soviet Socialist Republics / the reverse):"
+    ) in out
     assert "Pakistan" not in out and "Soviet Union" not in out
+    assert "PAK->USSR" not in out
+
+
+def test_the_run_texts_phases_name_the_pairs_in_line_and_the_json_keeps_the_ids(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    renamed = str(Path(TINY).with_name("renamed.yaml"))
+    record = str(Path(TINY).with_name("history") / "tiny-record.yaml")  # two phases
+    assert main(["run", renamed, "--record", record, "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    table = out.split("phases (the paper's trend / this run's change in points):\n")[1]
+    rows = table.splitlines()[:2]
+    both = "Dominion of the Indus and Union of Soviet Socialist Republics"
+    assert rows[0].startswith(f"    {both}  1950-06..1951-12  worsen  ")
+    # the second, shorter name is padded to the first's width: the spans stay in line
+    assert rows[1].startswith("    Dominion of the Indus towards India".ljust(len(both) + 6))
+    assert rows[0].index("1950-06") == rows[1].index("1950-01")
+    assert "PAK-USSR" not in out and "PAK->IND" not in out
+    assert main(["run", renamed, "--record", record, "--seed", "1", "--json"]) == 0
+    phases = json.loads(capsys.readouterr().out)["comparison"]["phases"]
+    assert [p["pair"] for p in phases] == ["PAK-USSR", "PAK->IND"]
 
 
 def test_same_seed_gives_the_same_json(capsys: pytest.CaptureFixture[str]) -> None:

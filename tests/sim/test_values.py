@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from sim.values import kind, parse_value, shown, split_values, value_problem, written
+from sim.yamlfile import parse_yaml
 
 
 @pytest.mark.parametrize(
@@ -20,6 +21,8 @@ from sim.values import kind, parse_value, shown, split_values, value_problem, wr
         ("012", 12),  # octal 10 in YAML 1.1
         ("true", True),
         ("False", False),
+        ("TRUE", True),
+        ("tRuE", "tRuE"),  # not a boolean in YAML 1.2's core schema either
         ("'0.4'", "0.4"),
         ('"true"', "true"),
         ("lots", "lots"),
@@ -38,6 +41,16 @@ from sim.values import kind, parse_value, shown, split_values, value_problem, wr
 def test_a_value_is_read_by_one_explicit_grammar(text: str, value: Any) -> None:
     parsed = parse_value(text)
     assert parsed == value and type(parsed) is type(value)
+
+
+@pytest.mark.parametrize(
+    "text", ["true", "True", "TRUE", "false", "False", "FALSE", "tRuE", "fALSE", "yes", "off"]
+)
+def test_true_and_false_are_read_on_the_command_line_as_in_the_scenario_files(text: str) -> None:
+    document, problems = parse_yaml(f"x: {text}\n", "test.yaml")
+    assert document is not None and not problems
+    in_a_file = document.data["x"]
+    assert parse_value(text) == in_a_file and type(parse_value(text)) is type(in_a_file)
 
 
 @pytest.mark.parametrize("text", ["1e999", "-1e400", "9" * 5000])
