@@ -4,7 +4,8 @@ One small grammar reads them, the same for every argument: a whole number in dec
 digits (``012`` is twelve, never octal), a number as Python writes it (``0.1``, ``1e-1``,
 ``-.5``; finite only), ``true`` or ``false`` as the scenario files spell them
 (``sim.yamlfile.CORE_BOOLEANS``: ``True`` and ``FALSE`` too, ``tRuE`` is text), ``null``
-in any case (None), and text, bare or in quotes (``'0.4'`` and ``'null'`` are text).
+as the files spell it (``Null`` and ``NULL`` too: None), and text, bare or in quotes
+(``'0.4'`` and ``'null'`` are text).
 Nothing else is special: no YAML 1.1 octal, sexagesimal, hex or ``yes``/``no``, and never
 code; a bare ``~`` is refused, since a shell may turn it into a home folder. Each value is
 then checked against the type the scenario format (``sim.schema``) gives its path, so a
@@ -33,6 +34,8 @@ Scalar = bool | int | float | str | None
 """A value the grammar reads (None: ``null``, no value)."""
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
+_NULLS = ("null", "Null", "NULL")
+"""YAML 1.2's core spellings of null but ``~`` (refused: a shell may make it a home folder)."""
 _NUMBER = re.compile(r"[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?")
 
 
@@ -41,7 +44,7 @@ def parse_value(text: str) -> Scalar:
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         return text[1:-1]
-    if text.lower() == "null":
+    if text in _NULLS:
         return None
     if text == "~":
         raise ValueError("~ is not read as null here: write null for no value, or '~' for text")

@@ -31,6 +31,7 @@ from sim.yamlfile import parse_yaml
         ("yes", "yes"),
         ("null", None),
         ("NULL", None),
+        ("nUlL", "nUlL"),  # not null in YAML 1.2's core schema either
         ("'null'", "null"),  # in quotes, it is text
         ('"~"', "~"),
         ("nan", "nan"),
