@@ -127,13 +127,16 @@ def describe_error(error: Mapping[str, Any]) -> str:
         message = message[0].lower() + message[1:]
     if message.startswith("input should be"):
         message = "expected " + message.removeprefix("input should be ")
-    if kind in ("condition_kind", "effect_kind") or isinstance(found, dict | list):
+    checked = kind in ("value_error", "assertion_error")  # a validator's own whole message
+    if kind in ("condition_kind", "effect_kind") or (
+        isinstance(found, dict | list) and not checked
+    ):
         return (
             f"{message}, got {_kind(found)}"
             if not isinstance(found, dict)
             else (f"{message}, got keys {', '.join(map(str, found)) or '(none)'}")
         )
-    if "input" in error and kind not in ("value_error", "assertion_error"):
+    if "input" in error and not checked:
         return f"{message}, got {echo(found)}"
     return message
 

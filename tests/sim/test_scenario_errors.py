@@ -104,6 +104,16 @@ def test_an_attitude_of_an_actor_towards_itself_is_refused(tmp_path: Path) -> No
     assert "'PAK->PAK'" in problem.message
 
 
+def test_a_rule_across_a_decision_says_what_is_wrong_and_no_more(tmp_path: Path) -> None:
+    """Its message was followed by "got keys id, actor, date, prompt, options, source"."""
+    path = tmp_path / "two-historical.yaml"
+    text = TINY.read_text()
+    path.write_text(text.replace("label: Stay out", "label: Stay out\n        historical: true"))
+    problem = only_problem(path)
+    assert (problem.line, problem.path) == (26, "decisions[0]")
+    assert problem.message == "at most one option may be marked historical"
+
+
 def test_unknown_actor_ids_are_reported_as_keys_and_as_values() -> None:
     key, value = problems_of(BAD / "unknown-actor.yaml")
     assert (key.line, key.path) == (7, "actors.USAA")
