@@ -249,6 +249,8 @@ def value_problem(path: str, value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         fits = "bool" in kinds
+    elif kinds == {"bool"}:
+        fits = _reads_as_bool(value)  # ``yes``, ``no``, ``1``: what a file may write there
     elif isinstance(value, int):
         fits = bool(kinds & {"int", "float"})
     elif isinstance(value, float):
@@ -268,6 +270,15 @@ def value_problem(path: str, value: Any) -> str | None:
     if kinds == {"str"} and isinstance(value, int | float):
         hint = " (in quotes, it is text)"
     return f"expected {expected(path)}, got {shown(value)}{hint}"
+
+
+def _reads_as_bool(value: Any) -> bool:
+    """Whether the scenario format reads ``value`` as true or false, as it does in a file."""
+    try:
+        TypeAdapter(bool).validate_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _shape(annotation: Any) -> str:

@@ -177,9 +177,9 @@ def test_a_sweep_may_mix_null_with_numbers_and_its_records_show_null(
             "--set: actors.PAK.ideology: expected a number",
         ),
         (
-            ["run", TINY, "--set", "decisions.pick-a-camp.options.west.historical=tRuE"],
+            ["run", TINY, "--set", "decisions.pick-a-camp.options.west.historical=maybe"],
             "--set: decisions.pick-a-camp.options.west.historical: expected true or false, "
-            "got 'tRuE'\n",
+            "got 'maybe'\n",
         ),
         (
             ["run", TINY, "--set", "dynamics.drift=null"],

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sim import ScenarioError, load_scenario
 from sim.values import kind, parse_value, shown, split_values, value_problem, written
 from sim.yamlfile import parse_yaml
 
@@ -54,6 +56,26 @@ def test_true_and_false_are_read_on_the_command_line_as_in_the_scenario_files(te
     assert parse_value(text) == in_a_file and type(parse_value(text)) is type(in_a_file)
 
 
+@pytest.mark.parametrize("text", ["yes", "no", "on", "1", "0", "tRuE", "maybe", "2", "0.5"])
+def test_a_true_or_false_field_takes_on_the_command_line_what_it_takes_in_a_file(
+    text: str, tmp_path: Path
+) -> None:
+    """``historical: yes`` loads from a file; ``--set ...historical=yes`` was refused."""
+    tiny = Path(__file__).resolve().parents[1] / "fixtures" / "tiny.yaml"
+    path = tmp_path / "s.yaml"
+    path.write_text(tiny.read_text().replace("historical: true", f"historical: {text}"))
+    try:
+        load_scenario(path)
+    except ScenarioError:
+        in_a_file = False
+    else:
+        in_a_file = True
+    on_the_command_line = (
+        value_problem("decisions.pick-a-camp.options.west.historical", parse_value(text)) is None
+    )
+    assert on_the_command_line == in_a_file
+
+
 @pytest.mark.parametrize("text", ["1e999", "-1e400", "9" * 5000])
 def test_a_number_beyond_float_range_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="too large a number"):
@@ -82,7 +104,8 @@ def test_a_value_written_back_reads_the_same(value: Any) -> None:
         ("events.border-clash.chance", False, "expected a number, got false"),
         ("relations.PAK->USSR", "warm", "expected a number, got 'warm'"),
         ("actors.PAK.name", 1947, "expected text, got 1947 (in quotes, it is text)"),
-        ("decisions.pick-a-camp.options.east.historical", 1, "expected true or false, got 1"),
+        ("decisions.pick-a-camp.options.east.historical", 2, "expected true or false, got 2"),
+        ("decisions.pick-a-camp.options.east.historical", "maybe", "expected true or false"),
         ("dynamics.balance", 10**400, "expected a finite number"),
     ],
 )
