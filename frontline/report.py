@@ -22,22 +22,29 @@ def result_json(model: FrontlineModel, replicate: int = 0) -> dict[str, Any]:
 
 def _foreseen(row: dict[str, Any], sc: CompiledScenario) -> list[str]:
     """What the chooser foresaw its option would bring: events made likelier, an answer."""
-    out = []
+    lines = []
     answer = row.get("answer")
     if answer is not None:
         follow = sc.decision(answer["decision"])
-        option = follow.options[answer["option"]].id
-        out.append(f"{'':9}expects:  {follow.spec.actor} to answer {follow.spec.id}: {option}")
+        option = follow.options[answer["option"]].label
+        actor = sc.names.in_sentence(follow.spec.actor)
+        lines.append(("expects:  ", f"{actor} to answer: {option}"))
     shifts = sorted(
         (f for f in row.get("foreseen", []) if abs(f["chance"] - f["without"]) >= 0.05),
         key=lambda f: -abs(f["chance"] - f["without"]),
     )
     for f in shifts[:3]:
-        out.append(
-            f"{'':9}foresees: {f['event']} {f['chance']:.0%} within the look-ahead "
-            f"(without it {f['without']:.0%})"
+        title = sc.events[sc.event_index(f["event"])].spec.title
+        lines.append(
+            (
+                "foresees: ",
+                f"{title}: {f['chance']:.0%} within the look-ahead (without it {f['without']:.0%})",
+            )
         )
-    return out
+    return [
+        textwrap.fill(text, width=100, initial_indent=f"{'':9}{head}", subsequent_indent=" " * 19)
+        for head, text in lines
+    ]
 
 
 def _signed(x: float) -> str:

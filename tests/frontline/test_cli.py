@@ -70,6 +70,17 @@ def test_run_names_the_states_as_the_scenario_does(capsys: pytest.CaptureFixture
     assert "PAK->USSR" not in out
 
 
+def test_the_run_text_says_what_the_chooser_foresaw_in_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It gave ids: "expects: PAK to answer defence-agreement: sign", "foresees: kashmir-…"."""
+    assert main(["run", "choosing-a-camp"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the timeline wraps its lines
+    assert "foresees: UN-arranged cease-fire in Kashmir: 44% within the look-ahead" in out
+    assert "expects: the Soviet Union to answer: " in out
+    assert "kashmir-ceasefire" not in out and "expects: USSR" not in out
+
+
 def test_the_run_texts_phases_name_the_pairs_in_line_and_the_json_keeps_the_ids(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
