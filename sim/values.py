@@ -10,7 +10,8 @@ Nothing else is special: no YAML 1.1 octal, sexagesimal, hex or ``yes``/``no``, 
 code; a bare ``~`` is refused, since a shell may turn it into a home folder. Each value is
 then checked against the type the scenario format (``sim.schema``) gives its path, so a
 number goes where a number is expected and ``true`` is not a number, before any scenario
-is loaded or anything written.
+is loaded or anything written; a field that wants true or false takes what it takes in a
+file (``yes``, ``no``, ``1``: the schema reads them).
 ``null`` leaves a field out, as if the file had not given it, and goes only where the
 format lets the field be empty: a field with a default is refused, not reset to it.
 """
