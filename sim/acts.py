@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim import kernels
 from sim.actors import ACTORS, INDEX, N_ACTORS, USUAL_NAMES, ActorId, Bloc, BlocLabel, StateNames
-from sim.state import F64, I8, TIE, TIES, B, WorldState
+from sim.state import F64, I8, TIE, TIES, B, WorldState, anywhere
 from sim.vocabulary import Args, Loc, Resolver, Slug, effect
 
 # --------------------------------------------------------------------------- the rules
@@ -494,7 +494,7 @@ def _join_bloc(a: BaseModel, r: Resolver, loc: Loc) -> tuple[Rule, str]:
             joins = (old != value) & (new == value)
             leaves = (old == value) & (new != value)
             warmth = ctx.rules.bond * 0.5 * (joins.astype(float) - leaves)
-            if warmth.any():
+            if anywhere(warmth):
                 ch.dyad(i, leader, warmth, warmth)
         _bloc(s, i, new, mask)
 

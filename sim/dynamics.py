@@ -18,7 +18,7 @@ from sim import kernels
 from sim.actors import N_ACTORS
 from sim.acts import _BOTH_WAYS, _WEIGHTS, DEPTH, commitment
 from sim.schema import Dynamics
-from sim.state import F64, I8, B, WorldState, in_place_writes
+from sim.state import F64, I8, B, WorldState, anywhere, in_place_writes, where_true
 
 COMPONENTS = ("security", "economy", "ideology", "prestige")
 """The parts of an actor's utility, in the order of every utility array's last axis."""
@@ -191,8 +191,8 @@ class StaticCache:
                 if new is not old:
                     differs = _rows_differing(new, old)
                     moved = differs if moved is None else moved | differs
-            if moved is not None and moved.any():
-                rows = np.flatnonzero(moved)
+            if moved is not None and anywhere(moved):
+                rows = where_true(moved)
                 value = fixed.copy()
                 value[rows] = self._compute(tuple(getattr(x, n)[rows] for n in self._FIELDS), st)
             out.append(value)
@@ -226,12 +226,12 @@ class StaticCache:
             ):
                 if old is not new or before != after:  # another array, or written into
                     moved |= _rows_differing(new, seen)
-            if moved.any():
+            if anywhere(moved):
                 if np.count_nonzero(moved) >= self._FEW * len(moved):
                     self._seen = tuple(a.copy() for a in now)
                     self._value = value = self._compute(now, st)
                 else:
-                    rows = np.flatnonzero(moved)
+                    rows = where_true(moved)
                     for seen, new in zip(self._seen, now, strict=True):
                         seen[rows] = new[rows]
                     value[rows] = self._compute(tuple(a[rows] for a in now), st)

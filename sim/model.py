@@ -40,7 +40,7 @@ from sim.limits import MAX_REPLICATES, MAX_SEED, machine_memory, size_words
 from sim.rng import replicate_keys, uniform
 from sim.scenario import CompiledDecision, CompiledEvent, CompiledScenario, scenario_from_data
 from sim.snapshot import SavedRunError, check_arrays, check_envelope, depth_problem, seed_problem
-from sim.state import F64, TIE_DTYPE, TIES, B, WorldState
+from sim.state import F64, TIE_DTYPE, TIES, B, WorldState, anywhere, where_true
 from sim.view import RunView, view_of
 from sim.vocabulary import Effect, Read
 
@@ -409,7 +409,7 @@ class StateAgent(mesa.Agent):
         """
         if mask.all():
             return self.evaluate(decision), None
-        rows = np.flatnonzero(mask)
+        rows = where_true(mask)
         model = self.model
         structural = model.static_cache.structural(model.state, model.structure)[rows]
         part = self.evaluate(decision, model.state.take(rows), rows=rows, structural=structural)
@@ -534,9 +534,9 @@ class StateAgent(mesa.Agent):
                 continue
             assert follow.when is not None
             may: B = before.choice[:, follow.index] < 0
-            if may.any():
+            if anywhere(may):
                 may &= ~follow.when(before, month)
-            if may.any():
+            if anywhere(may):
                 out.append((follow, may))
         return out
 
@@ -570,17 +570,17 @@ class StateAgent(mesa.Agent):
             if follow.when.reads.isdisjoint(changed):
                 continue  # its condition reads nothing the option wrote: still not due
             due = free & may
-            if not due.any():
+            if not anywhere(due):
                 continue
             due &= follow.when(trial, month)
-            if not due.any():
+            if not anywhere(due):
                 continue
             other = model.states[follow.spec.actor]
             scored = other.evaluate(follow, trial, foresight=False, rows=rows)
             pick = np.argmax(scored.probabilities, axis=1)
             for option in follow.options:
                 where = due & (pick == option.index)
-                if where.any():
+                if anywhere(where):
                     for effect in option.effects:
                         effect.apply(trial, ctx, where)
             chosen = trial.writable("choice")
@@ -590,7 +590,7 @@ class StateAgent(mesa.Agent):
             ids.append(follow.spec.id)
             free &= ~due
             changed = trial.changed(before)
-            if not free.any():
+            if not anywhere(free):
                 break
         return ids, picks, which, changed
 
@@ -640,7 +640,7 @@ def apply_where(s: WorldState, effects: Iterable[Effect], ctx: Context, mask: B)
         for effect in effects:
             effect.apply(s, ctx, mask)
         return
-    rows = np.flatnonzero(mask)
+    rows = where_true(mask)
     part = s.part(rows)  # takes only the arrays the effects read
     everyone = np.ones(len(rows), dtype=bool)
     for effect in effects:
@@ -1017,7 +1017,7 @@ class FrontlineModel(mesa.Model):
         mask: B = self.state.choice[:, decision.index] < 0
         if decision.pinned is not None:
             return mask & (self.month == decision.pinned)
-        if decision.when is not None and mask.any():
+        if decision.when is not None and anywhere(mask):
             mask &= decision.when(self.state, self.month)
         return mask
 
@@ -1032,12 +1032,12 @@ class FrontlineModel(mesa.Model):
             else:
                 chance = ev.chance(s, m)
                 mask &= chance > 0
-                if mask.any() and (chance < 1.0).any():
-                    rows = np.flatnonzero(mask)  # a draw only where the event may fire
+                if anywhere(mask) and anywhere(chance < 1.0):
+                    rows = where_true(mask)  # a draw only where the event may fire
                     ids, keys = self.replicate_ids[rows], self.keys[rows]
                     u = uniform(self.seed, ids, m, ev.stream, keys=keys)
                     mask[rows] = u < chance[rows]
-            if not mask.any():
+            if not anywhere(mask):
                 continue
             apply_where(s, ev.effects, ctx, mask)
             s.event_month[:, k] = np.where(mask, m, s.event_month[:, k])
@@ -1060,7 +1060,7 @@ class FrontlineModel(mesa.Model):
         while self._cursor < len(todo):
             decision = self.scenario.decisions[todo[self._cursor]]
             mask = self._due(decision)
-            if mask.any():
+            if anywhere(mask):
                 forced = self.scenario.force.get(decision.index)
                 if forced is None and decision.spec.actor in self.humans:
                     self.pending = PendingDecision(decision, mask)
@@ -1107,7 +1107,7 @@ class FrontlineModel(mesa.Model):
         ctx = self.context(self.month)
         for option in decision.options:
             chosen = mask & (index == option.index)
-            if not chosen.any():
+            if not anywhere(chosen):
                 continue
             did: tuple[str, ...] = ()
             if self.keep_log:
@@ -1204,7 +1204,7 @@ class FrontlineModel(mesa.Model):
             moved = [not ev.reads.isdisjoint(c) for c in changed]
             if not any(moved):
                 continue  # no option wrote anything its chance reads
-            if all(ev.may_reads.isdisjoint(c) for c in changed) and not ev.may(s, month).any():
+            if all(ev.may_reads.isdisjoint(c) for c in changed) and not anywhere(ev.may(s, month)):
                 continue  # it may fire nowhere, with or without any option: no chance moves
             if joined is not None:  # a few replicates: every state's chance in one call
                 every = 1.0 - (1.0 - ev.chance(joined, month)) ** months

@@ -25,7 +25,7 @@ from sim.schema import (
     OptionSpec,
     Scenario,
 )
-from sim.state import F64, B, WorldState
+from sim.state import F64, B, WorldState, anywhere
 from sim.vocabulary import (
     EFFECTS,
     Effect,
@@ -108,7 +108,7 @@ class CompiledEvent:
     def may(self, s: WorldState, month: int) -> B:
         """Where the event may fire this month: not yet fired, and its ``when`` holds (R,)."""
         may: B = s.event_month[:, self.index] < 0
-        if self.when is not None and may.any():
+        if self.when is not None and anywhere(may):
             may &= self.when(s, month)
         return may
 
@@ -119,7 +119,7 @@ class CompiledEvent:
         modifiers raise or lower where their conditions hold.
         """
         may = self.may(s, month)
-        if not may.any():
+        if not anywhere(may):
             return np.zeros(s.replicates)
         if not self.modifiers:
             return np.where(may, self.hazard, 0.0)
