@@ -479,15 +479,20 @@ def _run_slab(
         happened = view.events.get(e)
         months = never if happened is None else happened.month
         out[f"event.{e}"] = labels(names, np.where(months >= 0, months - view.start, -1))
-    # (T, 6, 6, R) in float32: each column below is one contiguous row of it
-    history = np.ascontiguousarray(view.attitudes.astype(np.float32).transpose(0, 2, 3, 1))
     index = {m: t for t, m in enumerate(view.months)}
     missing = np.full(n, np.nan, dtype=np.float32)
     for y in columns.years:
         # December of each year, or the scenario's last month in its last year
         t = index.get(min(y * 12 + 11, view.end))
+        # (6, 6, R) in float32, one month at a time (a copy that stays in the cache; the
+        # whole history at once took eight times as long): each column is one row of it
+        month = (
+            None
+            if t is None
+            else np.ascontiguousarray(view.attitudes[t].astype(np.float32).transpose(1, 2, 0))
+        )
         for (i, j), pair in zip(PAIRS, columns.pairs, strict=True):
-            out[f"att.{pair}.{y}"] = history[t, i, j] if t is not None else missing
+            out[f"att.{pair}.{y}"] = month[i, j] if month is not None else missing
     comparison = compare(view, load_record())
     out["decision_agreement"] = comparison.decision_agreement()
     out["phase_agreement"] = comparison.phase_agreement()
