@@ -140,6 +140,8 @@ def advance(
     ``coefficients`` are history, the aid's weight in the baseline, drift, balance and the
     aid kept after a month.
     """
+    if a.shape[1:] != (6, 6):  # the loop is written out for the six actors
+        raise ValueError(f"expected attitudes of shape (R, 6, 6), got {a.shape}")
     moved, econ_out, mil_out = np.empty_like(a), np.empty_like(econ), np.empty_like(mil)
     _jit(_advance_loop)(
         a, num, memory, structural, econ, mil, *coefficients, moved, econ_out, mil_out
@@ -345,23 +347,27 @@ def _advance_loop(
     econ_out: Any,
     mil_out: Any,
 ) -> None:
-    n = a.shape[1]
+    # written out for the six actors (``advance`` checks the shape), the diagonal set after
+    # the row rather than tested in it: a tenth faster, the same sums in the same order
     for r in range(a.shape[0]):
-        for i in range(n):
-            total = abs(a[r, i, 0])
-            for k in range(1, n):
-                total = total + abs(a[r, i, k])
-            for j in range(n):
+        for i in range(6):
+            total = (
+                abs(a[r, i, 0])
+                + abs(a[r, i, 1])
+                + abs(a[r, i, 2])
+                + abs(a[r, i, 3])
+                + abs(a[r, i, 4])
+                + abs(a[r, i, 5])
+            )
+            for j in range(6):
                 econ_out[r, i, j] = econ[r, i, j] * keep
                 mil_out[r, i, j] = mil[r, i, j] * keep
-                if i == j:
-                    moved[r, i, j] = 0.0
-                    continue
                 now = a[r, i, j]
                 base = history * memory[r, i, j] + structural[r, i, j]
                 base = (base + aid * (econ[r, j, i] + mil[r, j, i]) - now) * drift
                 pull = (num[r, i, j] / ((total - abs(now)) * 100.0 + 1e-9) - now) * balance
                 moved[r, i, j] = min(max(now + base + pull, -100.0), 100.0)
+            moved[r, i, i] = 0.0
 
 
 def _commit_loop(
