@@ -91,6 +91,12 @@ def warm() -> None:
     rows_differing(bloc, bloc)
 
 
+def _six(attitudes: F64) -> None:
+    """Refuse attitudes of any shape but (R, 6, 6): some loops are written out for six actors."""
+    if attitudes.shape[1:] != (6, 6):
+        raise ValueError(f"expected attitudes of shape (R, 6, 6), got {attitudes.shape}")
+
+
 def foresee(
     a: F64,
     num: F64,
@@ -119,8 +125,7 @@ def foresee(
 
 def product(a: F64) -> F64:
     """``(a * |a|) @ a`` for each replicate, (R, 6, 6): ``dynamics._product``, same bits."""
-    if a.shape[1:] != (6, 6):  # the loop is written out for the six actors
-        raise ValueError(f"expected attitudes of shape (R, 6, 6), got {a.shape}")
+    _six(a)
     out = np.empty_like(a)
     _jit(_product_loop)(a, out)
     return out
@@ -140,8 +145,7 @@ def advance(
     ``coefficients`` are history, the aid's weight in the baseline, drift, balance and the
     aid kept after a month.
     """
-    if a.shape[1:] != (6, 6):  # the loop is written out for the six actors
-        raise ValueError(f"expected attitudes of shape (R, 6, 6), got {a.shape}")
+    _six(a)
     moved, econ_out, mil_out = np.empty_like(a), np.empty_like(econ), np.empty_like(mil)
     _jit(_advance_loop)(
         a, num, memory, structural, econ, mil, *coefficients, moved, econ_out, mil_out
@@ -163,6 +167,7 @@ def commit(
 
     Elsewhere each keeps its value. ``share`` is the part of a shock that is remembered.
     """
+    _six(attitudes)
     out = np.empty_like(attitudes), np.empty_like(memory), np.empty_like(prestige)
     _jit(_commit_loop)(attitudes, kept, held, memory, prestige, gained, share, mask, *out)
     return out
@@ -383,24 +388,26 @@ def _commit_loop(
     memory_out: Any,
     prestige_out: Any,
 ) -> None:
-    n = attitudes.shape[1]
+    # written out for the six actors (``commit`` checks the shape), rows left alone copied
+    # element by element and the diagonal set after each row: 2.5 times as fast where the
+    # act is due in a third of the replicates, a sixth faster where it is due in all
     for r in range(attitudes.shape[0]):
         if not mask[r]:
-            attitudes_out[r] = attitudes[r]
-            memory_out[r] = memory[r]
-            prestige_out[r] = prestige[r]
+            for i in range(6):
+                prestige_out[r, i] = prestige[r, i]
+                for j in range(6):
+                    attitudes_out[r, i, j] = attitudes[r, i, j]
+                    memory_out[r, i, j] = memory[r, i, j]
             continue
-        for i in range(n):
+        for i in range(6):
             prestige_out[r, i] = prestige[r, i] + gained[r, i]
-            for j in range(n):
-                if i == j:
-                    attitudes_out[r, i, j] = 0.0
-                    memory_out[r, i, j] = 0.0
-                    continue
+            for j in range(6):
                 v = attitudes[r, i, j] + kept[r, i, j] + held[r, i, j]
                 attitudes_out[r, i, j] = min(max(v, -100.0), 100.0)
                 m = kept[r, i, j] * share + memory[r, i, j]
                 memory_out[r, i, j] = min(max(m, -100.0), 100.0)
+            attitudes_out[r, i, i] = 0.0
+            memory_out[r, i, i] = 0.0
 
 
 def _structural_loop(

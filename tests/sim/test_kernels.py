@@ -161,3 +161,17 @@ def test_the_environment_variable_is_read_when_the_model_is_imported() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.skipif(not kernels.AVAILABLE, reason="numba is not installed")
+def test_the_loops_written_out_for_six_actors_refuse_other_shapes() -> None:
+    """Three loops are written out for the six actors; a cube of five would read past it."""
+    five = np.zeros((2, 5, 5))
+    with pytest.raises(ValueError, match=r"expected attitudes of shape \(R, 6, 6\)"):
+        kernels.product(five)
+    with pytest.raises(ValueError, match=r"shape \(R, 6, 6\)"):
+        kernels.advance(five, five, five, five, five, five, (0.0,) * 5)
+    with pytest.raises(ValueError, match=r"shape \(R, 6, 6\)"):
+        kernels.commit(
+            five, five, five, five, np.zeros((2, 5)), np.zeros((2, 5)), 0.0, np.ones(2, bool)
+        )
