@@ -226,8 +226,9 @@ class StaticCache:
             ):
                 if old is not new or before != after:  # another array, or written into
                     moved |= _rows_differing(new, seen)
-            if anywhere(moved):
-                if np.count_nonzero(moved) >= self._FEW * len(moved):
+            count = np.count_nonzero(moved)
+            if count:
+                if count >= self._FEW * len(moved):
                     self._seen = tuple(a.copy() for a in now)
                     self._value = value = self._compute(now, st)
                 else:
