@@ -27,6 +27,7 @@ from sim.errors import echo
 from sim.history import Record, compare, load_record
 from sim.model import Choice, FrontlineModel
 from sim.scenario import CompiledDecision, CompiledScenario, builtin_names, load_scenario
+from sim.schema import DecisionSpec
 from sim.schema import citation as cite
 from sim.snapshot import seed_problem
 from sim.text import signed
@@ -184,6 +185,7 @@ class DecisionView:
     citation: str
     note: str
     options: tuple[OptionView, ...]
+    timing: str = ""  # when history posed it, where that is another month (``timing_words``)
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,7 @@ class Divergence:
     chosen: str
     historical: str
     followed: tuple[str, ...]
+    timing: str = ""  # when history posed it, where that is another month (``timing_words``)
 
 
 @dataclass(frozen=True)
@@ -550,6 +553,7 @@ class Session:
             cite(source.model_dump(exclude_none=True)),
             " ".join((source.note or "").split()),
             tuple(options),
+            timing_words(spec, self.model.month),
         )
 
     def advise(self) -> list[AdvisorRow]:
@@ -810,7 +814,7 @@ class Session:
         out = []
         for n, (month, d, chosen) in enumerate(mine):
             until = mine[n + 1][0] if n + 1 < len(mine) else model.month
-            followed = list(self._followed(month, until, historical, recorded_events))
+            followed = self._followed(month, until, historical, recorded_events)
             out.append(
                 Divergence(
                     format_month(month),
@@ -819,6 +823,7 @@ class Session:
                     self._label(d.spec.id, chosen),
                     self._label(d.spec.id, historical[d.spec.id]),
                     tuple(followed) or ("nothing else differed from history before the next one",),
+                    timing_words(d.spec, month),
                 )
             )
         return out
@@ -829,17 +834,19 @@ class Session:
         until: int,
         historical: dict[str, str],
         recorded_events: dict[str, int],
-    ) -> Iterable[str]:
+    ) -> list[str]:
         """What differed from history's path (``reference``) after a divergence, up to the next.
 
         History's path is the same seed with the player taking history's options, so what
         differs here follows from the player's choices (and from luck that they changed).
+        In the order of the months, decisions before events within one.
         """
         ref = self.reference()
         if ref is None:
-            return
+            return []
         s, r = self.model.state, ref.state
         sc = self.model.scenario
+        found: list[tuple[int, str]] = []
         for d in sc.decisions:
             if d.spec.actor == self.settings.actor or d.past:
                 continue
@@ -851,28 +858,47 @@ class Session:
                 continue
             actor = self.names[d.spec.actor]
             if mine >= 0 and theirs >= 0:
-                yield (
-                    f"{format_month(m)} {actor} chose '{d.options[mine].label}' "
-                    f"where history's path has '{d.options[theirs].label}'"
+                found.append(
+                    (
+                        m,
+                        f"{format_month(m)} {actor} chose '{d.options[mine].label}' "
+                        f"where history's path has '{d.options[theirs].label}'",
+                    )
                 )
             elif mine >= 0:
-                yield f"{format_month(m)} {actor} faced a choice history's path never posed: " + (
-                    f"'{d.options[mine].label}'"
+                found.append(
+                    (
+                        m,
+                        f"{format_month(m)} {actor} faced a choice history's path never posed: "
+                        f"'{d.options[mine].label}'",
+                    )
                 )
             else:
-                yield f"{actor} never faced the choice of {format_month(rm)} ({d.spec.id})"
+                found.append(
+                    (
+                        rm,
+                        f"{format_month(rm)} on history's path {actor} chose "
+                        f"'{d.options[theirs].label}'; on yours that choice never arose",
+                    )
+                )
         for ev in sc.events:
             if ev.past:
                 continue
             m, rm = int(s.event_month[0, ev.index]), int(r.event_month[0, ev.index])
             if m >= 0 and rm < 0 and start <= m < until:
-                yield f"{format_month(m)} happened only on your path: {ev.spec.title}"
+                found.append((m, f"{format_month(m)} happened only on your path: {ev.spec.title}"))
             elif rm >= 0 and m < 0 and start <= rm < min(until, self.model.month):
-                yield f"{format_month(rm)} happened on history's path, not on yours: " + (
-                    ev.spec.title
+                found.append(
+                    (
+                        rm,
+                        f"{format_month(rm)} happened on history's path, not on yours: "
+                        f"{ev.spec.title}",
+                    )
                 )
             elif m >= 0 and rm >= 0 and start <= m < until and abs(m - rm) >= 6:
-                yield f"{format_month(m)} came {_months_off(m - rm)}: {ev.spec.title}"
+                found.append((m, f"{format_month(m)} came {_months_off(m - rm)}: {ev.spec.title}"))
+        found.sort(key=lambda item: item[0])  # stable: decisions first within a month
+        return [text for _, text in found]
 
     def export_report(self, out: Path) -> Path:
         """Write the offline HTML report of this run (``frontline compare``'s) and the debrief."""
@@ -898,8 +924,9 @@ class Session:
         )
         divergences = (
             "".join(
-                f"<h3>{esc(d.month)}: {esc(d.chosen)}</h3><p><small>{esc(d.prompt)}</small><br>"
-                f"History: {esc(d.historical)}</p><ul>"
+                f"<h3>{esc(d.month)}: {esc(d.chosen)}</h3><p class=ci>{esc(d.prompt)}"
+                + (f"<br><i>{esc(d.timing)}.</i>" if d.timing else "")
+                + f"</p><p>History: {esc(d.historical)}</p><ul>"
                 + "".join(f"<li>{esc(f)}</li>" for f in d.followed)
                 + "</ul>"
                 for d in debrief.divergences
@@ -920,6 +947,35 @@ class Session:
         path = out / "debrief.html"
         write_atomic(path, page)
         return path
+
+
+def recorded_month(spec: DecisionSpec) -> int | None:
+    """The month in which history posed a decision: the first of its window, or its date.
+
+    That is the month the recorded path pins it to (``sim.skill``), and the moment its
+    prompt describes; None for a decision with a ``when`` trigger alone.
+    """
+    month = spec.date if spec.date is not None else (spec.window or (None,))[0]
+    return None if month is None else parse_month(month)
+
+
+def timing_words(spec: DecisionSpec, month: int) -> str:
+    """Words for a decision that arises in another month than history's, else "".
+
+    A decision with a trigger can come years earlier or later than it did (the Badaber
+    ultimatum of June 1960 may come in 1965), while its prompt tells history's moment.
+    """
+    recorded = recorded_month(spec)
+    if recorded is None or recorded == month:
+        return ""
+    years, months = divmod(abs(month - recorded), 12)
+    span = " and ".join(
+        f"{n} {unit}{'s' if n > 1 else ''}" for n, unit in ((years, "year"), (months, "month")) if n
+    )
+    return (
+        f"History posed this choice in {month_words(recorded)}, "
+        f"{span} {'earlier' if month > recorded else 'later'}"
+    )
 
 
 def _months_off(delta: int) -> str:

@@ -133,14 +133,22 @@ def text_box(
 
 
 def fitting_text_box(
-    manager: pygame_gui.UIManager, rect: pygame.Rect, html: str, class_id: str = "@body"
+    manager: pygame_gui.UIManager,
+    rect: pygame.Rect,
+    html: str,
+    class_id: str = "@body",
+    container: Any = None,
+    least: int = 0,
 ) -> pygame_gui.elements.UITextBox:
-    """A text box as tall as its text, up to ``rect``'s height (then it scrolls)."""
-    box = text_box(manager, pygame.Rect(rect.x, rect.y, rect.width, -1), html, class_id)
-    if box.rect.height <= rect.height:
+    """A text box as tall as its text, from ``least`` up to ``rect``'s height (then it scrolls)."""
+    box = text_box(manager, pygame.Rect(rect.x, rect.y, rect.width, -1), html, class_id, container)
+    if least <= box.rect.height <= rect.height:
         return box
     box.kill()
-    return text_box(manager, rect, html, class_id)
+    height = least if box.rect.height < least else rect.height
+    return text_box(
+        manager, pygame.Rect(rect.x, rect.y, rect.width, height), html, class_id, container
+    )
 
 
 def text_width(manager: pygame_gui.UIManager, text: str, theme_id: str) -> int:

@@ -28,7 +28,7 @@ def divergences_html(d: Debrief) -> str:
     for v in d.divergences:
         parts.append(
             f"<br><b>{v.month}</b>: you chose <i>{esc(v.chosen)}</i>; history: "
-            f"<i>{esc(v.historical)}</i>"
+            f"<i>{esc(v.historical)}</i>" + (f" ({esc(v.timing)})" if v.timing else "")
         )
         parts += [f"• {esc(f)}" for f in v.followed[:8]]
         if len(v.followed) > 8:

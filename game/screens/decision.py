@@ -11,7 +11,7 @@ import pygame_gui
 
 from game.screen import Pop, Screen, Transition
 from game.session import AdvisorRow, DecisionView, OptionForecast, Session
-from game.widgets import button, esc, label, oid, text_box
+from game.widgets import button, esc, fitting_text_box, label, oid, text_box
 from sim.actors import StateNames
 from sim.text import signed
 
@@ -146,10 +146,13 @@ class DecisionScreen(Screen):
             container=box,
             shorten=True,  # the scenario names the state
         )
-        prompt_h = px(92)
-        text_box(
-            m, pygame.Rect(px(16), px(48), inner, prompt_h), esc(v.prompt), "@body", container=box
-        )
+        prompt = esc(v.prompt)
+        if v.timing:  # the prompt tells history's moment, and this is another
+            prompt += f"<br><i>{esc(v.timing)}: the text above tells that moment.</i>"
+        # as tall as the prompt needs, from three lines' room up to five's (then it scrolls)
+        prompt_h = fitting_text_box(
+            m, pygame.Rect(px(16), px(48), inner, px(140)), prompt, container=box, least=px(92)
+        ).rect.height
         source = label(
             m,
             pygame.Rect(px(16), px(50) + prompt_h, inner, px(20)),

@@ -15,6 +15,7 @@ from game import look
 from game.forecast import Forecaster, ForecastResult
 from game.options import UI_SCALE_RANGE
 from game.saves import SaveError, autosave, list_saves, read_save, save_game, write_save
+from game.screens.debrief import divergences_html
 from game.session import Session, Settings, forecasts, rollouts
 from sim.actors import ACTORS, INDEX
 from sim.calendar import format_month, parse_month
@@ -590,3 +591,79 @@ def test_every_text_of_a_game_names_the_states_as_its_scenario_does(
     paper = "The Changing Dynamics of Pakistan's Relations with the Former Soviet Union"
     for words in (" ".join(texts), page, report.replace(paper, "")):
         assert "Pakistan" not in words and "Soviet Union" not in words
+
+
+LATE_DECISION = """
+  - id: answer-the-clash
+    actor: PAK
+    window: [1950-02, 1951-06]
+    when: {fired: border-clash}
+    prompt: February 1950. India has massed troops on the border. How should Pakistan answer?
+    options:
+      - id: protest
+        label: Protest to the United Nations
+        historical: true
+      - id: mobilise
+        label: Mobilise in turn
+        effects:
+          - denounce: {actor: PAK, target: IND}
+    source: {section: "Test"}
+"""
+
+
+def test_a_decision_that_comes_later_than_in_history_says_when_history_posed_it(
+    tmp_path: Path,
+) -> None:
+    """Its prompt tells history's moment; the dialog and the debrief say that it is another."""
+    path = tmp_path / "late.yaml"
+    path.write_text((FIXTURES / "tiny.yaml").read_text() + LATE_DECISION, encoding="utf-8")
+    session = Session.start(Settings(str(path), "PAK", seed=0))
+    views = {}
+    while not session.done:
+        session.step()
+        if session.waiting:
+            view = session.decision()
+            views[view.id] = (session.model.month, view)
+            session.decide("mobilise" if view.id == "answer-the-clash" else session.ai_option())
+    on_time_month, on_time = views["pick-a-camp"]  # a fixed date: always history's month
+    assert on_time_month == parse_month("1950-06") and on_time.timing == ""
+    month, late = views["answer-the-clash"]  # it waits for the clash, after February 1950
+    assert month > parse_month("1950-02")
+    years, months = divmod(month - parse_month("1950-02"), 12)
+    assert late.timing.startswith("History posed this choice in February 1950, ")
+    assert late.timing.endswith(" earlier") and f"{months} month" in late.timing
+    assert (f"{years} year" in late.timing) == (years > 0)
+
+
+def test_the_debrief_says_when_history_posed_a_choice_that_came_at_another_time() -> None:
+    """The Badaber ultimatum of June 1960 comes in April 1965 in this run (seed 0)."""
+    session = Session.start(Settings("baseline", "PAK", seed=0))
+    late = None
+    while session.model.month < parse_month("1969-01"):
+        session.step()
+        if session.waiting:
+            view = session.decision()
+            if view.id == "answer-to-khrushchev-1960":
+                late = (session.model.month, view)
+                history = load_record().decisions
+                taken = next(d.option for d in history if d.id == view.id)
+                session.decide(next(o.id for o in view.options if o.id != taken))
+            else:
+                session.decide(session.ai_option())
+    assert late is not None, "the decision did not arise by 1969: choose another seed"
+    month, view = late
+    assert month != parse_month("1960-06"), "it came on time: choose another seed"
+    assert view.timing.startswith("History posed this choice in June 1960, ")
+    divergence = next(
+        d for d in session.debrief().divergences if d.decision == "answer-to-khrushchev-1960"
+    )
+    assert divergence.timing == view.timing and divergence.month == format_month(month)
+    debrief = session.debrief()
+    assert view.timing in divergences_html(debrief)
+    for d in debrief.divergences:  # what followed each, in the order of the months
+        months = [f[:7] for f in d.followed if f[:4].isdigit()]
+        assert months == sorted(months)
+    followed = [f for d in debrief.divergences for f in d.followed]
+    # a choice that arose on history's path alone is named by what was chosen there, not by id
+    never = [f for f in followed if "never arose" in f]
+    assert never and all("'" in f and not f.endswith(")") for f in never)
