@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from frontline.batch import verified_batch
+from frontline.batch import Manifest, verified_batch
 from frontline.compare import TREND_COLOURS, html_head, png, pyplot, titled
 from frontline.fidelity import NULL_RUNS
 from frontline.files import write_set
@@ -151,6 +151,22 @@ def _scenario(name: str, spec: BatchSpec) -> CompiledScenario | None:
         return None
 
 
+def changed_since(manifest: Manifest) -> bool | None:
+    """Whether a batch's scenario files or the recorded history have changed since it ran.
+
+    None where a scenario no longer loads. The runs are the batch's either way; what the
+    report draws from the files (the states' names, the null models) is drawn from them as
+    they are now, so the report says so where they differ.
+    """
+    from sim.batch import check, fingerprint
+
+    try:
+        check(manifest.spec)  # the files as they are now, not as a process read them before
+        return fingerprint(manifest.spec) != manifest.fingerprint
+    except (ScenarioError, OSError):
+        return None
+
+
 def _nulls(scenario: CompiledScenario, spec: BatchSpec, record: Record) -> dict[str, Any]:
     """The free-run agreement of the null models on a batch's scenario.
 
@@ -167,12 +183,16 @@ def _median(value: float | None) -> str:
 
 
 def write_batch_report(
-    results: Path, record: Record | Callable[[list[str]], Record], out: Path
+    results: Path,
+    record: Record | Callable[[list[str]], Record],
+    out: Path,
+    say: Callable[[str], None] | None = None,
 ) -> Path:
     """Write the report of a batch's results folder into ``out``; return the HTML path.
 
     ``record`` is the record, or a function that gives it once the batch's event and
     decision ids are known (from its columns: the caller checks the record against them).
+    ``say`` is given the report's note where the files have changed since the batch ran.
     """
     manifest, chunk_files = verified_batch(results)
     spec = manifest.spec
@@ -181,6 +201,9 @@ def write_batch_report(
         ids = [c.split(".", 1)[1] for c in df.columns if c.startswith(("choice.", "event."))]
         record = record(ids)
     groups = _groups(df, spec)
+    changed = changed_since(manifest)
+    if changed is not False and say is not None:
+        say(CHANGED_WORDS[changed])
     scenarios = {name: _scenario(name, spec) for name in spec.scenarios}
     # the states as the batch's scenarios call them, where they agree (else the usual names);
     # a scenario that no longer loads says nothing, so with one the usual names stand
@@ -194,7 +217,7 @@ def write_batch_report(
     files.update(sweep_images)
     esc = html.escape
     summary_rows = []
-    summary: dict[str, Any] = {"runs": len(df), "groups": {}}
+    summary: dict[str, Any] = {"runs": len(df), "scenarios_changed": changed, "groups": {}}
     for label, part in groups:
         d = interval(part["decision_agreement"].to_numpy(dtype=np.float64))
         p = interval(part["phase_agreement"].to_numpy(dtype=np.float64))
@@ -255,7 +278,7 @@ def write_batch_report(
 <p>Scenarios: {esc(", ".join(spec.scenarios))}; seed {spec.seed}; {spec.runs} runs per
 combination. Source of the history: Ayaz, Nawaz &amp; Ullah (2025), <i>Global Foreign
 Policies Review</i> VIII(III), 15&ndash;22.</p>
-<h2>How close to history</h2>
+{_changed_html(changed)}<h2>How close to history</h2>
 <p>Each group's runs, and below them the same figures for two models that know nothing,
 run on each scenario: every option equally likely (uniform choice), and each actor's weights
 drawn at random (random weights).</p>
@@ -272,6 +295,22 @@ drawn at random (random weights).</p>
     files["index.html"] = page
     write_set(out, files)  # one set: a report killed while written is never half old
     return out / "index.html"
+
+
+CHANGED_WORDS = {
+    True: "The scenario files or the recorded history have changed since this batch ran. "
+    "The runs are the batch's; the states' names and the null models' figures come from the "
+    "files as they are now.",
+    None: "A scenario of this batch no longer loads: the null models are left out and the "
+    "states have their usual names.",
+}
+"""What the report says where the files are not as the batch found them (``changed_since``)."""
+
+
+def _changed_html(changed: bool | None) -> str:
+    if changed is False:
+        return ""
+    return f"<p><b>Note.</b> {html.escape(CHANGED_WORDS[changed])}</p>"
 
 
 def _fmt(i: dict[str, float | None]) -> str:

@@ -433,7 +433,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if kind == "batch":
         from frontline.batch_report import write_batch_report
 
-        index = write_batch_report(target, lambda ids: _record(args.record, [], other_ids=ids), out)
+        index = write_batch_report(
+            target,
+            lambda ids: _record(args.record, [], other_ids=ids),
+            out,
+            say=_note,
+        )
     elif kind == "saved run":
         file = target / "run.json" if target.is_dir() else target
         if target.is_dir() and not file.exists():
@@ -463,6 +468,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         index = write_report(model, record, out, title)
     sys.stdout.write(f"Wrote {index}\n")
     return 0
+
+
+def _note(text: str) -> None:
+    """A note for the user on standard error, beside the command's output."""
+    sys.stderr.write(f"Note: {text}\n")
 
 
 def _compare_against(args: argparse.Namespace) -> int:

@@ -227,6 +227,36 @@ def test_compare_reads_a_batch_with_fan_charts_option_shares_and_sweeps(tmp_path
     assert summary["runs"] == 24 and len(summary["groups"]) == 2
 
 
+def test_the_batch_report_says_when_its_scenario_has_changed_since_the_batch_ran(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The nulls and the names come from the files as they are now: the report says so."""
+    scenario = tiny_copy(tmp_path)
+    out = tmp_path / "b"
+    command = ["batch", str(scenario), "--runs", "4", "--workers", "1", "--quiet"]
+    assert main([*command, "--out", str(out)]) == 0
+
+    def compare(report: str) -> tuple[str, dict[str, Any], str]:
+        capsys.readouterr()
+        assert main(["compare", str(out), "--out", str(tmp_path / report)]) == 0
+        page = (tmp_path / report / "index.html").read_text()
+        summary = json.loads((tmp_path / report / "summary.json").read_text())
+        return page, summary, capsys.readouterr().err
+
+    page, summary, err = compare("as-ran")
+    assert summary["scenarios_changed"] is False and "Note" not in page + err
+    assert "null: uniform choice" in page
+    edit(scenario)
+    page, summary, err = compare("edited")
+    assert summary["scenarios_changed"] is True
+    assert "have changed since this batch ran" in page and "have changed since" in err
+    assert "null: uniform choice" in page  # the nulls of the file as it is now, so named
+    scenario.unlink()
+    page, summary, err = compare("gone")
+    assert summary["scenarios_changed"] is None and summary["nulls"] == {str(scenario): None}
+    assert "no longer loads" in page and "no longer loads" in err
+
+
 def test_the_batch_report_names_the_states_as_its_scenarios_do(
     tmp_path: Path, figure_texts: list[str]
 ) -> None:
