@@ -16,9 +16,12 @@ that wants true or false still takes ``yes`` and ``no``: the schema reads them).
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -223,18 +226,46 @@ def _dotted(path: Path_) -> str:
 dotted = _dotted
 
 
+PARSED_KEPT: Final = 32
+"""How many parsed files a process keeps (``read_yaml``): every built-in scenario and more."""
+
+_parsed: OrderedDict[tuple[str, bytes], tuple[Document | None, list[Problem]]] = OrderedDict()
+
+
 def read_yaml(path: Path, shown_as: str | None = None) -> tuple[Document | None, list[Problem]]:
-    """Read ``path`` as plain YAML data; return the document or the problems that stop it."""
+    """Read ``path`` as plain YAML data; return the document or the problems that stop it.
+
+    The file is read every time, and parsed once per content: a scenario extending the
+    baseline, checked beside it, or each combination of a sweep would otherwise parse the
+    same bytes again (a twentieth of a second each for the baseline). A parse is kept by
+    the hash of the bytes, never by a file's name or time, so an edited file is parsed
+    anew however soon; and each caller gets its own copy of the data, which loading a
+    scenario changes.
+    """
     name = shown_as or str(path)
     try:
         raw = read_bounded(path, MAX_FILE_BYTES)
     except UnreadableFile as exc:
         return None, [Problem(name, 0, "", str(exc))]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(name, 0, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
-    return parse_yaml(text, name)
+    key = (name, hashlib.sha256(raw).digest())
+    kept = _parsed.get(key)
+    if kept is None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problem = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+            kept = None, [Problem(name, 0, "", problem)]
+        else:
+            kept = parse_yaml(text, name)
+        _parsed[key] = kept
+        if len(_parsed) > PARSED_KEPT:
+            _parsed.popitem(last=False)
+    else:
+        _parsed.move_to_end(key)
+    doc, problems = kept
+    if doc is None:
+        return None, list(problems)
+    return replace(doc, data=copy.deepcopy(doc.data), lines=dict(doc.lines)), []
 
 
 def parse_yaml(text: str, name: str) -> tuple[Document | None, list[Problem]]:

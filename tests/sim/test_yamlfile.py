@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim import ScenarioError, load_scenario
-from sim.yamlfile import parse_yaml
+from sim.yamlfile import parse_yaml, read_yaml
 
 TINY = Path(__file__).resolve().parent.parent / "fixtures" / "tiny.yaml"
 
@@ -132,3 +132,28 @@ def test_a_value_its_explicit_tag_cannot_read_is_a_problem_not_a_crash(text: str
     (problem,) = problems
     assert (problem.line, problem.path) == (2, "a.b")
     assert "is not a value of YAML tag" in problem.message
+
+
+def test_a_file_edited_at_once_to_the_same_size_is_read_anew(tmp_path: Path) -> None:
+    """Parses are kept by content, not by name, size or time: no stale scenario."""
+    path = tmp_path / "s.yaml"
+    path.write_text("a: 10\nb: [x, y]\n")
+    first, _ = read_yaml(path)
+    path.write_text("a: 40\nb: [x, z]\n")  # the same size, within the same clock tick
+    second, _ = read_yaml(path)
+    assert first is not None and second is not None
+    assert first.data == {"a": 10, "b": ["x", "y"]} and second.data == {"a": 40, "b": ["x", "z"]}
+
+
+def test_what_one_reader_changes_in_its_data_the_next_does_not_see(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("a: 10\nb: [x, y]\n")
+    first, _ = read_yaml(path)
+    assert first is not None
+    first.data["b"].append("changed")  # loading a scenario writes its `set:` and `force:`
+    first.lines[("b",)] = 99
+    again, _ = read_yaml(path)
+    assert again is not None and again.data == {"a": 10, "b": ["x", "y"]}
+    assert again.line_of(("b",)) == 2
+    path.write_bytes(b"a: \xff\n")  # a problem is given again as well
+    assert read_yaml(path)[1] == read_yaml(path)[1] != []
