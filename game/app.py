@@ -37,10 +37,13 @@ class App:
         pygame.key.set_repeat(400, 60)
         self.options = options
         self.fullscreen = False
-        self.window = self._windowed(options.size)
+        self.first_size = options.size or look.first_window(
+            pygame.display.get_desktop_sizes(), pygame.display.get_driver()
+        )
+        self.window = self._windowed(self.first_size)
         # the UI scale asked for (--ui-scale, - and =, or what suits the window), and the one
         # shown: the same, or less if the screens would not fit the window at it
-        self.wanted = options.ui_scale or look.auto_scale(options.size)
+        self.wanted = options.ui_scale or look.auto_scale(self.first_size)
         self.scale = look.fitting_scale(self.size, self.wanted)
         self.manager = self._new_manager()
         self.stack: list[Screen] = []
@@ -134,7 +137,7 @@ class App:
         if self.fullscreen:
             self.window = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
         else:
-            self.window = self._windowed(self.options.size)
+            self.window = self._windowed(self.first_size)
         self.relayout()
 
     def set_scale(self, scale: float) -> None:

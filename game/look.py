@@ -32,6 +32,31 @@ multiplied by ``s``.
 """
 
 
+SCREEN_ROOM = (40, 100)
+"""What a window given no size leaves of the screen, across and down: room for a taskbar and
+the window's title bar, so that nothing of it is out of sight on a 1366x768 laptop."""
+
+HEADLESS_DRIVERS = ("dummy", "offscreen")
+"""SDL's video drivers without a screen, whose desktop size means nothing."""
+
+
+def first_window(desktops: list[tuple[int, int]], driver: str) -> tuple[int, int]:
+    """The window to open when no size is given: ``BASE_SIZE``, or less where the screen is.
+
+    ``desktops`` are the screens' sizes (``pygame.display.get_desktop_sizes``), the first
+    the one the window opens on; never less than the smallest window the screens fit at
+    the smallest UI scale.
+    """
+    if driver in HEADLESS_DRIVERS or not desktops:
+        return BASE_SIZE
+    least = window_for(SCALES[0])
+    width, height = desktops[0]
+    return (
+        max(least[0], min(BASE_SIZE[0], width - SCREEN_ROOM[0])),
+        max(least[1], min(BASE_SIZE[1], height - SCREEN_ROOM[1])),
+    )
+
+
 def auto_scale(size: tuple[int, int]) -> float:
     """The UI scale that suits a window: 1 at 1280x800, larger on bigger screens."""
     ratio = min(size[0] / BASE_SIZE[0], size[1] / BASE_SIZE[1])

@@ -37,7 +37,7 @@ class PlayOptions:
     autoplay: bool = False
     until: str | None = None
     screenshots: Path | None = None
-    size: tuple[int, int] = (1280, 800)
+    size: tuple[int, int] | None = None  # None: 1280x800, or less on a smaller screen
     fullscreen: bool = False
     ui_scale: float | None = None
 
@@ -76,7 +76,9 @@ def add_play_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", metavar="YYYY-MM", help="with --autoplay: stop at this month")
     parser.add_argument("--screenshots", metavar="DIR", help="save one PNG of each screen type")
     parser.add_argument(
-        "--size", metavar="WxH", default="1280x800", help="window size (default 1280x800)"
+        "--size",
+        metavar="WxH",
+        help="window size (default 1280x800, or less where the screen is smaller)",
     )
     parser.add_argument("--fullscreen", action="store_true", help="start in fullscreen (F11)")
     parser.add_argument(
@@ -84,15 +86,21 @@ def add_play_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def check(args: argparse.Namespace) -> PlayOptions:
-    """The arguments as ``PlayOptions``; ValueError with a message if one is wrong."""
-    match = re.fullmatch(r"([0-9]{1,5})[xX]([0-9]{1,5})", (args.size or "").strip())
+def window_size(text: str) -> tuple[int, int]:
+    """``--size WxH`` as (width, height); ValueError with a message if it is not one."""
+    match = re.fullmatch(r"([0-9]{1,5})[xX]([0-9]{1,5})", text.strip())
     if not match:
-        raise ValueError(f"--size: expected WIDTHxHEIGHT such as 1280x800, got {args.size!r}")
+        raise ValueError(f"--size: expected WIDTHxHEIGHT such as 1280x800, got {text!r}")
     size = (int(match.group(1)), int(match.group(2)))
     if size[0] < SMALLEST_WINDOW[0] or size[1] < SMALLEST_WINDOW[1]:
         least = "x".join(str(n) for n in SMALLEST_WINDOW)
-        raise ValueError(f"--size: the smallest window is {least}, got {args.size}")
+        raise ValueError(f"--size: the smallest window is {least}, got {text}")
+    return size
+
+
+def check(args: argparse.Namespace) -> PlayOptions:
+    """The arguments as ``PlayOptions``; ValueError with a message if one is wrong."""
+    size = None if args.size is None else window_size(args.size)
     if args.until is not None:
         if not args.autoplay:
             raise ValueError("--until works with --autoplay")

@@ -223,6 +223,40 @@ def test_the_smallest_ui_scale_fits_the_least_window_said_to_fit_it_however_shap
     assert misfits(size, look.SCALES[0], waiting) == []
 
 
+@pytest.mark.parametrize(
+    ("desktop", "window"),
+    [
+        ((1920, 1080), (1280, 800)),  # room to spare: the size the layout is designed for
+        ((1366, 768), (1280, 668)),  # the school laptop: the whole window in sight
+        ((1280, 720), (1240, 620)),
+        ((800, 600), (760, 500)),
+        ((640, 480), look.window_for(look.SCALES[0])),  # never below what the screens need
+    ],
+)
+def test_a_window_given_no_size_fits_the_screen_it_opens_on(
+    desktop: tuple[int, int], window: tuple[int, int]
+) -> None:
+    assert look.first_window([desktop, (3840, 2160)], "windows") == window
+    assert look.first_window([desktop], "dummy") == look.BASE_SIZE  # no screen to fit
+    assert look.first_window([], "x11") == look.BASE_SIZE
+
+
+def test_a_size_given_is_the_window_and_none_given_is_the_first_window() -> None:
+    app = App(PlayOptions(size=(1100, 700)))
+    try:
+        assert app.size == (1100, 700) and app.first_size == (1100, 700)
+    finally:
+        app.shutdown()
+    app = App(PlayOptions())
+    try:  # headless here: the designed size
+        assert app.size == look.BASE_SIZE == app.first_size
+        app.toggle_fullscreen()
+        app.toggle_fullscreen()  # back to the window it opened with
+        assert app.size == look.BASE_SIZE
+    finally:
+        app.shutdown()
+
+
 def key(k: int) -> pygame.event.Event:
     return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="", scancode=0)
 
