@@ -869,8 +869,6 @@ class FrontlineModel(mesa.Model):
         self._contexts: dict[int, Context] = {}
         self.structure = Structure(scenario.spec.dynamics, scenario.rules.bond)
         self.static_cache = StaticCache()
-        self._ahead_key: tuple[int, int] | None = None
-        self._ahead: list[tuple[CompiledEvent, int]] = []
         self._follow_month = -1
         self._follow: list[CompiledDecision] = []
         self._choosing: dict[tuple[int, int], tuple[F64, F64]] = {}
@@ -1026,11 +1024,14 @@ class FrontlineModel(mesa.Model):
         ctx = self.context(m)
         for k in self._by_month_events[m - self.scenario.start]:
             ev = self.scenario.events[k]
-            mask: B = s.event_month[:, k] < 0
             if ev.pinned is not None:
+                mask: B = s.event_month[:, k] < 0
                 mask &= m == ev.pinned
             else:
-                chance = ev.chance(s, m)
+                mask = ev.may(s, m)
+                if not anywhere(mask):
+                    continue  # fired everywhere already, or its condition holds nowhere
+                chance = ev.chance(s, m, mask)
                 mask &= chance > 0
                 if anywhere(mask) and anywhere(chance < 1.0):
                     rows = where_true(mask)  # a draw only where the event may fire
@@ -1199,25 +1200,28 @@ class FrontlineModel(mesa.Model):
         r, n = s.replicates, len(trials)
         ids, base, each = [], [], []
         changed = [t.changed(s) for t in trials] if written is None else written
+        anything = frozenset().union(*changed)  # what some option wrote: most events read none
         joined = WorldState.stacked([s, *trials]) if r * (1 + n) <= JOINED else None
         for ev, months in self._open_ahead(horizon):
-            moved = [not ev.reads.isdisjoint(c) for c in changed]
-            if not any(moved):
+            if ev.reads.isdisjoint(anything):
                 continue  # no option wrote anything its chance reads
+            moved = [not ev.reads.isdisjoint(c) for c in changed]
             if all(ev.may_reads.isdisjoint(c) for c in changed) and not anywhere(ev.may(s, month)):
                 continue  # it may fire nowhere, with or without any option: no chance moves
             if joined is not None:  # a few replicates: every state's chance in one call
                 every = 1.0 - (1.0 - ev.chance(joined, month)) ** months
-                parts = [every[k * r : (k + 1) * r] for k in range(1 + n)]
+                blocks = every.reshape(1 + n, r)  # a block of rows per state, in order
+                for k, m in enumerate(moved, start=1):
+                    if not m:  # wrote nothing the chance reads: the state's own chance
+                        blocks[k] = blocks[0]
+                without, options = blocks[0], blocks[1:].T  # views: no copy, no stack
             else:
-                parts = [1.0 - (1.0 - ev.chance(s, month)) ** months]
-                parts += [
-                    1.0 - (1.0 - ev.chance(t, month)) ** months if m else parts[0]
+                without = 1.0 - (1.0 - ev.chance(s, month)) ** months
+                withs = [
+                    1.0 - (1.0 - ev.chance(t, month)) ** months if m else without
                     for t, m in zip(trials, moved, strict=True)
                 ]
-            without = parts[0]
-            withs = [p if m else without for p, m in zip(parts[1:], moved, strict=True)]
-            options = np.stack(withs, axis=1)
+                options = np.stack(withs, axis=1)
             if np.abs(options - without[:, None]).max() <= FORESEEN:
                 continue
             ids.append(ev.spec.id)
@@ -1240,17 +1244,9 @@ class FrontlineModel(mesa.Model):
             ]
         return self._follow
 
-    def _open_ahead(self, horizon: int) -> list[tuple[CompiledEvent, int]]:
+    def _open_ahead(self, horizon: int) -> tuple[tuple[CompiledEvent, int], ...]:
         """The events open in the next ``horizon`` months, each with how many of them it is."""
-        key = (self.month, horizon)
-        if self._ahead_key != key:
-            self._ahead_key = key
-            self._ahead = []
-            for ev in self.scenario.events:
-                months = min(ev.last, self.month + horizon) - max(ev.first, self.month + 1) + 1
-                if months > 0 and not ev.past:
-                    self._ahead.append((ev, months))
-        return self._ahead
+        return self.scenario.open_ahead(self.month, horizon)
 
     def advise(self) -> Explanation:
         """The AI's scores for the pending human decision (the advisor's view)."""
