@@ -350,7 +350,8 @@ def softmax(changes: F64, weights: F64, temperature: F64) -> F64:
     """
     totals = rowsum(changes * weights[:, None, :])
     with np.errstate(over="ignore"):  # a tiny temperature: -inf, whose weight is 0
-        logits = (totals - totals.max(axis=1, keepdims=True)) / temperature[:, None]
+        # the ufunc's own reduction: what ndarray.max calls, without its Python wrapper
+        logits = (totals - np.maximum.reduce(totals, axis=1, keepdims=True)) / temperature[:, None]
     e = np.exp(logits)
     out: F64 = e / rowsum(e)[:, None]
     return out
@@ -477,10 +478,10 @@ class StateAgent(mesa.Agent):
                         answers.append(follow_id)
                     answering[which == k, o] = answers.index(follow_id)
                 answered[:, o] = picks
-            else:
-                changed = trial.changed(s)
+                written.append(changed)
+            elif foresight:  # what it wrote, for the events it may make likelier
+                written.append(trial.changed(s))
             trials.append(trial)
-            written.append(changed)
         seen: tuple[str, ...] = ()
         chances = np.zeros((r, n, 0))
         chances_base = np.zeros((r, 0))
@@ -869,9 +870,7 @@ class FrontlineModel(mesa.Model):
         self._contexts: dict[int, Context] = {}
         self.structure = Structure(scenario.spec.dynamics, scenario.rules.bond)
         self.static_cache = StaticCache()
-        self._follow_month = -1
-        self._follow: list[CompiledDecision] = []
-        self._choosing: dict[tuple[int, int], tuple[F64, F64]] = {}
+        self._choosing: dict[tuple[int, int], tuple[F64, F64]] = {}  # by actor and leader
         self.lookahead_cache = StaticCache()  # the states the AI answers for, and their trials
         self._by_month_events, self._by_month_decisions = scenario.schedule
         self.state = self._initial_state()
@@ -928,8 +927,13 @@ class FrontlineModel(mesa.Model):
         return self._capabilities.for_year(month // 12)
 
     def choosing(self, actor: int) -> tuple[F64, F64]:
-        """An actor's weights (R, 4) and temperatures (R,) this month, per replicate."""
-        key = (actor, self.month)
+        """An actor's weights (R, 4) and temperatures (R,) this month, per replicate.
+
+        Kept while the same leader is in office: they change with nothing else, and the AI
+        asks for them at every decision (the scenario holds the leaders' modifiers, so their
+        identity names the leader).
+        """
+        key = (actor, id(self.scenario.leader_modifiers(actor, self.month)))
         cached = self._choosing.get(key)
         if cached is not None:
             return cached
@@ -1206,7 +1210,7 @@ class FrontlineModel(mesa.Model):
             if ev.reads.isdisjoint(anything):
                 continue  # no option wrote anything its chance reads
             moved = [not ev.reads.isdisjoint(c) for c in changed]
-            if all(ev.may_reads.isdisjoint(c) for c in changed) and not anywhere(ev.may(s, month)):
+            if ev.may_reads.isdisjoint(anything) and not anywhere(ev.may(s, month)):
                 continue  # it may fire nowhere, with or without any option: no chance moves
             if joined is not None:  # a few replicates: every state's chance in one call
                 every = 1.0 - (1.0 - ev.chance(joined, month)) ** months
@@ -1231,18 +1235,10 @@ class FrontlineModel(mesa.Model):
             return (), np.zeros((r, 0)), np.zeros((r, n, 0))
         return tuple(ids), np.stack(base, axis=1), np.stack(each, axis=2)
 
-    def open_within_lookahead(self) -> list[CompiledDecision]:
+    def open_within_lookahead(self) -> tuple[CompiledDecision, ...]:
         """The decisions with a condition that may fall due within the look-ahead from now."""
-        month = self.month
-        if self._follow_month != month:
-            horizon = self.scenario.spec.dynamics.lookahead_months
-            self._follow_month = month
-            self._follow = [
-                d
-                for d in self.scenario.decisions
-                if d.when is not None and d.last >= month and d.first <= month + horizon
-            ]
-        return self._follow
+        horizon = self.scenario.spec.dynamics.lookahead_months
+        return self.scenario.open_within(self.month, horizon)
 
     def _open_ahead(self, horizon: int) -> tuple[tuple[CompiledEvent, int], ...]:
         """The events open in the next ``horizon`` months, each with how many of them it is."""

@@ -276,6 +276,26 @@ class CompiledScenario:
             out = self._ahead[key] = tuple(found)
         return out
 
+    def open_within(self, month: int, horizon: int) -> tuple[CompiledDecision, ...]:
+        """The decisions with a condition that may fall due in ``month`` or ``horizon`` after.
+
+        Kept as ``open_ahead`` is, for the same reasons.
+        """
+        key = (month, horizon)
+        out = self._within.get(key)
+        if out is None:
+            out = self._within[key] = tuple(
+                d
+                for d in self.decisions
+                if d.when is not None and d.last >= month and d.first <= month + horizon
+            )
+        return out
+
+    @cached_property
+    def _within(self) -> dict[tuple[int, int], tuple[CompiledDecision, ...]]:
+        """What ``open_within`` has found, by month and horizon."""
+        return {}
+
     @cached_property
     def _ahead(self) -> dict[tuple[int, int], tuple[tuple[CompiledEvent, int], ...]]:
         """What ``open_ahead`` has found, by month and horizon."""
