@@ -1045,7 +1045,8 @@ def forecasts(
     source = int(np.flatnonzero(pending.mask)[0])
     start = model.month
     events_before = model.state.event_month[source].copy()
-    ensemble = model.branch_answers(options, n, int(request["seed"]), source=source)
+    # the forecast reads the ensemble's state at its milestones, never its recorded months
+    ensemble = model.branch_answers(options, n, int(request["seed"]), source=source, record=False)
     milestones = [parse_month(m) for m in request["milestones"]]
     pairs = forecast_pairs(str(request["actor"]))
     titles = [(ev.index, ev.spec.title) for ev in ensemble.scenario.events]

@@ -31,7 +31,7 @@ def rowsum(x: F64) -> F64:
     """Sum over the last axis in a fixed order (deterministic for any leading shape)."""
     acc = x[..., 0].copy()
     for k in range(1, x.shape[-1]):
-        acc = acc + x[..., k]
+        acc += x[..., k]  # in place: the same sums, no new array for each
     return acc
 
 

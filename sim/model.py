@@ -350,7 +350,8 @@ def softmax(changes: F64, weights: F64, temperature: F64) -> F64:
     """
     totals = rowsum(changes * weights[:, None, :])
     with np.errstate(over="ignore"):  # a tiny temperature: -inf, whose weight is 0
-        logits = (totals - totals.max(axis=1, keepdims=True)) / temperature[:, None]
+        # the ufunc's own reduction: what ndarray.max calls, without its Python wrapper
+        logits = (totals - np.maximum.reduce(totals, axis=1, keepdims=True)) / temperature[:, None]
     e = np.exp(logits)
     out: F64 = e / rowsum(e)[:, None]
     return out
@@ -477,10 +478,10 @@ class StateAgent(mesa.Agent):
                         answers.append(follow_id)
                     answering[which == k, o] = answers.index(follow_id)
                 answered[:, o] = picks
-            else:
-                changed = trial.changed(s)
+                written.append(changed)
+            elif foresight:  # what it wrote, for the events it may make likelier
+                written.append(trial.changed(s))
             trials.append(trial)
-            written.append(changed)
         seen: tuple[str, ...] = ()
         chances = np.zeros((r, n, 0))
         chances_base = np.zeros((r, 0))
@@ -869,11 +870,7 @@ class FrontlineModel(mesa.Model):
         self._contexts: dict[int, Context] = {}
         self.structure = Structure(scenario.spec.dynamics, scenario.rules.bond)
         self.static_cache = StaticCache()
-        self._ahead_key: tuple[int, int] | None = None
-        self._ahead: list[tuple[CompiledEvent, int]] = []
-        self._follow_month = -1
-        self._follow: list[CompiledDecision] = []
-        self._choosing: dict[tuple[int, int], tuple[F64, F64]] = {}
+        self._choosing: dict[tuple[int, int], tuple[F64, F64]] = {}  # by actor and leader
         self.lookahead_cache = StaticCache()  # the states the AI answers for, and their trials
         self._by_month_events, self._by_month_decisions = scenario.schedule
         self.state = self._initial_state()
@@ -930,8 +927,13 @@ class FrontlineModel(mesa.Model):
         return self._capabilities.for_year(month // 12)
 
     def choosing(self, actor: int) -> tuple[F64, F64]:
-        """An actor's weights (R, 4) and temperatures (R,) this month, per replicate."""
-        key = (actor, self.month)
+        """An actor's weights (R, 4) and temperatures (R,) this month, per replicate.
+
+        Kept while the same leader is in office: they change with nothing else, and the AI
+        asks for them at every decision (the scenario holds the leaders' modifiers, so their
+        identity names the leader).
+        """
+        key = (actor, id(self.scenario.leader_modifiers(actor, self.month)))
         cached = self._choosing.get(key)
         if cached is not None:
             return cached
@@ -1026,11 +1028,14 @@ class FrontlineModel(mesa.Model):
         ctx = self.context(m)
         for k in self._by_month_events[m - self.scenario.start]:
             ev = self.scenario.events[k]
-            mask: B = s.event_month[:, k] < 0
             if ev.pinned is not None:
+                mask: B = s.event_month[:, k] < 0
                 mask &= m == ev.pinned
             else:
-                chance = ev.chance(s, m)
+                mask = ev.may(s, m)
+                if not anywhere(mask):
+                    continue  # fired everywhere already, or its condition holds nowhere
+                chance = ev.chance(s, m, mask)
                 mask &= chance > 0
                 if anywhere(mask) and anywhere(chance < 1.0):
                     rows = where_true(mask)  # a draw only where the event may fire
@@ -1199,25 +1204,28 @@ class FrontlineModel(mesa.Model):
         r, n = s.replicates, len(trials)
         ids, base, each = [], [], []
         changed = [t.changed(s) for t in trials] if written is None else written
+        anything = frozenset().union(*changed)  # what some option wrote: most events read none
         joined = WorldState.stacked([s, *trials]) if r * (1 + n) <= JOINED else None
         for ev, months in self._open_ahead(horizon):
-            moved = [not ev.reads.isdisjoint(c) for c in changed]
-            if not any(moved):
+            if ev.reads.isdisjoint(anything):
                 continue  # no option wrote anything its chance reads
-            if all(ev.may_reads.isdisjoint(c) for c in changed) and not anywhere(ev.may(s, month)):
+            moved = [not ev.reads.isdisjoint(c) for c in changed]
+            if ev.may_reads.isdisjoint(anything) and not anywhere(ev.may(s, month)):
                 continue  # it may fire nowhere, with or without any option: no chance moves
             if joined is not None:  # a few replicates: every state's chance in one call
                 every = 1.0 - (1.0 - ev.chance(joined, month)) ** months
-                parts = [every[k * r : (k + 1) * r] for k in range(1 + n)]
+                blocks = every.reshape(1 + n, r)  # a block of rows per state, in order
+                for k, m in enumerate(moved, start=1):
+                    if not m:  # wrote nothing the chance reads: the state's own chance
+                        blocks[k] = blocks[0]
+                without, options = blocks[0], blocks[1:].T  # views: no copy, no stack
             else:
-                parts = [1.0 - (1.0 - ev.chance(s, month)) ** months]
-                parts += [
-                    1.0 - (1.0 - ev.chance(t, month)) ** months if m else parts[0]
+                without = 1.0 - (1.0 - ev.chance(s, month)) ** months
+                withs = [
+                    1.0 - (1.0 - ev.chance(t, month)) ** months if m else without
                     for t, m in zip(trials, moved, strict=True)
                 ]
-            without = parts[0]
-            withs = [p if m else without for p, m in zip(parts[1:], moved, strict=True)]
-            options = np.stack(withs, axis=1)
+                options = np.stack(withs, axis=1)
             if np.abs(options - without[:, None]).max() <= FORESEEN:
                 continue
             ids.append(ev.spec.id)
@@ -1227,30 +1235,14 @@ class FrontlineModel(mesa.Model):
             return (), np.zeros((r, 0)), np.zeros((r, n, 0))
         return tuple(ids), np.stack(base, axis=1), np.stack(each, axis=2)
 
-    def open_within_lookahead(self) -> list[CompiledDecision]:
+    def open_within_lookahead(self) -> tuple[CompiledDecision, ...]:
         """The decisions with a condition that may fall due within the look-ahead from now."""
-        month = self.month
-        if self._follow_month != month:
-            horizon = self.scenario.spec.dynamics.lookahead_months
-            self._follow_month = month
-            self._follow = [
-                d
-                for d in self.scenario.decisions
-                if d.when is not None and d.last >= month and d.first <= month + horizon
-            ]
-        return self._follow
+        horizon = self.scenario.spec.dynamics.lookahead_months
+        return self.scenario.open_within(self.month, horizon)
 
-    def _open_ahead(self, horizon: int) -> list[tuple[CompiledEvent, int]]:
+    def _open_ahead(self, horizon: int) -> tuple[tuple[CompiledEvent, int], ...]:
         """The events open in the next ``horizon`` months, each with how many of them it is."""
-        key = (self.month, horizon)
-        if self._ahead_key != key:
-            self._ahead_key = key
-            self._ahead = []
-            for ev in self.scenario.events:
-                months = min(ev.last, self.month + horizon) - max(ev.first, self.month + 1) + 1
-                if months > 0 and not ev.past:
-                    self._ahead.append((ev, months))
-        return self._ahead
+        return self.scenario.open_ahead(self.month, horizon)
 
     def advise(self) -> Explanation:
         """The AI's scores for the pending human decision (the advisor's view)."""
@@ -1417,6 +1409,7 @@ class FrontlineModel(mesa.Model):
         *,
         source: int = 0,
         keep_log: bool = False,
+        record: bool = True,
     ) -> FrontlineModel:
         """One ensemble that answers the pending decision each way, R copies per answer.
 
@@ -1425,6 +1418,12 @@ class FrontlineModel(mesa.Model):
         each answer meets the same luck, and each block has the same bits as answering
         ``options[k]`` here and then branching R copies (a replicate's run depends on its
         own row alone). One ensemble shares each month's fixed costs across the answers.
+
+        ``record``: False for an ensemble whose recorded attitudes nobody reads (the game's
+        forecast reads its state at its milestones). It then records the last month alone,
+        and none of the months before the branch: copying and keeping every month's
+        attitudes for a thousand replicates took a tenth of a forecast's time. The runs
+        are the same; only ``recorded_months`` and ``recorded_attitudes`` differ.
         """
         pending = self.pending
         if pending is None:
@@ -1442,7 +1441,7 @@ class FrontlineModel(mesa.Model):
         if not all(isinstance(o, str) for o in options):
             raise TypeError(f"options: expected option ids, got {echo(options)}")
         answers = [int(self._option_indices(decision, o)[0]) for o in options]
-        model = self._copies(source, replicates, len(options), seed, (), keep_log)
+        model = self._copies(source, replicates, len(options), seed, (), keep_log, record)
         index = np.repeat(answers, replicates)
         model.pending = PendingDecision(decision, np.ones(model.replicates, dtype=bool))
         model.decide(Choice(decision.spec.id, index.astype(np.int64), by="human"))
@@ -1456,8 +1455,12 @@ class FrontlineModel(mesa.Model):
         seed: int,
         humans: Iterable[str],
         keep_log: bool,
+        record: bool = True,
     ) -> FrontlineModel:
-        """``blocks`` x ``replicates`` copies of replicate ``source``, ids 0..R-1 in each block."""
+        """``blocks`` x ``replicates`` copies of replicate ``source``, ids 0..R-1 in each block.
+
+        ``record``: as ``branch_answers`` says (False: the last month alone).
+        """
         replicates = whole("replicates", replicates, 1, MAX_REPLICATES // blocks)
         n = replicates * blocks
         model = FrontlineModel(
@@ -1467,15 +1470,16 @@ class FrontlineModel(mesa.Model):
             humans=humans,
             keep_log=keep_log,
             record_every=self.record_every,
-            record_months=self.record_months,
+            record_months=self.record_months if record else (),
             explain_forced=self.explain_forced,
             weights=None if self.weights is None else self.weights[[source] * n],
         )
         model.month, model._cursor = self.month, self._cursor
         pick = np.full(n, source, dtype=np.intp)
         model.state = self.state.take(pick).by_column()
-        model.recorded_months = list(self.recorded_months)
-        model.recorded_attitudes = [a[pick] for a in self.recorded_attitudes]
+        if record:
+            model.recorded_months = list(self.recorded_months)
+            model.recorded_attitudes = [a[pick] for a in self.recorded_attitudes]
         everyone = tuple(range(n))
         if keep_log:
             model.log = [

@@ -30,6 +30,18 @@ def where_true(mask: B) -> npt.NDArray[np.intp]:
     return mask.nonzero()[0]
 
 
+def rows_of(array: npt.NDArray[Any], index: npt.NDArray[np.intp]) -> npt.NDArray[Any]:
+    """``array[index]``: the rows at ``index`` (the first axis), the same values.
+
+    ``take`` is four times as fast on an array in row order (a microsecond less, taken some
+    ten thousand times a forecast) but ten times as slow on one in column order, which the
+    arrays with a column per flag, event or decision are (``by_column``).
+    """
+    if array.flags.c_contiguous:
+        return array.take(index, axis=0)
+    return array[index]
+
+
 TIES = ("alliance", "treaty", "base", "insurgency", "intervention")
 """Kinds of commitment in force between two states (the second axis of ``ties``).
 
@@ -187,7 +199,9 @@ class WorldState:
 
     def take(self, index: npt.NDArray[np.intp]) -> WorldState:
         """The replicates at ``index`` (with repeats allowed), as a new state."""
-        return WorldState._made({name: getattr(self, name)[index] for name in FIELDS}, True)
+        return WorldState._made(
+            {name: rows_of(getattr(self, name), index) for name in FIELDS}, True
+        )
 
     def part(self, index: npt.NDArray[np.intp]) -> WorldState:
         """The replicates at ``index`` as a new state that takes each array when first read.
@@ -276,7 +290,7 @@ class _Part(WorldState):
         if name not in _FIELD_SET:
             raise AttributeError(name)
         d = self.__dict__
-        value = getattr(d["_whole"], name)[d["_index"]]
+        value = rows_of(getattr(d["_whole"], name), d["_index"])
         d[name] = value
         d["_taken"][name] = value
         return value

@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from sim.actors import INDEX, ActorId, Bloc, BlocLabel, StateNames
-from sim.state import B, WorldState
+from sim.state import F64, B, WorldState
 
 if TYPE_CHECKING:
     from sim.acts import Context
@@ -484,6 +484,20 @@ class AttitudeShift(Args):
     mutual: bool = Field(False, description="also shift TO's attitude towards FROM")
 
 
+def _shift_where(column: F64, delta: float, mask: B) -> None:
+    """Add ``delta`` to a column of the state where ``mask`` holds, clipped to -100..100.
+
+    What ``np.where(mask, np.clip(column + delta, -100, 100), column)`` written back gives,
+    in the same bits (clip is the larger of the value and -100, then the smaller of that
+    and 100), in half its time: ``np.clip``'s Python wrappers cost more than the sum on
+    the handful of replicates an event's shock usually concerns.
+    """
+    moved = column + delta
+    np.maximum(moved, -100.0, out=moved)
+    np.minimum(moved, 100.0, out=moved)
+    np.copyto(column, moved, where=mask)
+
+
 @effect(
     "attitude",
     AttitudeShift,
@@ -500,10 +514,8 @@ def _attitude_shift(a: AttitudeShift, r: Resolver, loc: Loc) -> Effect:
         keep = ctx.rules.memory * delta
         attitudes, memory = s.writable("attitudes"), s.writable("memory")
         for i, j in pairs:
-            v = attitudes[:, i, j]
-            attitudes[:, i, j] = np.where(mask, np.clip(v + delta, -100.0, 100.0), v)
-            m = memory[:, i, j]
-            memory[:, i, j] = np.where(mask, np.clip(m + keep, -100.0, 100.0), m)
+            _shift_where(attitudes[:, i, j], delta, mask)
+            _shift_where(memory[:, i, j], keep, mask)
 
     givers = sorted({i for i, _ in forward})  # as written: the way back is "and back"
     who, whom = r.names.listed(givers), r.names.listed(sorted({j for _, j in forward}))

@@ -112,13 +112,15 @@ class CompiledEvent:
             may &= self.when(s, month)
         return may
 
-    def chance(self, s: WorldState, month: int) -> F64:
+    def chance(self, s: WorldState, month: int, may: B | None = None) -> F64:
         """Each replicate's chance that the event fires this month, if it may (R,).
 
         Zero where it has fired or its ``when`` does not hold; else its hazard, which its
-        modifiers raise or lower where their conditions hold.
+        modifiers raise or lower where their conditions hold. ``may`` is ``may(s, month)``,
+        where the caller has it (it is not written).
         """
-        may = self.may(s, month)
+        if may is None:
+            may = self.may(s, month)
         if not anywhere(may):
             return np.zeros(s.replicates)
         if not self.modifiers:
@@ -256,6 +258,48 @@ class CompiledScenario:
             self._by_month([window(e) for e in self.events]),
             self._by_month([window(d) for d in self.decisions]),
         )
+
+    def open_ahead(self, month: int, horizon: int) -> tuple[tuple[CompiledEvent, int], ...]:
+        """The events open in the ``horizon`` months after ``month``, with how many each.
+
+        Not the assumed past's. Kept for every month asked, in the scenario: the AI asks at
+        every decision, and the game's forecasts run the same compiled scenario again.
+        """
+        key = (month, horizon)
+        out = self._ahead.get(key)
+        if out is None:
+            found = []
+            for ev in self.events:
+                months = min(ev.last, month + horizon) - max(ev.first, month + 1) + 1
+                if months > 0 and not ev.past:
+                    found.append((ev, months))
+            out = self._ahead[key] = tuple(found)
+        return out
+
+    def open_within(self, month: int, horizon: int) -> tuple[CompiledDecision, ...]:
+        """The decisions with a condition that may fall due in ``month`` or ``horizon`` after.
+
+        Kept as ``open_ahead`` is, for the same reasons.
+        """
+        key = (month, horizon)
+        out = self._within.get(key)
+        if out is None:
+            out = self._within[key] = tuple(
+                d
+                for d in self.decisions
+                if d.when is not None and d.last >= month and d.first <= month + horizon
+            )
+        return out
+
+    @cached_property
+    def _within(self) -> dict[tuple[int, int], tuple[CompiledDecision, ...]]:
+        """What ``open_within`` has found, by month and horizon."""
+        return {}
+
+    @cached_property
+    def _ahead(self) -> dict[tuple[int, int], tuple[tuple[CompiledEvent, int], ...]]:
+        """What ``open_ahead`` has found, by month and horizon."""
+        return {}
 
     def _by_month(self, windows: list[tuple[int, int]]) -> tuple[tuple[int, ...], ...]:
         table: list[list[int]] = [[] for _ in range(self.months)]
