@@ -151,20 +151,22 @@ def _scenario(name: str, spec: BatchSpec) -> CompiledScenario | None:
         return None
 
 
-def changed_since(manifest: Manifest) -> bool | None:
+def changed_since(manifest: Manifest, loaded: bool) -> bool | None:
     """Whether a batch's scenario files or the recorded history have changed since it ran.
 
-    None where a scenario no longer loads. The runs are the batch's either way; what the
-    report draws from the files (the states' names, the null models) is drawn from them as
-    they are now, so the report says so where they differ.
+    None where one of its scenarios no longer loads (``loaded`` is False): the report then
+    has no null models for it and uses the usual names. The runs are the batch's either
+    way; what the report draws from the files (the states' names, the null models) is
+    drawn from them as they are now, so the report says so where they differ.
     """
-    from sim.batch import check, fingerprint
+    from sim.batch import fingerprint
 
-    try:
-        check(manifest.spec)  # the files as they are now, not as a process read them before
-        return fingerprint(manifest.spec) != manifest.fingerprint
-    except (ScenarioError, OSError):
+    if not loaded:
         return None
+    try:
+        return fingerprint(manifest.spec, fresh=True) != manifest.fingerprint
+    except (ScenarioError, OSError):  # a swept value the scenario no longer takes
+        return True
 
 
 def _nulls(scenario: CompiledScenario, spec: BatchSpec, record: Record) -> dict[str, Any]:
@@ -201,10 +203,10 @@ def write_batch_report(
         ids = [c.split(".", 1)[1] for c in df.columns if c.startswith(("choice.", "event."))]
         record = record(ids)
     groups = _groups(df, spec)
-    changed = changed_since(manifest)
+    scenarios = {name: _scenario(name, spec) for name in spec.scenarios}
+    changed = changed_since(manifest, None not in scenarios.values())
     if changed is not False and say is not None:
         say(CHANGED_WORDS[changed])
-    scenarios = {name: _scenario(name, spec) for name in spec.scenarios}
     # the states as the batch's scenarios call them, where they agree (else the usual names);
     # a scenario that no longer loads says nothing, so with one the usual names stand
     names = (

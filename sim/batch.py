@@ -520,8 +520,14 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def fingerprint(spec: BatchSpec) -> str:
-    """A hash of everything a batch's rows depend on: the spec and the scenarios' content."""
+def fingerprint(spec: BatchSpec, fresh: bool = False) -> str:
+    """A hash of everything a batch's rows depend on: the spec and the scenarios' content.
+
+    ``fresh``: of the files as they are now, not as this process last compiled them (a
+    ScenarioError if one no longer loads).
+    """
+    if fresh:
+        _SCENARIOS.clear()
     h = hashlib.sha256(json.dumps(spec.to_json(), sort_keys=True).encode())
     for key in scenario_keys(spec):
         h.update(json.dumps(_scenario(*key).data, sort_keys=True, default=str).encode())
