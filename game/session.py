@@ -846,7 +846,7 @@ class Session:
             return []
         s, r = self.model.state, ref.state
         sc = self.model.scenario
-        found: list[tuple[int, str]] = []
+        found: list[tuple[int, str]] = []  # (month, what happened then)
         for d in sc.decisions:
             if d.spec.actor == self.settings.actor or d.past:
                 continue
@@ -861,7 +861,7 @@ class Session:
                 found.append(
                     (
                         m,
-                        f"{format_month(m)} {actor} chose '{d.options[mine].label}' "
+                        f"{actor} chose '{d.options[mine].label}' "
                         f"where history's path has '{d.options[theirs].label}'",
                     )
                 )
@@ -869,7 +869,7 @@ class Session:
                 found.append(
                     (
                         m,
-                        f"{format_month(m)} {actor} faced a choice history's path never posed: "
+                        f"{actor} faced a choice history's path never posed: "
                         f"'{d.options[mine].label}'",
                     )
                 )
@@ -877,8 +877,8 @@ class Session:
                 found.append(
                     (
                         rm,
-                        f"{format_month(rm)} on history's path {actor} chose "
-                        f"'{d.options[theirs].label}'; on yours that choice never arose",
+                        f"on history's path {actor} chose '{d.options[theirs].label}'; "
+                        "on yours that choice never arose",
                     )
                 )
         for ev in sc.events:
@@ -886,19 +886,13 @@ class Session:
                 continue
             m, rm = int(s.event_month[0, ev.index]), int(r.event_month[0, ev.index])
             if m >= 0 and rm < 0 and start <= m < until:
-                found.append((m, f"{format_month(m)} happened only on your path: {ev.spec.title}"))
+                found.append((m, f"happened only on your path: {ev.spec.title}"))
             elif rm >= 0 and m < 0 and start <= rm < min(until, self.model.month):
-                found.append(
-                    (
-                        rm,
-                        f"{format_month(rm)} happened on history's path, not on yours: "
-                        f"{ev.spec.title}",
-                    )
-                )
+                found.append((rm, f"happened on history's path, not on yours: {ev.spec.title}"))
             elif m >= 0 and rm >= 0 and start <= m < until and abs(m - rm) >= 6:
-                found.append((m, f"{format_month(m)} came {_months_off(m - rm)}: {ev.spec.title}"))
+                found.append((m, f"came {_months_off(m - rm)}: {ev.spec.title}"))
         found.sort(key=lambda item: item[0])  # stable: decisions first within a month
-        return [text for _, text in found]
+        return [f"{format_month(month)} {text}" for month, text in found]
 
     def export_report(self, out: Path) -> Path:
         """Write the offline HTML report of this run (``frontline compare``'s) and the debrief."""
