@@ -54,20 +54,12 @@ def _items(value: Any) -> list[dict[str, Any]]:
     return [x for x in value if isinstance(x, dict) and isinstance(x.get("id"), str)]
 
 
-_DOCUMENTS: dict[tuple[Path, int, int], Document | None] = {}
-"""Built-in files as parsed, by path, modification time and size (read once a process)."""
-
-
 def _builtin_document(path: Path) -> Document | None:
-    """A built-in file as parsed YAML (None if it cannot be read or parsed)."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    key = (path, info.st_mtime_ns, info.st_size)
-    if key not in _DOCUMENTS:
-        _DOCUMENTS[key] = read_yaml(path, shown_path(path))[0]
-    return _DOCUMENTS[key]
+    """A built-in file as parsed YAML, to be read only (None if it cannot be read or parsed).
+
+    Parsed once a process while its content stays the same (``read_yaml``'s kept parses).
+    """
+    return read_yaml(path, shown_path(path), shared=True)[0]
 
 
 @dataclass(frozen=True)

@@ -232,7 +232,9 @@ PARSED_KEPT: Final = 32
 _parsed: OrderedDict[tuple[str, bytes], tuple[Document | None, list[Problem]]] = OrderedDict()
 
 
-def read_yaml(path: Path, shown_as: str | None = None) -> tuple[Document | None, list[Problem]]:
+def read_yaml(
+    path: Path, shown_as: str | None = None, *, shared: bool = False
+) -> tuple[Document | None, list[Problem]]:
     """Read ``path`` as plain YAML data; return the document or the problems that stop it.
 
     The file is read every time, and parsed once per content: a scenario extending the
@@ -240,7 +242,8 @@ def read_yaml(path: Path, shown_as: str | None = None) -> tuple[Document | None,
     same bytes again (a twentieth of a second each for the baseline). A parse is kept by
     the hash of the bytes, never by a file's name or time, so an edited file is parsed
     anew however soon; and each caller gets its own copy of the data, which loading a
-    scenario changes.
+    scenario changes, unless it asks for the ``shared`` document, which it must only read
+    (the catalog of built-ins reads their headers and ids).
     """
     name = shown_as or str(path)
     try:
@@ -265,6 +268,8 @@ def read_yaml(path: Path, shown_as: str | None = None) -> tuple[Document | None,
     doc, problems = kept
     if doc is None:
         return None, list(problems)
+    if shared:
+        return doc, []
     return replace(doc, data=copy.deepcopy(doc.data), lines=dict(doc.lines)), []
 
 
